@@ -1,0 +1,625 @@
+"""Turn raw bytes of any Activity Tracker log shape into events, column batches and error records."""
+
+from __future__ import annotations
+
+import re
+from array import array
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Iterator, Union
+
+import orjson
+
+# A JSON value: what orjson.loads can return.
+JSON = Union[dict, list, str, int, float, bool, None]
+
+#: Longest line (or multi-line value) accepted as an event; longer ones become error records.
+MAX_VALUE_BYTES = 4 * 1024 * 1024
+#: Keys of which a JSON object needs at least one to be an audit event.
+EVENT_KEYS = ("action", "eventTime", "initiator", "target", "outcome")
+
+FLAG_NO_TIME = 1  # the event has no readable eventTime: it keeps its file position
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRecord:
+    """A line or value of the input that is not an event, and why."""
+
+    source: str
+    line: int
+    offset: int
+    reason: str
+    excerpt: str
+
+    def describe(self) -> str:
+        """One line for a terminal: where, why and what the input said."""
+        return f"{self.source}:{self.line} (byte {self.offset}): {self.reason}: {self.excerpt}"
+
+
+# ----------------------------------------------------------------------------- timestamps
+
+_second_cache: dict[str, int] = {}
+_TZ_RE = re.compile(r"^(?:\.(\d+))?\s*(Z|z|UTC|[+-]\d\d(?::?\d\d)?)?$")
+
+
+def parse_time_us(value: object) -> int | None:
+    """Read any eventTime form of INPUT_FORMATS.md as microseconds since the epoch, UTC.
+
+    Forms: `2017-10-19T19:07:50.32+0000`, `+00:00`, `Z`, 0 to 9 fractional digits, a space
+    instead of `T`, no zone at all (read as UTC), and epoch numbers (seconds or milliseconds).
+    Returns None when the value is not a time.
+    """
+    if type(value) is str:
+        if len(value) < 19:
+            return _parse_time_slow(value)
+        head = value[:19]
+        base = _second_cache.get(head)
+        if base is None:
+            if value[4] != "-" or value[10] not in "T t":
+                return _parse_time_slow(value)
+            try:
+                dt = datetime(
+                    int(head[0:4]), int(head[5:7]), int(head[8:10]),
+                    int(head[11:13]), int(head[14:16]), int(head[17:19]), tzinfo=timezone.utc,
+                )
+            except ValueError:
+                return _parse_time_slow(value)
+            base = (dt - _EPOCH) // timedelta(microseconds=1)
+            if len(_second_cache) > 200_000:
+                _second_cache.clear()
+            _second_cache[head] = base
+        rest = value[19:]
+        if rest == "+0000" or rest == "Z" or not rest:
+            return base
+        m = _TZ_RE.match(rest)
+        if m is None:
+            return _parse_time_slow(value)
+        frac, zone = m.groups()
+        us = base
+        if frac:
+            us += int((frac + "000000")[:6])
+        if zone and zone not in ("Z", "z", "UTC"):
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            minutes = int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) >= 4 else 0)
+            us -= sign * minutes * 60_000_000
+        return us
+    if type(value) is int or type(value) is float:
+        # Epoch numbers: milliseconds when too large to be seconds of this era.
+        seconds = value / 1000 if value > 10_000_000_000 else value
+        return int(seconds * 1_000_000)
+    return None
+
+
+def _parse_time_slow(value: str) -> int | None:
+    """Fallback for forms the fast path does not know (dates alone, odd offsets)."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        dt = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return (dt - _EPOCH) // timedelta(microseconds=1)
+
+
+def format_time_us(us: int, *, millis: bool = True) -> str:
+    """Microseconds since the epoch as `YYYY-MM-DD HH:MM:SS.mmm` in UTC."""
+    dt = _EPOCH + timedelta(microseconds=us)
+    text = dt.strftime("%Y-%m-%d %H:%M:%S")
+    return f"{text}.{dt.microsecond // 1000:03d}" if millis else text
+
+
+# ----------------------------------------------------------------------------- value coercion
+
+
+def as_int(value: object) -> int | None:
+    """An integer from 404, 404.0 or "404"; None otherwise."""
+    if type(value) is int:
+        return value
+    if type(value) is str:
+        text = value.strip()
+        if text.isdigit() or (text[:1] == "-" and text[1:].isdigit()):
+            return int(text)
+        return None
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return None
+
+
+def as_bool(value: object) -> bool | None:
+    """A boolean from true or "true" (any case); None otherwise."""
+    if type(value) is bool:
+        return value
+    if type(value) is str:
+        lowered = value.strip().lower()
+        if lowered == "true":
+            return True
+        if lowered == "false":
+            return False
+    return None
+
+
+# ----------------------------------------------------------------------------- envelopes
+
+
+def unwrap(value: JSON) -> list[dict] | str:
+    """Find the audit event(s) inside one decoded top-level JSON value.
+
+    Returns the events (most values hold exactly one), or the reason the value is not an event.
+    Handles every envelope of INPUT_FORMATS.md: legacy `payload`/`meta`, OpenStack `payload`,
+    LogDNA export (`_line`, `_ts`...), LogDNA `_source` with the event as a string, the
+    `Time`/`line` logger envelope, and IBM Cloud Logs query results with `user_data` strings.
+    """
+    if type(value) is dict:
+        event = _unwrap_object(value, 0)
+        return [event] if type(event) is dict else event
+    if type(value) is list:
+        return "a JSON array inside a value, not an event"
+    return f"not a JSON object but {_kind(value)}"
+
+
+def _kind(value: JSON) -> str:
+    if value is None:
+        return "null"
+    if type(value) is bool:
+        return "a boolean"
+    if type(value) is str:
+        return "a string"
+    if type(value) is list:
+        return "an array"
+    return "a number"
+
+
+def _parse_embedded(text: object, depth: int) -> list[dict] | dict | str:
+    """An event carried as a JSON string inside an envelope."""
+    if type(text) is dict:
+        return _unwrap_object(text, depth + 1)
+    if type(text) is not str:
+        return "envelope holds no event"
+    try:
+        inner = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        return f"envelope holds a string that is not JSON ({_json_reason(exc)})"
+    if type(inner) is not dict:
+        return f"envelope holds {_kind(inner)}, not an event"
+    return _unwrap_object(inner, depth + 1)
+
+
+def _has_event_keys(obj: dict) -> bool:
+    return "action" in obj or "eventTime" in obj or "outcome" in obj or "initiator" in obj or "target" in obj
+
+
+def _unwrap_object(obj: dict, depth: int) -> list[dict] | dict | str:
+    if depth > 4:
+        return "envelopes nested too deeply"
+    if "action" in obj or "eventTime" in obj:
+        if "_line" in obj or "_ts" in obj or "_app" in obj:
+            # LogDNA export: the event's fields at the top level beside LogDNA's own keys.
+            return {k: v for k, v in obj.items() if k[:1] != "_"}
+        return obj
+    payload = obj.get("payload")
+    if payload is not None:
+        # Legacy Activity Tracker (`payload` + `meta`) or an OpenStack notification.
+        inner = _parse_embedded(payload, depth)
+        if type(inner) is dict:
+            for key in ("logSourceCRN", "saveServiceCopy"):
+                if key in obj and key not in inner:
+                    inner = {**inner, key: obj[key]}
+        return inner
+    source = obj.get("_source")
+    if type(source) is dict:
+        if "_line" in source:
+            return _parse_embedded(source["_line"], depth)
+        return _unwrap_object(source, depth + 1)
+    if "line" in obj and ("Time" in obj or "Hostname" in obj or "level" in obj):
+        return _parse_embedded(obj["line"], depth)
+    result = obj.get("result")
+    if type(result) is dict and type(result.get("results")) is list:
+        events: list[dict] = []
+        for item in result["results"]:
+            if type(item) is dict:
+                inner = _parse_embedded(item.get("user_data"), depth)
+                if type(inner) is dict:
+                    events.append(inner)
+                elif type(inner) is list:
+                    events.extend(inner)
+        return events if events else "a Cloud Logs result without events"
+    if "_line" in obj:
+        return _parse_embedded(obj["_line"], depth)
+    if _has_event_keys(obj):
+        return obj
+    if "meta" in obj and ("logSourceCRN" in obj or "saveServiceCopy" in obj):
+        return {k: v for k, v in obj.items() if k != "meta"}
+    return "not an audit event (none of action, eventTime, initiator, target, outcome)"
+
+
+def normalise(event: dict) -> dict:
+    """The event as atlens shows and exports it: stringified requestData/responseData parsed.
+
+    Values such as "true" or "200" keep their original form: readers coerce them with
+    `as_bool` and `as_int`, so an auditor still sees exactly what the service wrote.
+    """
+    out = event
+    for key in ("requestData", "responseData"):
+        value = event.get(key)
+        if type(value) is str and value[:1] in ("{", "["):
+            try:
+                parsed = orjson.loads(value)
+            except orjson.JSONDecodeError:
+                continue
+            if out is event:
+                out = dict(event)
+            out[key] = parsed
+    return out
+
+
+# ----------------------------------------------------------------------------- decoding raw bytes
+
+
+def _json_reason(exc: Exception) -> str:
+    text = str(exc)
+    if "depth limit" in text or "recursion" in text.lower():
+        return "too deeply nested"
+    if "UTF-8" in text or "utf-8" in text:
+        return "invalid UTF-8"
+    if "unexpected end of data" in text or "EOF" in text:
+        return "truncated JSON"
+    return "invalid JSON: " + text.split(": line ")[0]
+
+
+def excerpt(raw: bytes, limit: int = 160) -> str:
+    """The start of a raw value, for an error record (escaped when shown)."""
+    text = raw[:limit].decode("utf-8", errors="backslashreplace").strip()
+    return text + ("…" if len(raw) > limit else "")
+
+
+def classify_bad_line(line: bytes, exc: Exception | None) -> str:
+    """Why a non-blank line is not JSON."""
+    stripped = line.lstrip()
+    if stripped[:1] == b"#" or stripped[:2] == b"//":
+        return "a comment, not an event"
+    if exc is None:
+        return "invalid JSON"
+    return _json_reason(exc)
+
+
+def decode_value(raw: bytes) -> list[dict] | str:
+    """Decode one raw line or value (as stored by offset) into its events, or a reason."""
+    data = raw.strip()
+    if data[:6] == b"data: " or data[:5] == b"data:":
+        data = data[5:].strip()
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        return classify_bad_line(raw, exc)
+    if type(value) is list:
+        events: list[dict] = []
+        for item in value:
+            found = unwrap(item)
+            if type(found) is not str:
+                events.extend(found)
+        return events
+    return unwrap(value)
+
+
+@dataclass(slots=True)
+class Batch:
+    """Compact columns for events decoded from one source, with a local string table.
+
+    The store re-maps the local string ids to its own when the batch is added, so batches can
+    be built in other processes and shipped cheaply (arrays pickle as raw bytes).
+    """
+
+    source: str
+    strings: list[str] = field(default_factory=list)
+    times: array = field(default_factory=lambda: array("q"))
+    flags: array = field(default_factory=lambda: array("B"))
+    action: array = field(default_factory=lambda: array("I"))
+    outcome: array = field(default_factory=lambda: array("I"))
+    severity: array = field(default_factory=lambda: array("I"))
+    initiator_name: array = field(default_factory=lambda: array("I"))
+    initiator_id: array = field(default_factory=lambda: array("I"))
+    target: array = field(default_factory=lambda: array("I"))
+    reason: array = field(default_factory=lambda: array("h"))
+    offsets: array = field(default_factory=lambda: array("q"))
+    lengths: array = field(default_factory=lambda: array("I"))
+    subs: array = field(default_factory=lambda: array("H"))
+    errors: list[ErrorRecord] = field(default_factory=list)
+    lines: int = 0
+    blank: int = 0
+    #: index of the first row whose time is known; rows before it carry no time yet
+    leading_untimed: int = 0
+    last_time: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+
+class _Interner:
+    """Maps strings to ids of a batch's local string table."""
+
+    __slots__ = ("ids", "strings")
+
+    def __init__(self, strings: list[str]) -> None:
+        self.strings = strings
+        self.ids: dict[str, int] = {s: i for i, s in enumerate(strings)}
+
+
+def add_event(batch: Batch, ids: dict[str, int], event: dict, offset: int, length: int, sub: int) -> None:
+    """Append one event's columns to the batch (the single place that reads columns)."""
+    strings = batch.strings
+
+    def intern(value: object) -> int:
+        if type(value) is not str:
+            value = "" if value is None else (orjson.dumps(value).decode() if type(value) in (dict, list) else str(value))
+        sid = ids.get(value)
+        if sid is None:
+            sid = ids[value] = len(strings)
+            strings.append(value)
+        return sid
+
+    t = parse_time_us(event.get("eventTime"))
+    if t is None:
+        if batch.last_time is None:
+            batch.leading_untimed += 1
+            batch.times.append(0)
+        else:
+            batch.times.append(batch.last_time)
+        batch.flags.append(FLAG_NO_TIME)
+    else:
+        batch.last_time = t
+        batch.times.append(t)
+        batch.flags.append(0)
+    batch.action.append(intern(event.get("action")))
+    batch.outcome.append(intern(event.get("outcome")))
+    batch.severity.append(intern(event.get("severity")))
+    initiator = event.get("initiator")
+    if type(initiator) is dict:
+        batch.initiator_name.append(intern(initiator.get("name")))
+        batch.initiator_id.append(intern(initiator.get("id")))
+    else:
+        empty = intern("")
+        batch.initiator_name.append(empty)
+        batch.initiator_id.append(empty)
+    target = event.get("target")
+    if type(target) is dict:
+        batch.target.append(intern(target.get("name") or target.get("id")))
+    else:
+        batch.target.append(intern(""))
+    reason = event.get("reason")
+    code = as_int(reason.get("reasonCode")) if type(reason) is dict else None
+    batch.reason.append(code if code is not None and -32768 <= code < 32768 else -1)
+    batch.offsets.append(offset)
+    batch.lengths.append(length)
+    batch.subs.append(sub)
+
+
+def _add_value(batch: Batch, ids: dict[str, int], value: JSON, raw: bytes, offset: int, line_no: int) -> None:
+    """Record a decoded top-level value as event(s) or as an error record."""
+    length = len(raw)
+    if type(value) is dict:
+        found = _unwrap_object(value, 0)
+        if type(found) is dict:
+            add_event(batch, ids, found, offset, length, 0)
+            return
+    elif type(value) is list:
+        # A JSON array on one line (or a whole-file array): each element is its own value.
+        # `sub` counts events, as decode_value flattens them, so a re-read finds the same one.
+        sub = 0
+        for index, item in enumerate(value):
+            events = unwrap(item)
+            if type(events) is str:
+                batch.errors.append(ErrorRecord(batch.source, line_no, offset, f"array element {index + 1}: {events}", excerpt(raw)))
+                continue
+            for event in events:
+                add_event(batch, ids, event, offset, length, sub)
+                sub += 1
+        return
+    else:
+        found = unwrap(value)
+    if type(found) is str:
+        batch.errors.append(ErrorRecord(batch.source, line_no, offset, found, excerpt(raw)))
+        return
+    for sub, event in enumerate(found):
+        add_event(batch, ids, event, offset, length, sub)
+
+
+def decode_jsonl(batch: Batch, ids: dict[str, int], data: bytes, offset: int, line_no: int) -> None:
+    """Decode complete JSON lines (data holds whole lines; the last may lack its newline).
+
+    Args:
+        offset: byte offset of data[0] in the source.
+        line_no: 1-based line number of the first line.
+    """
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    source = batch.source
+    errors = batch.errors
+    lines = data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    batch.lines += len(lines)
+    for line in lines:
+        length = len(line)
+        if length > MAX_VALUE_BYTES:
+            errors.append(ErrorRecord(source, line_no, offset, f"line too large ({length:,} bytes)", excerpt(line)))
+        else:
+            try:
+                value = loads(line)
+            except decode_error as exc:
+                stripped = line.strip()
+                if not stripped:
+                    batch.blank += 1
+                elif stripped[:5] == b"data:":
+                    # IBM Cloud Logs query results saved as server-sent events.
+                    try:
+                        value = loads(stripped[5:])
+                    except decode_error as inner:
+                        errors.append(ErrorRecord(source, line_no, offset, _json_reason(inner), excerpt(line)))
+                    else:
+                        _add_value(batch, ids, value, line, offset, line_no)
+                else:
+                    errors.append(ErrorRecord(source, line_no, offset, classify_bad_line(line, exc), excerpt(line)))
+            else:
+                if type(value) is dict and ("action" in value or "eventTime" in value) and "_line" not in value and "_ts" not in value:
+                    add_event(batch, ids, value, offset, length, 0)  # the common case: a plain event
+                else:
+                    _add_value(batch, ids, value, line, offset, line_no)
+        offset += length + 1
+        line_no += 1
+
+
+# ----------------------------------------------------------------------------- multi-line JSON
+
+# Tokens that matter for finding where a top-level value ends: strings (whole), brackets, and
+# an opening brace at the start of a line (a new pretty-printed object: the previous one was cut).
+_TOKEN_RE = re.compile(rb'"(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*\Z|\n\{|[{}\[\]]', re.S)
+_SPACE_RE = re.compile(rb"[ \t\r\n,]*")
+_LINE_END_RE = re.compile(rb"[^\n]*")
+
+
+@dataclass(slots=True)
+class MultiLineState:
+    """Where a multi-line JSON reader is: inside a top-level array or not."""
+
+    in_array: bool = False
+    array_closed: bool = False
+
+
+def decode_multiline(batch: Batch, ids: dict[str, int], data: bytes, offset: int, line_no: int,
+                     state: MultiLineState, final: bool) -> int:
+    """Decode concatenated or pretty-printed JSON values, or the elements of a JSON array.
+
+    Returns how many bytes of data were consumed; an unfinished value at the end stays for the
+    next call unless `final`, when it becomes a "truncated" error record.
+    """
+    pos = 0
+    n = len(data)
+    while True:
+        m = _SPACE_RE.match(data, pos)
+        skipped = data[pos:m.end()]
+        line_no += skipped.count(b"\n")
+        pos = m.end()
+        if pos >= n:
+            return pos
+        first = data[pos:pos + 1]
+        if first == b"[" and not state.in_array and not state.array_closed and offset + pos < 4:
+            state.in_array = True
+            pos += 1
+            continue
+        if first == b"]" and state.in_array:
+            state.in_array = False
+            state.array_closed = True
+            pos += 1
+            continue
+        if first in (b"{", b"["):
+            end, cut = _scan_value(data, pos)
+            if end is None:
+                if not final and n - pos <= MAX_VALUE_BYTES:
+                    return pos  # wait for the rest of this value
+                end = n
+                cut = True
+            raw = data[pos:end]
+            batch.lines += raw.count(b"\n") + 1
+            if cut:
+                batch.errors.append(ErrorRecord(batch.source, line_no, offset + pos, "truncated JSON (the value never closes)", excerpt(raw)))
+            elif len(raw) > MAX_VALUE_BYTES:
+                batch.errors.append(ErrorRecord(batch.source, line_no, offset + pos, f"value too large ({len(raw):,} bytes)", excerpt(raw)))
+            else:
+                try:
+                    value = orjson.loads(raw)
+                except orjson.JSONDecodeError as exc:
+                    batch.errors.append(ErrorRecord(batch.source, line_no, offset + pos, _json_reason(exc), excerpt(raw)))
+                else:
+                    _add_value(batch, ids, value, raw, offset + pos, line_no)
+            line_no += raw.count(b"\n")
+            pos = end
+            continue
+        # Anything else up to the end of the line is not JSON we can use.
+        m = _LINE_END_RE.match(data, pos)
+        if m.end() >= n and not final:
+            return pos
+        raw = data[pos:m.end()]
+        batch.lines += 1
+        batch.errors.append(ErrorRecord(batch.source, line_no, offset + pos, classify_bad_line(raw, None), excerpt(raw)))
+        pos = m.end()
+
+
+def _scan_value(data: bytes, start: int) -> tuple[int | None, bool]:
+    """Find the end of the JSON object or array starting at `start`.
+
+    Returns (end, cut): end is None when data ends inside the value; cut is True when a new
+    top-level object starts (a `{` at the start of a line) before this one closed.
+    """
+    depth = 0
+    for m in _TOKEN_RE.finditer(data, start):
+        token = m.group()
+        c = token[:1]
+        if c == b'"':
+            if len(token) == 1 or not token.endswith(b'"') or token.endswith(b'\\"') and _odd_backslashes(token):
+                return None, False  # string still open at end of data
+            continue
+        if c == b"\n":
+            if depth > 0 and m.start() > start:
+                return m.start() + 1, True
+            depth += 1
+            continue
+        if c in b"{[":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return m.end(), False
+    return None, False
+
+
+def _odd_backslashes(token: bytes) -> bool:
+    """Whether a string token's final quote is escaped (so the string is still open)."""
+    count = 0
+    i = len(token) - 2
+    while i >= 0 and token[i] == 0x5C:
+        count += 1
+        i -= 1
+    return count % 2 == 1
+
+
+# ----------------------------------------------------------------------------- sniffing
+
+
+def sniff_multiline(head: bytes) -> bool:
+    """Whether a file holds multi-line JSON (arrays, pretty-printed objects) rather than lines."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not text:
+        return False
+    if text[:1] == b"[":
+        return True
+    if text[:1] != b"{":
+        return False
+    first_line = text.split(b"\n", 1)[0]
+    if len(first_line) == len(text) and len(text) < len(head):
+        return False
+    try:
+        orjson.loads(first_line)
+    except orjson.JSONDecodeError:
+        # An object whose first line does not close is pretty-printed.
+        return first_line.rstrip().endswith((b"{", b",", b"[")) or first_line.strip() == b"{"
+    return False
+
+
+def iter_events(data: bytes, source: str = "<bytes>") -> Iterator[dict]:
+    """Every event in a complete in-memory log, in file order (for tests and small inputs)."""
+    batch = Batch(source)
+    ids: dict[str, int] = {}
+    if sniff_multiline(data[:65536]):
+        decode_multiline(batch, ids, data, 0, 1, MultiLineState(), final=True)
+    else:
+        decode_jsonl(batch, ids, data, 0, 1)
+    for offset, length, sub in zip(batch.offsets, batch.lengths, batch.subs):
+        found = decode_value(data[offset:offset + length])
+        if type(found) is list:
+            yield normalise(found[sub])
