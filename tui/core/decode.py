@@ -332,6 +332,8 @@ class Batch:
     errors: list[ErrorRecord] = field(default_factory=list)
     lines: int = 0
     blank: int = 0
+    #: lines (or multi-line values) that gave at least one event
+    event_values: int = 0
     #: index of the first row whose time is known; rows before it carry no time yet
     leading_untimed: int = 0
     last_time: int | None = None
@@ -406,19 +408,30 @@ def _add_value(batch: Batch, ids: dict[str, int], value: JSON, raw: bytes, offse
         found = _unwrap_object(value, 0)
         if type(found) is dict:
             add_event(batch, ids, found, offset, length, 0)
+            batch.event_values += 1
             return
     elif type(value) is list:
         # A JSON array on one line (or a whole-file array): each element is its own value.
         # `sub` counts events, as decode_value flattens them, so a re-read finds the same one.
         sub = 0
+        rejected: list[str] = []
         for index, item in enumerate(value):
             events = unwrap(item)
             if type(events) is str:
-                batch.errors.append(ErrorRecord(batch.source, line_no, offset, f"array element {index + 1}: {events}", excerpt(raw)))
+                rejected.append(f"element {index + 1}: {events}")
                 continue
             for event in events:
                 add_event(batch, ids, event, offset, length, sub)
                 sub += 1
+        if sub:
+            batch.event_values += 1
+        if rejected:
+            # One record per line or value, whatever the number of bad elements in it.
+            more = f" (and {len(rejected) - 3} more)" if len(rejected) > 3 else ""
+            reason = ("an array with no event: " if not sub else "array elements that are not events: ") + "; ".join(rejected[:3]) + more
+            batch.errors.append(ErrorRecord(batch.source, line_no, offset, reason, excerpt(raw)))
+        elif not sub:
+            batch.errors.append(ErrorRecord(batch.source, line_no, offset, "an empty array, not an event", excerpt(raw)))
         return
     else:
         found = unwrap(value)
@@ -427,6 +440,7 @@ def _add_value(batch: Batch, ids: dict[str, int], value: JSON, raw: bytes, offse
         return
     for sub, event in enumerate(found):
         add_event(batch, ids, event, offset, length, sub)
+    batch.event_values += 1
 
 
 def decode_jsonl(batch: Batch, ids: dict[str, int], data: bytes, offset: int, line_no: int) -> None:
@@ -468,6 +482,7 @@ def decode_jsonl(batch: Batch, ids: dict[str, int], data: bytes, offset: int, li
             else:
                 if type(value) is dict and ("action" in value or "eventTime" in value) and "_line" not in value and "_ts" not in value:
                     add_event(batch, ids, value, offset, length, 0)  # the common case: a plain event
+                    batch.event_values += 1
                 else:
                     _add_value(batch, ids, value, line, offset, line_no)
         offset += length + 1

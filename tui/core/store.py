@@ -37,6 +37,7 @@ class Segment:
     lines: int = 0
     blank: int = 0
     events: int = 0
+    event_values: int = 0
     errors: int = 0
 
 
@@ -105,6 +106,7 @@ class Store:
         seg.lines += batch.lines
         seg.blank += batch.blank
         seg.events += n
+        seg.event_values += batch.event_values
         if with_errors and batch.errors:
             self.add_errors(segment_id, batch.errors)
         if not n:
@@ -206,11 +208,12 @@ class Store:
             del self._events_cache[row]
 
     def accounting(self) -> dict[str, int]:
-        """Totals over all segments: lines read, events, error records, blank lines."""
-        totals = {"lines": 0, "events": 0, "errors": 0, "blank": 0}
+        """Totals over all segments: lines read, events, values that gave events, error records, blank lines."""
+        totals = {"lines": 0, "events": 0, "event_values": 0, "errors": 0, "blank": 0}
         for seg in self.segments:
             totals["lines"] += seg.lines
             totals["events"] += seg.events
+            totals["event_values"] += seg.event_values
             totals["errors"] += seg.errors
             totals["blank"] += seg.blank
         return totals

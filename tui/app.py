@@ -1,0 +1,206 @@
+"""The atlens Textual application: the live event table, wired to a reader thread."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Footer
+
+from .core.decode import format_time_us
+from .core.sources import InputSpec, ReadProgress, Reader
+from .core.store import Store
+from .widgets.event_grid import ColumnHeader, EventGrid
+from .widgets.screens import ErrorsScreen, EventScreen
+from .widgets.status_bar import StatusBar
+
+#: Data-driven redraws at most this often, so a burst of events costs a few repaints.
+REDRAW_INTERVAL = 0.05
+
+
+class StoreGrew(Message):
+    """The reader added events (one message stands for any number of them)."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StoreGrew)
+
+
+class ReaderStatus(Message):
+    """Something happened to an input: deleted, rotated, a new file."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class LoadProgress(Message):
+    """How far the first read has come."""
+
+    def __init__(self, progress: ReadProgress) -> None:
+        super().__init__()
+        self.progress = progress
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LoadProgress)
+
+
+class ReaderFailed(Message):
+    """The reader stopped on an error the user must see."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class AtlensApp(App[int]):
+    """Follow Activity Tracker events live in a table that stays fast at millions of events."""
+
+    CSS_PATH = "atlens.tcss"
+    TITLE = "atlens"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("e", "errors", "Not events"),
+        Binding("enter", "open", "Open", show=True, priority=False),
+    ]
+
+    def __init__(self, specs: list[InputSpec], *, stdin_fd: int | None = None, since_us: int | None = None,
+                 until_us: int | None = None, title: str | None = None, store: Store | None = None) -> None:
+        super().__init__()
+        self.specs = specs
+        self.store = store or Store()
+        self.stdin_fd = stdin_fd
+        self.since_us = since_us
+        self.until_us = until_us
+        if title:
+            self.title = title
+        self._stop = threading.Event()
+        self._redraw_due = False
+        self._last_redraw = 0.0
+        self.first_rows_at: float | None = None
+
+    def compose(self) -> ComposeResult:
+        yield ColumnHeader(id="header")
+        yield EventGrid(self.store, since_us=self.since_us, until_us=self.until_us, id="grid")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        status = self.query_one(StatusBar)
+        status.inputs = ", ".join(spec.describe() for spec in self.specs)
+        if self.since_us is not None or self.until_us is not None:
+            since = format_time_us(self.since_us, millis=False) if self.since_us is not None else "…"
+            until = format_time_us(self.until_us, millis=False) if self.until_us is not None else "…"
+            status.inputs = f"{since} to {until} │ {status.inputs}"
+        self.query_one(EventGrid).focus()
+        self.set_interval(1.0, self._tick)
+        self._read()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="reader", name="reader")
+    def _read(self) -> None:
+        """Read every input, then follow them until the app stops (runs on its own thread)."""
+        reader = Reader(
+            self.store, self.specs,
+            on_grow=lambda: self.post_message(StoreGrew()),
+            on_status=lambda text: self.post_message(ReaderStatus(text)),
+            on_progress=lambda progress: self.post_message(LoadProgress(progress)),
+            stdin_fd=self.stdin_fd,
+        )
+        try:
+            reader.load(follow=True)
+            self.post_message(StoreGrew())
+            reader.follow(self._stop)
+        except Exception as exc:  # shown in the status line, never as a traceback
+            self.post_message(ReaderFailed(f"reading stopped: {exc}"))
+        finally:
+            reader.close()
+
+    # ------------------------------------------------------------------ data arriving
+
+    @on(StoreGrew)
+    def _store_grew(self) -> None:
+        now = time.monotonic()
+        wait = REDRAW_INTERVAL - (now - self._last_redraw)
+        if wait <= 0:
+            self._redraw()
+        elif not self._redraw_due:
+            self._redraw_due = True
+            self.set_timer(wait, self._redraw)
+
+    def _redraw(self) -> None:
+        self._redraw_due = False
+        self._last_redraw = time.monotonic()
+        grid = self.query_one(EventGrid)
+        grid.sync()
+        if self.first_rows_at is None and grid.count:
+            self.first_rows_at = time.monotonic()
+        self._update_status()
+
+    def _update_status(self) -> None:
+        grid = self.query_one(EventGrid)
+        self.query_one(StatusBar).update_counts(
+            events=grid.count, errors=len(self.store.errors),
+            following=grid.following, new_while_paused=grid.new_while_paused,
+        )
+
+    def _tick(self) -> None:
+        self._update_status()
+
+    @on(ReaderStatus)
+    def _reader_status(self, message: ReaderStatus) -> None:
+        self.query_one(StatusBar).show_message(message.text)
+
+    @on(LoadProgress)
+    def _load_progress(self, message: LoadProgress) -> None:
+        p = message.progress
+        status = self.query_one(StatusBar)
+        status.progress = (p.done_bytes, p.total_bytes, p.finished)
+        status.refresh()
+
+    @on(ReaderFailed)
+    def _reader_failed(self, message: ReaderFailed) -> None:
+        self.query_one(StatusBar).show_message(message.text, seconds=3600)
+        self.notify(message.text, severity="error", timeout=10)
+
+    @on(EventGrid.CursorMoved)
+    def _cursor_moved(self) -> None:
+        self._update_status()
+
+    # ------------------------------------------------------------------ actions
+
+    @on(EventGrid.Opened)
+    def _opened(self, message: EventGrid.Opened) -> None:
+        self._open_row(message.row)
+
+    def action_open(self) -> None:
+        """Show the full event under the cursor."""
+        row = self.query_one(EventGrid).cursor_row
+        if row is not None:
+            self._open_row(row)
+
+    def _open_row(self, row: int) -> None:
+        record = self.store.event(row)
+        seg = self.store.segments[self.store.segment[row]]
+        title = f"{self.store.text('action', row)} · {seg.name} @ byte {self.store.offsets[row]}"
+        self.push_screen(EventScreen(record, title))
+
+    def action_errors(self) -> None:
+        """List the lines that are not events."""
+        self.push_screen(ErrorsScreen(list(self.store.errors)))
+
+    async def action_quit(self) -> None:
+        """Stop following and leave."""
+        self._stop.set()
+        self.exit(0)
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+        if self.stdin_fd is not None:
+            try:
+                os.close(self.stdin_fd)
+            except OSError:
+                pass

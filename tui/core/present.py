@@ -1,0 +1,111 @@
+"""What a row shows, as plain strings that are safe for any terminal (no textual or rich here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .decode import format_time_us
+from .store import Store
+
+
+def _escape_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in list(range(0x00, 0x20)) + [0x7F] + list(range(0x80, 0xA0)):
+        table[code] = f"\\x{code:02x}"
+    table[0x09] = "\\t"
+    table[0x0A] = "\\n"
+    table[0x0D] = "\\r"
+    # Bidirectional overrides and isolates can reorder what a reader sees.
+    for code in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF):
+        table[code] = f"\\u{code:04x}"
+    return table
+
+
+_ESCAPES = _escape_table()
+
+
+def printable(text: str) -> str:
+    """Text with every control character shown as an escape, so log content cannot drive the terminal."""
+    return text.translate(_ESCAPES)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of the event table."""
+
+    key: str
+    title: str
+    min_width: int
+    width: int
+
+
+#: Columns in the order they are shown; when space is short the later ones go first.
+COLUMNS = (
+    Column("time", "Time (UTC)", 14, 23),
+    Column("severity", "Severity", 8, 8),
+    Column("outcome", "Outcome", 7, 7),
+    Column("action", "Action", 20, 40),
+    Column("initiator", "Initiator", 12, 28),
+    Column("target", "Target", 12, 26),
+    Column("message", "Message", 30, 0),
+)
+#: Who gets spare width first, and up to how much (the message takes whatever remains).
+_GROWTH = (("action", 40), ("time", 19), ("initiator", 28), ("target", 26), ("time", 23))
+
+
+def layout(width: int, gap: int = 1) -> list[tuple[Column, int]]:
+    """Columns that fit in width, with the width each gets (the last one takes what is left)."""
+    chosen: list[Column] = []
+    used = 0
+    for column in COLUMNS:
+        need = column.min_width + (gap if chosen else 0)
+        if used + need > width:
+            break
+        chosen.append(column)
+        used += need
+    widths = {c.key: c.min_width for c in chosen}
+    spare = width - used
+    for key, most in _GROWTH:
+        if key in widths and spare > 0:
+            extra = min(spare, max(0, most - widths[key]))
+            widths[key] += extra
+            spare -= extra
+    if chosen and spare > 0:
+        widths[chosen[-1].key] += spare
+    return [(c, widths[c.key]) for c in chosen]
+
+
+def time_text(store: Store, row: int, width: int = 23) -> str:
+    """The row's time as shown: full with milliseconds, or month-day and time when narrow."""
+    if not store.has_time(row):
+        return "(no time)"
+    text = format_time_us(store.times[row])
+    if width >= 23:
+        return text
+    if width >= 19:
+        return text[:19]
+    return text[5:19]
+
+
+def initiator_text(store: Store, row: int) -> str:
+    """The initiator's name, or its id when the name is empty."""
+    return store.text("initiator_name", row) or store.text("initiator_id", row)
+
+
+def row_values(store: Store, row: int, *, time_width: int = 23) -> dict[str, str]:
+    """Every column's text for a row (the message is read from the full event)."""
+    record = store.event(row)
+    if record.event is None:
+        message = f"[event unavailable: {record.problem}]"
+    else:
+        value = record.event.get("message")
+        message = value if isinstance(value, str) else ("" if value is None else str(value))
+    return {
+        "time": time_text(store, row, time_width),
+        "severity": store.text("severity", row),
+        "outcome": store.text("outcome", row),
+        "action": store.text("action", row),
+        "initiator": initiator_text(store, row),
+        "target": store.text("target", row),
+        "message": message.strip(),
+    }

@@ -1,0 +1,301 @@
+"""The event table: a Line-API scroll view that renders only the rows on screen."""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ..core.present import Column, layout, printable, row_values
+from ..core.store import Store
+
+#: Width of the vertical scrollbar; the header leaves the same room so columns line up.
+SCROLLBAR_WIDTH = 1
+
+
+def cell(text: str, width: int) -> str:
+    """Text cut or padded to exactly width cells (escaped first: log content is untrusted)."""
+    text = printable(text)
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.ljust(width)
+
+
+class ColumnHeader(Widget):
+    """The titles above the event table, laid out exactly as its rows."""
+
+    DEFAULT_CSS = """
+    ColumnHeader { height: 1; background: $panel; color: $text; text-style: bold; }
+    """
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        columns = layout(max(0, width - SCROLLBAR_WIDTH))
+        text = " ".join(cell(column.title, w) for column, w in columns)
+        return Strip([Segment(text.ljust(width))], width)
+
+
+class EventGrid(ScrollView, can_focus=True):
+    """Every event in time order, newest at the bottom; follows new events until scrolled up."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown,space", "page_down", "Page down", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G,f", "follow", "Follow"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "event-grid--cursor",
+        "event-grid--critical",
+        "event-grid--warning",
+        "event-grid--failure",
+        "event-grid--pending",
+        "event-grid--time",
+        "event-grid--missing",
+    }
+
+    DEFAULT_CSS = """
+    EventGrid { scrollbar-size-vertical: 1; scrollbar-size-horizontal: 0; }
+    EventGrid > .event-grid--cursor { background: $accent 40%; text-style: bold; }
+    EventGrid:focus > .event-grid--cursor { background: $accent 70%; }
+    EventGrid > .event-grid--critical { color: $error; text-style: bold; }
+    EventGrid > .event-grid--warning { color: $warning; }
+    EventGrid > .event-grid--failure { color: $error; }
+    EventGrid > .event-grid--pending { color: $secondary; }
+    EventGrid > .event-grid--time { color: $text-muted; }
+    EventGrid > .event-grid--missing { color: $text-disabled; text-style: italic; }
+    """
+
+    following: reactive[bool] = reactive(True)
+    #: events that arrived while following was paused
+    new_while_paused: reactive[int] = reactive(0)
+
+    class CursorMoved(Message):
+        """The highlighted event changed."""
+
+        def __init__(self, grid: EventGrid, row: int | None) -> None:
+            super().__init__()
+            self.grid = grid
+            self.row = row
+
+        @property
+        def control(self) -> EventGrid:
+            """The grid whose cursor moved."""
+            return self.grid
+
+    class Opened(Message):
+        """The user asked to open the highlighted event."""
+
+        def __init__(self, grid: EventGrid, row: int) -> None:
+            super().__init__()
+            self.grid = grid
+            self.row = row
+
+        @property
+        def control(self) -> EventGrid:
+            """The grid the event was opened from."""
+            return self.grid
+
+    def __init__(self, store: Store, *, since_us: int | None = None, until_us: int | None = None,
+                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.store = store
+        self.since_us = since_us
+        self.until_us = until_us
+        self._order: array = store.order
+        self._lo = 0
+        self._hi = 0
+        self._version = -1
+        self.cursor = -1
+        self._strips: OrderedDict[tuple[int, int, bool], Strip] = OrderedDict()
+
+    # ------------------------------------------------------------------ data
+
+    @property
+    def count(self) -> int:
+        """Events in the table."""
+        return self._hi - self._lo
+
+    def row_at(self, index: int) -> int:
+        """The store row shown at a table position."""
+        return self._order[self._lo + index]
+
+    @property
+    def cursor_row(self) -> int | None:
+        """The store row under the cursor."""
+        return self.row_at(self.cursor) if 0 <= self.cursor < self.count else None
+
+    def sync(self) -> None:
+        """Take in what the store holds now; called when it grew (a handful of times a second)."""
+        store = self.store
+        order = store.order
+        before = self.count
+        anchor = self.cursor_row
+        reordered = store.version != self._version or order is not self._order
+        self._order = order
+        self._version = store.version
+        self._lo, self._hi = store.span(self.since_us, self.until_us, order)
+        if reordered:
+            self._strips.clear()
+        self.virtual_size = Size(self.size.width, self.count)
+        grown = self.count - before
+        if self.following:
+            self._move_cursor(self.count - 1, scroll_end=True)
+        else:
+            if grown > 0:
+                self.new_while_paused += grown
+            if reordered and anchor is not None:
+                self._move_cursor(self._find(anchor), scroll_end=False)
+        self.refresh()
+
+    def _find(self, row: int) -> int:
+        """The table position of a store row (after the order changed)."""
+        times = self.store.times
+        key = times.__getitem__
+        pos = bisect_left(self._order, times[row], lo=self._lo, hi=self._hi, key=key)
+        while pos < self._hi and self._order[pos] != row:
+            if times[self._order[pos]] != times[row]:
+                break
+            pos += 1
+        return max(0, min(pos, self._hi - 1) - self._lo)
+
+    # ------------------------------------------------------------------ rendering
+
+    def render_line(self, y: int) -> Strip:
+        scroll_y = self.scroll_offset.y
+        index = scroll_y + y
+        width = self.size.width
+        if index >= self.count or index < 0:
+            return Strip.blank(width, self.rich_style)
+        row = self.row_at(index)
+        selected = index == self.cursor
+        key = (row, width, selected)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._render_row(row, width, selected)
+            self._strips[key] = strip
+            if len(self._strips) > 400:
+                self._strips.popitem(last=False)
+        return strip
+
+    def _render_row(self, row: int, width: int, selected: bool) -> Strip:
+        columns: list[tuple[Column, int]] = layout(width)
+        time_width = next((w for c, w in columns if c.key == "time"), 23)
+        values = row_values(self.store, row, time_width=time_width)
+        base = self.rich_style
+        severity = values["severity"].lower()
+        outcome = values["outcome"].lower()
+        row_style = Style()
+        if severity == "critical":
+            row_style = self.get_component_rich_style("event-grid--critical", partial=True)
+        elif outcome == "failure":
+            row_style = self.get_component_rich_style("event-grid--failure", partial=True)
+        elif severity == "warning":
+            row_style = self.get_component_rich_style("event-grid--warning", partial=True)
+        elif outcome == "pending":
+            row_style = self.get_component_rich_style("event-grid--pending", partial=True)
+        segments: list[Segment] = []
+        for i, (column, w) in enumerate(columns):
+            if i:
+                segments.append(Segment(" ", base + row_style))
+            style = base + row_style
+            if column.key == "time":
+                style = base + (self.get_component_rich_style("event-grid--missing", partial=True)
+                                if not self.store.has_time(row) else self.get_component_rich_style("event-grid--time", partial=True))
+            segments.append(Segment(cell(values[column.key], w), style))
+        strip = Strip(segments).adjust_cell_length(width, base)
+        if selected:
+            strip = strip.apply_style(self.get_component_rich_style("event-grid--cursor", partial=True))
+        return strip
+
+    def notify_style_update(self) -> None:
+        self._strips.clear()
+        super().notify_style_update()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._strips.clear()
+        self.virtual_size = Size(event.size.width, self.count)
+        if self.following:
+            self.scroll_end(animate=False, immediate=True)
+
+    # ------------------------------------------------------------------ cursor and following
+
+    def _move_cursor(self, index: int, *, scroll_end: bool = False) -> None:
+        previous = self.cursor
+        self.cursor = max(-1, min(index, self.count - 1))
+        if scroll_end:
+            self.scroll_to(y=max(0, self.count - self.size.height), animate=False, immediate=True)
+        elif self.cursor >= 0:
+            self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, immediate=True, force=True)
+        if previous != self.cursor:
+            self._refresh_index(previous)
+            self._refresh_index(self.cursor)
+            self.post_message(self.CursorMoved(self, self.cursor_row))
+
+    def _refresh_index(self, index: int) -> None:
+        if index >= 0:
+            self.refresh_line(index)  # virtual coordinates: ScrollView subtracts the scroll offset
+
+    def _pause(self) -> None:
+        if self.following:
+            self.following = False
+            self.new_while_paused = 0
+
+    def action_cursor_up(self) -> None:
+        """Move up one event (pauses following)."""
+        self._pause()
+        self._move_cursor(self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        """Move down one event; reaching the newest resumes following."""
+        self._move_cursor(self.cursor + 1)
+
+    def action_page_up(self) -> None:
+        """Up one screen (pauses following)."""
+        self._pause()
+        self._move_cursor(self.cursor - max(1, self.size.height - 1))
+
+    def action_page_down(self) -> None:
+        """Down one screen."""
+        self._move_cursor(self.cursor + max(1, self.size.height - 1))
+
+    def action_first(self) -> None:
+        """The oldest event (pauses following)."""
+        self._pause()
+        self._move_cursor(0)
+
+    def action_follow(self) -> None:
+        """Jump to the newest event and follow new ones."""
+        self.following = True
+        self.new_while_paused = 0
+        self._move_cursor(self.count - 1, scroll_end=True)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self._pause()
+
+    def on_click(self, event: events.Click) -> None:
+        index = self.scroll_offset.y + event.y
+        if 0 <= index < self.count:
+            self._pause()
+            self._move_cursor(index)
+            if event.chain == 2:
+                self.post_message(self.Opened(self, self.row_at(index)))
+
+    def key_enter(self) -> None:
+        row = self.cursor_row
+        if row is not None:
+            self.post_message(self.Opened(self, row))

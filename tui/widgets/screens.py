@@ -1,0 +1,78 @@
+"""Full-screen views opened from the table: one event's raw JSON, the lines that are not events."""
+
+from __future__ import annotations
+
+import orjson
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Static
+
+from ..core.decode import ErrorRecord
+from ..core.present import printable
+from ..core.store import EventRecord
+
+#: Error records listed at most (the status line always has the full count).
+MAX_ERRORS_LISTED = 10_000
+
+
+class EventScreen(ModalScreen[None]):
+    """The full event of a row, re-read from its source and pretty-printed."""
+
+    BINDINGS = [Binding("escape,q,enter", "dismiss", "Back")]
+    DEFAULT_CSS = """
+    EventScreen { background: $background 60%; }
+    EventScreen > VerticalScroll { border: round $accent; background: $surface; margin: 1 2; }
+    """
+
+    def __init__(self, record: EventRecord, title: str) -> None:
+        super().__init__()
+        self.record = record
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = printable(self.title_text)
+            if self.record.event is None:
+                yield Static(Text("This event cannot be shown: " + printable(self.record.problem)))
+            else:
+                pretty = orjson.dumps(self.record.event, option=orjson.OPT_INDENT_2).decode()
+                yield Static(Text(printable(pretty).replace("\\n", "\n")), id="event-json")
+        yield Footer()
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)
+
+
+class ErrorsScreen(ModalScreen[None]):
+    """Every line read that is not an event, with its file, line, byte offset and reason."""
+
+    BINDINGS = [Binding("escape,q,e", "dismiss", "Back")]
+    DEFAULT_CSS = """
+    ErrorsScreen { background: $background 60%; }
+    ErrorsScreen > DataTable { border: round $error; background: $surface; margin: 1 2; }
+    """
+
+    def __init__(self, errors: list[ErrorRecord]) -> None:
+        super().__init__()
+        self.errors = errors
+
+    def compose(self) -> ComposeResult:
+        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="errors-table")
+        shown = len(self.errors) if len(self.errors) <= MAX_ERRORS_LISTED else MAX_ERRORS_LISTED
+        table.border_title = f"{len(self.errors):,} lines that are not events" + (f" (first {shown:,} listed)" if shown < len(self.errors) else "")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("File", "Line", "Byte", "Reason", "Text")
+        for error in self.errors[:MAX_ERRORS_LISTED]:
+            table.add_row(Text(printable(error.source)), Text(str(error.line)), Text(str(error.offset)),
+                          Text(printable(error.reason)), Text(printable(error.excerpt)[:200]))
+        table.focus()
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)
