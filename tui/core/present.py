@@ -50,7 +50,7 @@ COLUMNS = (
     Column("message", "Message", 30, 0),
 )
 #: Who gets spare width first, and up to how much (the message takes whatever remains).
-_GROWTH = (("action", 40), ("time", 19), ("initiator", 28), ("target", 26), ("time", 23))
+_GROWTH = (("action", 32), ("initiator", 20), ("time", 19), ("target", 20), ("action", 40), ("initiator", 28), ("target", 26), ("time", 23))
 
 
 def layout(width: int, gap: int = 1) -> list[tuple[Column, int]]:
