@@ -90,13 +90,16 @@ class AtlensApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        status = self.query_one(StatusBar)
+        # Held directly: while a modal screen is on top, queries would search that screen.
+        self.grid = self.query_one(EventGrid)
+        self.status_bar = self.query_one(StatusBar)
+        status = self.status_bar
         status.inputs = ", ".join(spec.describe() for spec in self.specs)
         if self.since_us is not None or self.until_us is not None:
             since = format_time_us(self.since_us, millis=False) if self.since_us is not None else "…"
             until = format_time_us(self.until_us, millis=False) if self.until_us is not None else "…"
             status.inputs = f"{since} to {until} │ {status.inputs}"
-        self.query_one(EventGrid).focus()
+        self.grid.focus()
         self.set_interval(1.0, self._tick)
         self._read()
 
@@ -134,15 +137,15 @@ class AtlensApp(App[int]):
     def _redraw(self) -> None:
         self._redraw_due = False
         self._last_redraw = time.monotonic()
-        grid = self.query_one(EventGrid)
+        grid = self.grid
         grid.sync()
         if self.first_rows_at is None and grid.count:
             self.first_rows_at = time.monotonic()
         self._update_status()
 
     def _update_status(self) -> None:
-        grid = self.query_one(EventGrid)
-        self.query_one(StatusBar).update_counts(
+        grid = self.grid
+        self.status_bar.update_counts(
             events=grid.count, errors=len(self.store.errors),
             following=grid.following, new_while_paused=grid.new_while_paused,
         )
@@ -152,18 +155,18 @@ class AtlensApp(App[int]):
 
     @on(ReaderStatus)
     def _reader_status(self, message: ReaderStatus) -> None:
-        self.query_one(StatusBar).show_message(message.text)
+        self.status_bar.show_message(message.text)
 
     @on(LoadProgress)
     def _load_progress(self, message: LoadProgress) -> None:
         p = message.progress
-        status = self.query_one(StatusBar)
+        status = self.status_bar
         status.progress = (p.done_bytes, p.total_bytes, p.finished)
         status.refresh()
 
     @on(ReaderFailed)
     def _reader_failed(self, message: ReaderFailed) -> None:
-        self.query_one(StatusBar).show_message(message.text, seconds=3600)
+        self.status_bar.show_message(message.text, seconds=3600)
         self.notify(message.text, severity="error", timeout=10)
 
     @on(EventGrid.CursorMoved)
@@ -178,7 +181,7 @@ class AtlensApp(App[int]):
 
     def action_open(self) -> None:
         """Show the full event under the cursor."""
-        row = self.query_one(EventGrid).cursor_row
+        row = self.grid.cursor_row
         if row is not None:
             self._open_row(row)
 

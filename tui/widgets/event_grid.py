@@ -230,7 +230,7 @@ class EventGrid(ScrollView, can_focus=True):
         self._strips.clear()
         self.virtual_size = Size(event.size.width, self.count)
         if self.following:
-            self.scroll_end(animate=False, immediate=True)
+            self.call_after_refresh(self._scroll_to_newest)
 
     # ------------------------------------------------------------------ cursor and following
 
@@ -238,13 +238,19 @@ class EventGrid(ScrollView, can_focus=True):
         previous = self.cursor
         self.cursor = max(-1, min(index, self.count - 1))
         if scroll_end:
-            self.scroll_to(y=max(0, self.count - self.size.height), animate=False, immediate=True)
+            self._scroll_to_newest()
+            # The layout may not have taken the new virtual size yet: scroll again once it has.
+            self.call_after_refresh(self._scroll_to_newest)
         elif self.cursor >= 0:
             self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, immediate=True, force=True)
         if previous != self.cursor:
             self._refresh_index(previous)
             self._refresh_index(self.cursor)
             self.post_message(self.CursorMoved(self, self.cursor_row))
+
+    def _scroll_to_newest(self) -> None:
+        if self.following:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 
     def _refresh_index(self, index: int) -> None:
         if index >= 0:

@@ -1,0 +1,28 @@
+# The two set-up commands of the README; each creates the virtual environment it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## atlens on a live stream of generated events
+demo: $(STAMP)
+	$(BIN)/atlens demo
+
+## the whole test suite (core, CLI, follow, Pilot, end-to-end in tmux)
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## the benchmarks (not part of the tests): events per second, latency, memory, with baselines
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) benchmarks/.data .pytest_cache

@@ -1,0 +1,115 @@
+"""Pilot tests of the live event table: newest at the bottom, following, pausing, new-event count."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tui.app import AtlensApp
+from tui.core.sources import InputSpec
+from tui.widgets.event_grid import EventGrid
+from tui.widgets.screens import ErrorsScreen, EventScreen
+from tui.widgets.status_bar import StatusBar
+
+from tests.tui.helpers import append_events, make_event, wait_for
+
+
+def screen_lines(grid: EventGrid) -> list[str]:
+    """The text of every visible table line, as the user sees it."""
+    return [grid.render_line(y).text for y in range(grid.size.height)]
+
+
+def status_text(app: AtlensApp) -> str:
+    return app.query_one(StatusBar).render().plain
+
+
+async def test_newest_event_is_at_the_bottom_and_selected(log_file: Path) -> None:
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(160, 30)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 100, "100 events")
+        lines = [line for line in screen_lines(grid) if line.strip()]
+        assert "n99" in lines[-1]
+        assert "n98" in lines[-2]
+        assert grid.store.text("action", grid.cursor_row) == "iam-identity.serviceid-apikey.n99"
+        assert "100 events" in status_text(app)
+        assert "following" in status_text(app)
+
+
+async def test_appended_events_appear_while_following(log_file: Path) -> None:
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(120, 24)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 100, "the first 100 events")
+        append_events(log_file, [make_event(i) for i in range(100, 130)])
+        await wait_for(pilot, lambda: grid.count == 130, "30 appended events")
+        await wait_for(pilot, lambda: "key-129 " in screen_lines(grid)[-1], "the newest event on the last line")
+        assert grid.following
+
+
+async def test_scrolling_up_pauses_and_counts_new_events_until_end(log_file: Path) -> None:
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(120, 24)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 100, "the first 100 events")
+        await pilot.press("up", "up")
+        assert not grid.following
+        selected = grid.cursor_row
+        assert grid.store.text("action", selected).endswith("n97")
+        append_events(log_file, [make_event(i) for i in range(100, 112)])
+        await wait_for(pilot, lambda: grid.count == 112, "12 appended events")
+        await wait_for(pilot, lambda: "+12 new" in status_text(app), "the new-event counter")
+        assert "paused" in status_text(app)
+        # Paused: the selection stays where the user left it, the new rows are not scrolled in.
+        assert grid.cursor_row == selected
+        assert "key-111 " not in "".join(screen_lines(grid))
+        await pilot.press("end")
+        assert grid.following
+        assert grid.new_while_paused == 0
+        await wait_for(pilot, lambda: "key-111 " in screen_lines(grid)[-1], "the newest event on the last line after End")
+        assert "following" in status_text(app)
+
+
+async def test_event_strings_cannot_inject_escapes_or_markup(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.log"
+    append_events(path, [make_event(1, action="evil.\x1b[2Jclear.screen", message="[bold red]boom[/] \x1b]52;c;aGk=\x07",
+                                    initiator={"name": "[link=http://x]me[/link]"})])
+    app = AtlensApp([InputSpec(str(path), "file")])
+    async with app.run_test(size=(200, 24)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 1, "the hostile event")
+        text = "".join(screen_lines(grid))
+        assert "\x1b" not in text and "\x07" not in text
+        assert "evil.\\x1b[2Jclear.screen" in text
+        assert "[link=http://x]me[/link]" in text
+        assert "[bold red]boom[/]" in text
+
+
+async def test_lines_that_are_not_events_are_counted_and_listed(log_file: Path) -> None:
+    with open(log_file, "ab") as fh:
+        fh.write(b"this is not json\n{\"no\": \"event keys\"}\n")
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(160, 30)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 100 and len(app.store.errors) == 2, "events and 2 error records")
+        await wait_for(pilot, lambda: "2 not events" in status_text(app), "the error count in the status line")
+        await pilot.press("e")
+        assert isinstance(app.screen, ErrorsScreen)
+        table = app.screen.query_one("#errors-table")
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows[0][:2] == [str(log_file), "101"]
+        assert "invalid JSON" in rows[0][3]
+        assert rows[1][1] == "102" and "not an audit event" in rows[1][3]
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ErrorsScreen)
+
+
+async def test_enter_opens_the_full_event_read_again_from_the_file(log_file: Path) -> None:
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(120, 40)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 100, "100 events")
+        await pilot.press("up", "enter")
+        assert isinstance(app.screen, EventScreen)
+        shown = str(app.screen.query_one("#event-json").render())
+        assert '"name": "key-98"' in shown
+        assert '"reasonCode": 200' in shown
