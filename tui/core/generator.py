@@ -86,17 +86,20 @@ _BROWSERS = (
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
     "Version/26.1 Safari/605.1.15",
     "Mozilla/5.0 (X11; Linux x86_64; rv:145.0) Gecko/20100101 Firefox/145.0",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 15.1; rv:145.0) Gecko/20100101 Firefox/145.0",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/142.0.0.0 Safari/537.36 Edg/142.0.0.0",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:144.0) Gecko/20100101 Firefox/144.0",
 )
 _CLIS = ("IBM Cloud CLI 2.29.1 / linux", "IBM Cloud CLI 2.29.1 / darwin",
          "IBM Cloud CLI 2.28.0 / windows", "IBM Cloud CLI 2.27.0 / linux")
+# Service IDs pick from the first four (automation), people from the last four.
 _SDKS = (
     "HashiCorp Terraform/1.9.8 (+https://www.terraform.io) Terraform Plugin SDK/2.10.1 "
     "terraform-provider-ibm/1.71.2",
-    "ibm-cloud-sdk-core/platform-services-5.6.0 (lang=go; arch=amd64; os=linux; go.version=go1.22.5)",
-    "ibm-platform-services-sdk-0.59.1 (lang=python; arch=x86_64; os=Linux; python.version=3.11.9)",
+    "Go-http-client/2.0",
+    "platform-services-go-sdk-0.71.0 (lang=go; os=linux; go.version=go1.22.5)",
+    "ibm-platform-services-sdk-0.59.1 (lang=python; os=Linux; python.version=3.11.9)",
     "python-requests/2.32.3",
     "curl/8.5.0",
 )
@@ -104,13 +107,13 @@ _CLOUDANT_SDKS = (
     "python-requests/2.32.3",
     "couchbackup-cloudant/2.11.4",
     "curl/8.5.0",
-    "cloudant-python-sdk-0.9.3 (lang=python; arch=x86_64; os=Linux; python.version=3.11.9)",
-    "cloudant-node-sdk-0.12.1 (lang=node.js; os.name=linux os.version=5.15.0-1057-ibm; "
-    "node.version=v20.17.0)",
-    "cloudant-java-sdk-0.10.0 (lang=java; os.name=Linux; os.version=5.14.0; java.version=21.0.4)",
-    "cloudant-go-sdk-0.9.1 (lang=go; arch=amd64; os=linux; go.version=go1.22.5)",
+    "cloudant-python-sdk-0.9.3 (lang=python; os=Linux; python.version=3.11.9)",
+    "cloudant-node-sdk-0.12.1 (lang=node.js; os.name=linux; node.version=v20.17.0)",
+    "cloudant-java-sdk-0.10.0 (lang=java; os.name=Linux; java.version=21.0.4)",
+    "cloudant-go-sdk-0.9.1 (lang=go; os=linux; go.version=go1.22.5)",
 )
-# Public ranges of the kind seen in real events: IBM Cloud egress for service IDs, ISP/corporate for people.
+# Public ranges of the kind seen in real events: IBM Cloud egress for service IDs,
+# ISP and corporate networks for people.
 _CLOUD_NETS = ("169.45", "169.60", "169.63", "150.240", "158.175", "161.156", "52.116", "149.81")
 _PEOPLE_NETS = ("81.2", "88.198", "93.184", "62.210", "79.140", "98.207", "73.162", "104.28",
                 "129.41", "195.212", "217.70", "122.172", "203.0", "187.19")
@@ -142,12 +145,11 @@ class _Initiator:
     """One identity that acts in the accounts, with its habitual addresses and clients."""
 
     __slots__ = ("id", "name", "type_uri", "kind", "label", "addresses", "browser", "cli", "sdk",
-                 "cloudant_sdk", "cli_cred", "authn_id", "authn_name", "apikey_id", "crn_part")
+                 "cloudant_sdk", "cli_cred", "authn_id", "authn_name")
 
     def __init__(self, id: str, name: str, type_uri: str, kind: str, label: str,
                  addresses: tuple[str, ...], browser: str, cli: str, sdk: str, cloudant_sdk: str,
-                 cli_cred: str, authn_id: str, authn_name: str, apikey_id: str,
-                 crn_part: str) -> None:
+                 cli_cred: str, authn_id: str, authn_name: str) -> None:
         self.id = id
         self.name = name
         self.type_uri = type_uri
@@ -161,8 +163,6 @@ class _Initiator:
         self.cli_cred = cli_cred
         self.authn_id = authn_id
         self.authn_name = authn_name
-        self.apikey_id = apikey_id
-        self.crn_part = crn_part
 
 
 class _Cloudant:
@@ -205,7 +205,14 @@ class _Ev:
     __slots__ = ("acct", "ini", "channel", "agent", "cred", "ini_name", "address", "target",
                  "req", "resp", "code", "outcome", "why", "severity", "source", "authn")
 
-    def __init__(self) -> None:
+    def __init__(self, acct: _Account, ini: _Initiator) -> None:
+        self.acct = acct
+        self.ini = ini
+        self.ini_name = ini.name
+        self.channel = ""
+        self.agent = ""
+        self.cred = ""
+        self.address = ""
         self.authn = False
         self.code = 0
         self.outcome = ""
@@ -247,7 +254,7 @@ class _Spec:
         self.prefix = f"{display}: {verb_object or (verb + ' ' + obj)} "
         # seed 000: UI-originated IAM updates carry the agent "Not Set".
         self.not_set = self.service in ("iam-identity", "iam-groups", "iam-am")
-        self.xgt = self.not_set
+        self.xgt = self.service == "iam-identity"
         self.nf_severity = nf_severity
 
 
@@ -256,10 +263,9 @@ class _Gen:
 
     def __init__(self, seed: int, start: datetime) -> None:
         self.rng = rng = Random(seed)
-        self.start = start
         self._months = _months_before(start, 3)
-        self.accounts = [self._account("Production", 0.72), self._account("Development", 0.2),
-                         self._account("Sandbox", 0.08)]
+        self.accounts = [self._account("Production"), self._account("Development"),
+                         self._account("Sandbox")]
         self.acct_cum = list(accumulate((0.72, 0.2, 0.08)))
         self.users = [self._user(i) for i in range(68)]
         self.sids = [self._sid(i) for i in range(26)]
@@ -273,16 +279,17 @@ class _Gen:
         self._pending: list[tuple[int, int, JSONObject]] = []
         self._seq = 0
 
-    # ---- world construction (runs once, so clarity over speed) ----
-
     def uuid(self) -> str:
+        # Shaped like uuid4 (version and variant nibbles) but drawn from the seeded source.
         h = "%032x" % self.rng.getrandbits(128)
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
     def hex(self, n: int) -> str:
         return "%0*x" % (n, self.rng.getrandbits(n * 4))
 
-    def _account(self, name: str, weight: float) -> _Account:
+    # ---- world construction (runs once, so clarity over speed) ----
+
+    def _account(self, name: str) -> _Account:
         rng = self.rng
         a = _Account(self.hex(32), f"{name} Account")
         for svc in ("iam-identity", "iam-groups", "iam-am", "billing", "user-management",
@@ -330,30 +337,28 @@ class _Gen:
         office = self._ip(_PEOPLE_NETS[:4]) if i % 3 else self._ip(_PEOPLE_NETS[4:8])
         addrs = (office, self._ip(_PEOPLE_NETS)) if i % 4 else (office,)
         return _Initiator(iam_id, name, "service/security/account/user", "user", email, addrs,
-                          r.choice(_BROWSERS), r.choice(_CLIS), r.choice(_SDKS[2:]),
+                          r.choice(_BROWSERS), r.choice(_CLIS), r.choice(_SDKS[3:]),
                           r.choice(_CLOUDANT_SDKS), "token" if i % 3 else "apikey",
-                          iam_id, email, f"ApiKey-{self.uuid()}", f"user:{iam_id}")
+                          iam_id, email)
 
     def _sid(self, i: int) -> _Initiator:
         r = self.rng
         u = self.uuid()
         label = _SID_NAMES[i % len(_SID_NAMES)]
         addrs = (self._ip(_CLOUD_NETS), self._ip(_CLOUD_NETS))
-        return _Initiator(f"iam-ServiceId-{u}", f"ServiceId-{u}", "service/security/account/serviceid",
-                          "sid", label, addrs, "", r.choice((_CLIS[0], _CLIS[3])),
-                          r.choice(_SDKS[:3]), r.choice(_CLOUDANT_SDKS), "apikey", "", "",
-                          f"ApiKey-{self.uuid()}", f"serviceid:ServiceId-{u}")
+        return _Initiator(f"iam-ServiceId-{u}", f"ServiceId-{u}",
+                          "service/security/account/serviceid", "sid", label, addrs, "",
+                          r.choice((_CLIS[0], _CLIS[3])), r.choice(_SDKS[:4]),
+                          r.choice(_CLOUDANT_SDKS), "apikey", "", "")
 
     def _profile(self, i: int) -> _Initiator:
-        r = self.rng
         u = self.uuid()
         label = ("federated-admins", "cluster-workloads", "ci-runners", "auditors-readonly",
                  "vsi-backup", "sre-breakglass")[i]
         user = self.users[i * 11 % len(self.users)]
         return _Initiator(f"iam-Profile-{u}", f"Profile-{u}", "service/security/account/profile",
                           "profile", label, user.addresses, user.browser, user.cli, user.sdk,
-                          user.cloudant_sdk, "profile", user.id, user.label,
-                          f"ApiKey-{self.uuid()}", f"profile:Profile-{u}")
+                          user.cloudant_sdk, "profile", user.id, user.label)
 
     # ---- per-event helpers (hot path) ----
 
@@ -368,7 +373,7 @@ class _Gen:
         if who == "any":
             who = "user" if r < 0.68 else "sid"
         elif who == "data":
-            who = "sid" if r < 0.6 else "user"
+            who = "sid" if r < 0.4 else "user"
         if who == "user":
             return self.pick_user()
         if who == "sid":
@@ -380,7 +385,9 @@ class _Gen:
             err, why = _COUCH_ERRORS[code]
             e.why = why
             return {"error": err, "reason": why, "X-Couch-Request-ID": self.hex(10)}
-        err, why = e.why and ("forbidden", e.why) or _FAIL_TEXT[code]
+        err, why = _FAIL_TEXT[code]
+        if e.why:  # a builder that forced the failure knows the precise reason
+            why = e.why
         e.why = why
         return {"status_code": code, "trace": self.hex(32),
                 "errors": [{"code": err, "message": why,
@@ -422,10 +429,9 @@ class _Gen:
 
     def build(self, spec: _Spec, stamp: str, n: int) -> JSONObject:
         rng = self.rng
-        e = _Ev()
-        acct = e.acct = self.accounts[bisect(self.acct_cum, rng.random())]
-        ini = e.ini = self.pick(spec.who)
-        e.ini_name = ini.name
+        acct = self.accounts[bisect(self.acct_cum, rng.random())]
+        ini = self.pick(spec.who)
+        e = _Ev(acct, ini)
         addrs = ini.addresses
         e.address = addrs[0] if len(addrs) == 1 or rng.random() < 0.7 else addrs[1]
         r = rng.random()
@@ -505,9 +511,11 @@ class _Gen:
             # Deep copy (rare path) so callers mutating one event never touch the other.
             done = orjson.loads(orjson.dumps(ev))
             done["outcome"] = "success"
+            done["severity"] = e.severity or spec.severity
             done["message"] = f"{spec.prefix}{target['name']}"
             done["reason"] = {"reasonCode": 200, "reasonType": "OK"}
-            done["responseData"] = {"state": "ACTIVE" if spec.action.endswith("invite") else "DELETED"}
+            state = "ACTIVE" if spec.action.endswith("invite") else "DELETED"
+            done["responseData"] = {"state": state}
             self._seq += 1
             heapq.heappush(self._pending, (n + 3 + int(rng.random() * 60), self._seq, done))
         return ev
@@ -547,14 +555,15 @@ _UI_CLIENT = "HOP55v1CCT"
 _APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
 
 
-def _login_resp(g: _Gen, e: _Ev) -> JSONObject:
+def _login_resp() -> JSONObject:
     return {"token_type": "Bearer", "expires_in": 3600}
 
 
 def _login_target(e: _Ev, kind: str) -> None:
+    # A login is scoped to the account the token is issued for, not to a resource.
     e.authn = True
     name = e.ini.id if e.ini.kind == "user" else e.ini.label
-    e.target = _tgt(_iam_crn(e.acct, e.ini.crn_part), name, f"iam-identity/{kind}")
+    e.target = _tgt(e.acct.sources["iam-identity"], name, f"iam-identity/{kind}")
 
 
 def _b_refresh_login(g: _Gen, e: _Ev) -> None:
@@ -573,7 +582,7 @@ def _b_refresh_login(g: _Gen, e: _Ev) -> None:
             grant, e.cred = "refresh_token", "token"
     _login_target(e, "user-refreshtoken")
     e.req = {"client_id": client, "grant_type": grant}
-    e.resp = _login_resp(g, e)
+    e.resp = _login_resp()
 
 
 def _b_apikey_login(g: _Gen, e: _Ev) -> None:
@@ -583,15 +592,14 @@ def _b_apikey_login(g: _Gen, e: _Ev) -> None:
     kind = "user-apikey" if ini.kind == "user" else "serviceid-apikey"
     _login_target(e, kind)
     e.req = {"client_id": "bx" if cli else "default", "grant_type": _APIKEY_GRANT}
-    e.resp = _login_resp(g, e)
+    e.resp = _login_resp()
 
 
 def _b_cookie_login(g: _Gen, e: _Ev) -> None:
     e.channel, e.agent, e.cred = "ui", e.ini.browser, "token"
     _login_target(e, "user-identitycookie")
     e.req = {"client_id": _UI_CLIENT,
-             "grant_type": "urn:ibm:params:oauth:grant-type:identity-cookie",
-             "response_type": "identity_cookie"}
+             "grant_type": "urn:ibm:params:oauth:grant-type:identity-cookie"}
     e.resp = {"expires_in": 1200}
 
 
@@ -599,7 +607,7 @@ def _b_passcode_login(g: _Gen, e: _Ev) -> None:
     e.channel, e.agent, e.cred = "cli", e.ini.cli, "user"
     _login_target(e, "user-passcode")
     e.req = {"client_id": "bx", "grant_type": "urn:ibm:params:oauth:grant-type:passcode"}
-    e.resp = _login_resp(g, e)
+    e.resp = _login_resp()
 
 
 def _b_profile_login(g: _Gen, e: _Ev) -> None:
@@ -608,7 +616,7 @@ def _b_profile_login(g: _Gen, e: _Ev) -> None:
     _login_target(e, "trustedprofile-apikey")
     e.req = {"client_id": "bx", "grant_type": _APIKEY_GRANT, "profile_id": ini.id,
              "profile_name": ini.label}
-    e.resp = _login_resp(g, e)
+    e.resp = _login_resp()
 
 
 def _b_logout(g: _Gen, e: _Ev) -> None:
@@ -619,9 +627,9 @@ def _b_logout(g: _Gen, e: _Ev) -> None:
 
 
 def _update_fields(g: _Gen, e: _Ev, name: str, new_names: tuple[str, ...], locked: bool) -> None:
-    """Fill requestData of an IAM Identity update as seed 000 describes (lock / rename / describe)."""
+    """Fill requestData of an IAM Identity update as seed 000 describes (lock, rename, describe)."""
     r = g.rng.random()
-    desc = f"Managed by the platform team, ticket CHG{g.rng.randrange(100000, 999999)}"
+    desc = f"Owned by platform team (CHG{g.rng.randrange(100000, 999999)})"
     new = name
     lock = False
     if locked and r < 0.6:
@@ -654,7 +662,8 @@ def _b_serviceid(g: _Gen, e: _Ev, verb: str) -> None:
                  "account_id": acct.id}
     else:
         e.req = {"instance_name": name, "iam_id": f"iam-ServiceId-{sid}"}
-    e.resp = {"iam_id": f"iam-ServiceId-{sid}", "entity_tag": f"{g.rng.randrange(1, 40)}-{g.hex(32)}"}
+    e.resp = {"iam_id": f"iam-ServiceId-{sid}",
+              "entity_tag": f"{g.rng.randrange(2, 40)}-{g.hex(8)}"}
 
 
 def _b_sid_create(g: _Gen, e: _Ev) -> None:
@@ -685,7 +694,7 @@ def _b_apikey(g: _Gen, e: _Ev, verb: str, owner: str) -> None:
         if verb == "create":
             e.req["store_value"] = False
             e.req["description"] = f"API key for {name}"
-    e.resp = {"apikey_id": f"ApiKey-{key}", "entity_tag": f"{g.rng.randrange(1, 9)}-{g.hex(32)}"}
+    e.resp = {"apikey_id": f"ApiKey-{key}", "entity_tag": f"{g.rng.randrange(2, 9)}-{g.hex(8)}"}
 
 
 def _b_uk_create(g: _Gen, e: _Ev) -> None:
@@ -714,9 +723,10 @@ def _b_sk_delete(g: _Gen, e: _Ev) -> None:
 
 def _b_profile(g: _Gen, e: _Ev) -> None:
     pid, name = g.rng.choice(e.acct.profiles)
-    e.target = _tgt(_iam_crn(e.acct, f"profile:Profile-{pid}"), name, "iam-identity/account-profile")
+    e.target = _tgt(_iam_crn(e.acct, f"profile:Profile-{pid}"), name,
+                    "iam-identity/account-profile")
     e.req = {"name": name, "description": f"Trusted profile {name}", "account_id": e.acct.id}
-    e.resp = {"id": f"Profile-{pid}", "entity_tag": f"{g.rng.randrange(1, 9)}-{g.hex(32)}"}
+    e.resp = {"id": f"Profile-{pid}", "entity_tag": f"{g.rng.randrange(2, 9)}-{g.hex(8)}"}
 
 
 _MFA_LEVEL = {"NONE": 0, "TOTP": 1, "TOTP4ALL": 2, "LEVEL1": 3, "LEVEL2": 4, "LEVEL3": 5}
@@ -738,13 +748,13 @@ def _b_accountsettings(g: _Gen, e: _Ev) -> None:
     for i, key in enumerate(("restrict_create_platform_apikey", "restrict_create_service_id",
                              "allowed_ip_addresses"), 1):
         old = rng.choice(_RESTRICT)
-        new = ("RESTRICTED" if old == "NOT_RESTRICTED" else "NOT_RESTRICTED") if changed == i else old
+        new = _RESTRICT[1 - _RESTRICT.index(old)] if changed == i else old
         body[f"old_{key}"], body[f"new_{key}"] = old, new
         weaker |= old == "RESTRICTED" and new == "NOT_RESTRICTED"
     # Loosening MFA or a restriction weakens the account's security posture.
     e.severity = "critical" if weaker else "warning"
     e.req = {"account_id": e.acct.id, "request_body": body}
-    e.resp = {"entity_tag": f"{rng.randrange(1, 60)}", "account_id": e.acct.id}
+    e.resp = {"entity_tag": f"{rng.randrange(1, 60)}"}
 
 
 def _b_settings_migrate(g: _Gen, e: _Ev) -> None:
@@ -757,8 +767,9 @@ def _b_settings_migrate(g: _Gen, e: _Ev) -> None:
 
 def _group_target(g: _Gen, e: _Ev) -> tuple[str, str]:
     gid, name = g.rng.choice(e.acct.groups)
-    e.target = _tgt(f"crn:v1:bluemix:public:iam-groups:global:a/{e.acct.id}::group:AccessGroupId-{gid}",
-                    name, "iam-groups/group")
+    e.target = _tgt(
+        f"crn:v1:bluemix:public:iam-groups:global:a/{e.acct.id}::group:AccessGroupId-{gid}",
+        name, "iam-groups/group")
     return f"AccessGroupId-{gid}", name
 
 
@@ -770,14 +781,14 @@ def _b_group(g: _Gen, e: _Ev) -> None:
 
 
 def _b_group_delete(g: _Gen, e: _Ev) -> None:
-    gid, name = _group_target(g, e)
-    e.req = {"access_group_id": gid, "force": g.rng.random() < 0.3, "account_id": e.acct.id}
+    gid, _ = _group_target(g, e)
+    e.req = {"access_group_id": gid, "force": g.rng.random() < 0.3}
 
 
 def _b_groups_list(g: _Gen, e: _Ev) -> None:
     e.target = _tgt(f"crn:v1:bluemix:public:iam-groups:global:a/{e.acct.id}:::", e.acct.name,
                     "iam-groups/groups")
-    e.req = {"account_id": e.acct.id, "limit": 100, "offset": 0, "show_federated": True}
+    e.req = {"limit": 100, "offset": 0, "show_federated": True}
     e.resp = {"total_count": len(e.acct.groups), "limit": 100, "offset": 0}
 
 
@@ -805,7 +816,7 @@ def _b_rule(g: _Gen, e: _Ev) -> None:
 
 
 def _b_fed_member(g: _Gen, e: _Ev) -> None:
-    gid, name = _group_target(g, e)
+    gid, _ = _group_target(g, e)
     e.channel, e.agent, e.cred = "ui", e.ini.browser, "user"
     e.req = {"access_group_id": gid, "iam_id": e.ini.id, "realm_name": _FED_REALM,
              "rule_id": f"ClaimRule-{g.uuid()}"}
@@ -824,7 +835,8 @@ def _b_policy(g: _Gen, e: _Ev) -> None:
     e.target = _tgt(f"crn:v1:bluemix:public:iam-am::a/{e.acct.id}::policy:{pid}", f"policy-{pid}",
                     "iam-am/policy")
     if rng.random() < 0.5:
-        subject = {"name": "access_group_id", "value": f"AccessGroupId-{rng.choice(e.acct.groups)[0]}"}
+        subject = {"name": "access_group_id",
+                   "value": f"AccessGroupId-{rng.choice(e.acct.groups)[0]}"}
     else:
         subject = {"name": "iam_id", "value": g.pick_user().id}
     role = rng.choice(_ROLES)
@@ -842,7 +854,7 @@ def _b_policy_delete(g: _Gen, e: _Ev) -> None:
     pid = g.uuid()
     e.target = _tgt(f"crn:v1:bluemix:public:iam-am::a/{e.acct.id}::policy:{pid}", f"policy-{pid}",
                     "iam-am/policy")
-    e.req = {"policy_id": pid, "account_id": e.acct.id}
+    e.req = {"policy_id": pid}
 
 
 def _billing_target(e: _Ev, kind: str, name: str) -> None:
@@ -870,8 +882,9 @@ def _b_traits(g: _Gen, e: _Ev) -> None:
 def _b_usage_summary(g: _Gen, e: _Ev) -> None:
     month = g.month()
     _billing_target(e, f"usage-report:{month}", f"usage-{month}")
-    e.req = {"month": month, "account_id": e.acct.id}
-    e.resp = {"currency_code": "USD", "billing_country_code": "USA", "resources": g.rng.randrange(8, 90)}
+    e.req = {"month": month}
+    e.resp = {"currency_code": "USD", "billing_country_code": "USA",
+              "resources": g.rng.randrange(8, 90)}
 
 
 def _b_usage_report(g: _Gen, e: _Ev) -> None:
@@ -951,14 +964,14 @@ def _b_user_setting(g: _Gen, e: _Ev) -> None:
 
 def _b_user_list(g: _Gen, e: _Ev) -> None:
     _um_target(e, e.acct.name)
-    e.req = {"account_id": e.acct.id, "limit": 100, "include_settings": g.rng.random() < 0.5}
+    e.req = {"limit": 100, "include_settings": g.rng.random() < 0.5}
     e.resp = {"total_results": g.rng.randrange(60, 75), "limit": 100}
 
 
 def _b_user_read(g: _Gen, e: _Ev) -> None:
     u = g.pick_user()
     _um_target(e, u.id)
-    e.req = {"iam_id": u.id, "account_id": e.acct.id}
+    e.req = {"iam_id": u.id}
     e.resp = {"state": "ACTIVE", "email": u.label}
 
 
@@ -980,7 +993,7 @@ def _catalog_target(g: _Gen, e: _Ev, kind: str) -> tuple[str, str]:
 def _b_catalogs(g: _Gen, e: _Ev) -> None:
     e.target = _tgt(f"crn:v1:bluemix:public:globalcatalog-collection:global:a/{e.acct.id}:::",
                     e.acct.name, "globalcatalog-collection/instances")
-    e.req = {"account_id": e.acct.id}
+    e.req = {"limit": 50, "offset": 0}
     e.resp = {"total_count": len(e.acct.catalogs)}
 
 
@@ -991,7 +1004,8 @@ def _b_offering(g: _Gen, e: _Ev) -> None:
     # Catalog updates often report only "unavailable" instead of the changes (seed 001).
     e.req = {"catalog_id": cid, "offering_id": g.hex(32), "offering_name": name,
              "changes": "unavailable"}
-    e.resp = {"version": f"{g.rng.randrange(1, 5)}.{g.rng.randrange(0, 20)}.{g.rng.randrange(0, 9)}"}
+    r = g.rng
+    e.resp = {"version": f"{r.randrange(1, 5)}.{r.randrange(0, 20)}.{r.randrange(0, 9)}"}
 
 
 def _tag_req(g: _Gen, crn: str) -> JSONObject:
@@ -1011,14 +1025,14 @@ def _b_tag_cloudant(g: _Gen, e: _Ev) -> None:
     inst = g.rng.choice(e.acct.cloudant)
     e.target = _tgt(inst.source, inst.name, "cloudantnosqldb/instance")
     e.req = _tag_req(g, inst.source)
-    e.resp = {"results": [{"resource_id": inst.source, "is_error": False}]}
+    e.resp = {"results": [{"is_error": False}]}
 
 
 def _b_tag_cos(g: _Gen, e: _Ev) -> None:
     crn, name = g.rng.choice(e.acct.cos)
     e.target = _tgt(crn, name, "cloud-object-storage/instance")
     e.req = _tag_req(g, crn)
-    e.resp = {"results": [{"resource_id": crn, "is_error": False}]}
+    e.resp = {"results": [{"is_error": False}]}
 
 
 def _cloudant(g: _Gen, e: _Ev, kind: str, doc: bool,
@@ -1029,7 +1043,7 @@ def _cloudant(g: _Gen, e: _Ev, kind: str, doc: bool,
     db = inst.dbs[int(rng.random() * len(inst.dbs))]
     e.source = inst.source
     if doc:
-        docid = g.hex(32) if rng.random() < 0.25 else f"{db[:-1]}:{rng.randrange(100000, 999999)}"
+        docid = g.hex(32) if rng.random() < 0.15 else f"{db[:-1]}:{rng.randrange(100000, 999999)}"
         e.target = {"id": f"{inst.crn}:database:{db}", "name": f"{db}/{docid}",
                     "typeURI": f"cloudantnosqldb/{kind}"}
     else:
@@ -1042,22 +1056,21 @@ def _cloudant(g: _Gen, e: _Ev, kind: str, doc: bool,
     return inst, db, docid
 
 
-def _couch_resp(g: _Gen, status: int) -> JSONObject:
+def _couch_resp(g: _Gen) -> JSONObject:
     return {"X-Couch-Request-ID": g.hex(10)}
 
 
 def _b_doc_read(g: _Gen, e: _Ev) -> None:
     _, db, doc = _cloudant(g, e, "any-document", True)
     e.req = {"method": "GET", "path": f"/{db}/{doc}"}
-    e.resp = _couch_resp(g, 200)
+    e.resp = {"bytes": g.rng.randrange(300, 40000)}
 
 
 def _b_doc_write(g: _Gen, e: _Ev) -> None:
     _, db, doc = _cloudant(g, e, "data-document", True)
     method = "PUT" if g.rng.random() < 0.8 else "DELETE"
     e.req = {"method": method, "path": f"/{db}/{doc}"}
-    e.resp = _couch_resp(g, 201 if method == "PUT" else 200)
-    e.resp["rev"] = f"{g.rng.randrange(1, 30)}-{g.hex(32)}"
+    e.resp = {"ok": True, "rev": f"{g.rng.randrange(1, 30)}-{g.hex(32)}"}
 
 
 def _b_all_dbs(g: _Gen, e: _Ev) -> None:
@@ -1065,43 +1078,42 @@ def _b_all_dbs(g: _Gen, e: _Ev) -> None:
     e.target["id"] = inst.source
     e.target["name"] = inst.name
     e.req = {"method": "GET", "path": "/_all_dbs"}
-    e.resp = _couch_resp(g, 200)
+    e.resp = _couch_resp(g)
     e.resp["count"] = len(inst.dbs)
 
 
 def _b_db_info(g: _Gen, e: _Ev) -> None:
     _, db, _ = _cloudant(g, e, "database-info", False, rg=False)
     e.req = {"method": "GET", "path": f"/{db}", "dbName": db}
-    e.resp = _couch_resp(g, 200)
+    e.resp = _couch_resp(g)
     e.resp["doc_count"] = g.rng.randrange(1000, 5_000_000)
 
 
 def _b_db_mgmt(g: _Gen, e: _Ev) -> None:
     _, db, _ = _cloudant(g, e, "database", False)
     e.req = {"method": "PUT", "path": f"/{db}?partitioned=false&q=16", "dbName": db}
-    e.resp = _couch_resp(g, 201)
+    e.resp = _couch_resp(g)
 
 
 def _b_db_delete(g: _Gen, e: _Ev) -> None:
     _, db, _ = _cloudant(g, e, "database", False)
     e.req = {"method": "DELETE", "path": f"/{db}", "dbName": db}
-    e.resp = _couch_resp(g, 200)
+    e.resp = _couch_resp(g)
 
 
 def _b_db_security(g: _Gen, e: _Ev) -> None:
     _, db, _ = _cloudant(g, e, "database-security", False)
     e.req = {"method": "PUT", "path": f"/{db}/_security", "dbName": db,
              "cloudant": {"nobody": [] if g.rng.random() < 0.8 else ["_reader"]}}
-    e.resp = _couch_resp(g, 200)
+    e.resp = _couch_resp(g)
 
 
 def _b_design_doc(g: _Gen, e: _Ev) -> None:
     _, db, _ = _cloudant(g, e, "design-document", False)
     ddoc = g.rng.choice(("by-date", "by-customer", "search", "status-index"))
     e.target["name"] = f"{db}/_design/{ddoc}"
-    e.req = {"method": "PUT", "path": f"/{db}/_design/{ddoc}", "dbName": db,
-             "docId": f"_design/{ddoc}"}
-    e.resp = _couch_resp(g, 201)
+    e.req = {"method": "PUT", "path": f"/{db}/_design/{ddoc}"}
+    e.resp = _couch_resp(g)
 
 
 def _b_replication(g: _Gen, e: _Ev) -> None:
@@ -1113,14 +1125,14 @@ def _b_replication(g: _Gen, e: _Ev) -> None:
              "source": f"https://{inst.name}.cloudantnosqldb.appdomain.cloud/{db}",
              "target": f"https://{other.name}.cloudantnosqldb.appdomain.cloud/{db}",
              "continuous": True}
-    e.resp = _couch_resp(g, 201)
+    e.resp = _couch_resp(g)
 
 
 def _b_instance_cfg(g: _Gen, e: _Ev, kind: str, req: JSONObject, rg: bool = True) -> None:
     inst, _, _ = _cloudant(g, e, kind, False, rg)
     e.target["id"], e.target["name"] = inst.source, inst.name
     e.req = req
-    e.resp = _couch_resp(g, 200)
+    e.resp = _couch_resp(g)
 
 
 def _b_capacity(g: _Gen, e: _Ev) -> None:
@@ -1169,15 +1181,16 @@ def _specs() -> list[_Spec]:
     cl_write = (409, 400, 403, 500)
     return [
         # IAM Identity: logins (failed logins never reach the account, seed 000), then CRUD.
-        S("iam-identity.user-refreshtoken.login", 8.0, _b_refresh_login, who="user", ui=0.75, fail=0),
+        S("iam-identity.user-refreshtoken.login", 8.0, _b_refresh_login, who="user", ui=0.75,
+          fail=0),
         S("iam-identity.user-apikey.login", 3.0, _b_apikey_login, who="user", ui=0.0, fail=0),
-        S("iam-identity.serviceid-apikey.login", 10.0, _b_apikey_login, who="sid", fail=0),
-        S("iam-identity.user-identitycookie.login", 5.0, _b_cookie_login, who="user", fail=0),
+        S("iam-identity.serviceid-apikey.login", 7.0, _b_apikey_login, who="sid", fail=0),
+        S("iam-identity.user-identitycookie.login", 3.5, _b_cookie_login, who="user", fail=0),
         S("iam-identity.user-passcode.login", 0.6, _b_passcode_login, who="user", fail=0),
         S("iam-identity.trustedprofile-apikey.login", 0.8, _b_profile_login, who="profile", fail=0),
         S("iam-identity.user.logout", 2.0, _b_logout, who="user", fail=0),
         S("iam-identity.account-serviceid.create", 0.8, _b_sid_create, ui=0.4, ok=201),
-        S("iam-identity.account-serviceid.update", 1.5, _b_sid_update, ui=0.5, severity="warning",
+        S("iam-identity.account-serviceid.update", 1.2, _b_sid_update, ui=0.5, severity="warning",
           fail=0.02, codes=fail_upd),
         S("iam-identity.account-serviceid.delete", 0.5, _b_sid_delete, ui=0.5, ok=204,
           severity="critical"),
@@ -1200,7 +1213,7 @@ def _specs() -> list[_Spec]:
         S("iam-groups.group.create", 0.5, _b_group, ok=201, codes=(409, 400, 403)),
         S("iam-groups.group.update", 0.5, _b_group, severity="warning", codes=(409, 400, 403)),
         S("iam-groups.group.delete", 0.3, _b_group_delete, ok=204, severity="warning"),
-        S("iam-groups.groups.list", 2.0, _b_groups_list, ui=0.7, fail=0.01),
+        S("iam-groups.groups.list", 3.0, _b_groups_list, ui=0.7, fail=0.01),
         S("iam-groups.member.add", 1.0, _b_member, codes=(404, 403, 400)),
         S("iam-groups.member.delete", 0.5, _b_member, ok=204, severity="warning",
           codes=(404, 403)),
@@ -1209,18 +1222,18 @@ def _specs() -> list[_Spec]:
         S("iam-groups.federated-member.add", 1.0, _b_fed_member, who="user", ui=1.0, fail=0),
         S("iam-groups.account-settings.update", 0.3, _b_groups_settings, who="user", ui=0.9),
         # IAM Access Management
-        S("iam-am.policy.create", 1.5, _b_policy, ok=201, codes=(409, 400, 403, 500)),
+        S("iam-am.policy.create", 1.0, _b_policy, ok=201, codes=(409, 400, 403, 500)),
         S("iam-am.policy.update", 0.8, _b_policy, severity="warning", codes=(409, 404, 403)),
         S("iam-am.policy.delete", 0.6, _b_policy_delete, ok=204, severity="warning",
           codes=(404, 403)),
         # Billing and usage
         S("billing.account.update", 0.3, _b_account_update, who="user", ui=0.9),
         S("billing.account-traits.update", 0.3, _b_traits, who="user", ui=0.9),
-        S("billing.account-summary.read", 1.5, _b_usage_summary, who="user", ui=0.85, fail=0.06,
+        S("billing.account-summary.read", 2.5, _b_usage_summary, who="user", ui=0.85, fail=0.06,
           codes=(404, 404, 403), nf_severity="normal"),
         S("billing.account-summary.download", 0.4, _b_usage_summary, who="user", ui=0.9,
           fail=0.05, codes=(404, 500), nf_severity="normal"),
-        S("billing.account-usage-report.read", 1.0, _b_usage_report, ui=0.6, fail=0.06,
+        S("billing.account-usage-report.read", 1.5, _b_usage_report, ui=0.6, fail=0.06,
           codes=(404, 404, 403), nf_severity="normal"),
         S("billing.account-instances-usage-report.download", 0.4, _b_usage_summary, who="user",
           ui=0.9, fail=0.05, codes=(404, 500), nf_severity="normal"),
@@ -1234,17 +1247,17 @@ def _specs() -> list[_Spec]:
         S("user-management.user.update", 0.4, _b_user_update, who="user", ui=0.9,
           verb_object="update user"),
         S("user-management.user-setting.update", 0.5, _b_user_setting, who="user", ui=0.9),
-        S("user-management.cloud-user.list", 1.5, _b_user_list, ui=0.6, fail=0.01),
-        S("user-management.user.read", 1.2, _b_user_read, ui=0.6, codes=(404, 403)),
+        S("user-management.cloud-user.list", 2.5, _b_user_list, ui=0.6, fail=0.01),
+        S("user-management.user.read", 2.0, _b_user_read, ui=0.6, codes=(404, 403)),
         S("user-management.user-invitation.accept", 0.4, _b_invite_accept, who="user", fail=0,
           verb_object="accept user invitation to account"),
         # Private catalogs
-        S("globalcatalog-collection.instances.list", 1.0, _b_catalogs, ui=0.6, fail=0.01),
+        S("globalcatalog-collection.instances.list", 2.0, _b_catalogs, ui=0.6, fail=0.01),
         S("globalcatalog-collection.offering.update", 0.4, _b_offering, who="user", ui=0.7,
           severity="warning"),
         S("globalcatalog-collection.offering.read", 0.8, _b_offering, ui=0.6, codes=(404, 403)),
         # Tags: <service-name>.tag.attach / detach are emitted on behalf of the tagged service.
-        S("global-search-tagging.tag.create", 0.4, _b_tag_create, who="user", ok=201),
+        S("global-search-tagging.tag.create", 0.6, _b_tag_create, who="user", ok=201),
         S("cloudantnosqldb.tag.attach", 0.5, _b_tag_cloudant, service="global-search-tagging"),
         S("cloud-object-storage.tag.attach", 0.5, _b_tag_cos, service="global-search-tagging"),
         S("cloudantnosqldb.tag.detach", 0.3, _b_tag_cloudant, service="global-search-tagging"),
@@ -1265,10 +1278,10 @@ def _specs() -> list[_Spec]:
         S("cloudantnosqldb.legacy-credentials.revoke", 0.25, _b_revoke, who="user", ui=0.5,
           severity="critical"),
         # Cloudant data events
-        S("cloudantnosqldb.any-document.read", 14.0, _b_doc_read, who="data", ui=0.1, data=True,
+        S("cloudantnosqldb.any-document.read", 11.0, _b_doc_read, who="data", ui=0.1, data=True,
           fail=0.04, codes=cl_read),
-        S("cloudantnosqldb.data-document.write", 9.0, _b_doc_write, who="data", ui=0.1, data=True,
-          fail=0.03, codes=cl_write),
+        S("cloudantnosqldb.data-document.write", 7.0, _b_doc_write, who="data", ui=0.1, data=True,
+          ok=201, fail=0.03, codes=cl_write),
         S("cloudantnosqldb.account-all-dbs.read", 2.0, _b_all_dbs, who="data", data=True, fail=0.01,
           codes=(401,)),
         S("cloudantnosqldb.database-info.read", 2.0, _b_db_info, who="data", data=True, fail=0.02,
@@ -1351,7 +1364,8 @@ def _stream(write: Callable[[bytes], object], flush: Callable[[], object], *, ra
         if stop is not None and stop.is_set():
             break
         now = time.monotonic()
-        due = int((now - t0) * rate) - paced
+        # +1: the first event goes out at once instead of 1/rate seconds after start.
+        due = int((now - t0) * rate) + 1 - paced
         if due > rate * 2 + 1000:
             # After a stall (suspended machine) drop the backlog instead of flooding the file.
             paced += due - int(rate * 0.01 + 1)
@@ -1370,7 +1384,7 @@ def _stream(write: Callable[[bytes], object], flush: Callable[[], object], *, ra
             if count is not None and written >= count:
                 break
         now = time.monotonic()
-        wait = (paced + 1) / rate - (now - t0)
+        wait = paced / rate - (now - t0)
         if burst > 0:
             wait = min(wait, next_burst - now)
         wait = min(max(wait, min_sleep), 0.1)
