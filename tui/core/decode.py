@@ -454,6 +454,10 @@ def decode_jsonl(batch: Batch, ids: dict[str, int], data: bytes, offset: int, li
     decode_error = orjson.JSONDecodeError
     source = batch.source
     errors = batch.errors
+    if offset == 0 and data[:3] == _BOM:
+        # A UTF-8 byte order mark (Windows editors) is not part of the first line's JSON.
+        data = data[3:]
+        offset = 3
     lines = data.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()
@@ -493,7 +497,10 @@ def decode_jsonl(batch: Batch, ids: dict[str, int], data: bytes, offset: int, li
 
 # Tokens that matter for finding where a top-level value ends: strings (whole), brackets, and
 # an opening brace at the start of a line (a new pretty-printed object: the previous one was cut).
-_TOKEN_RE = re.compile(rb'"(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*\Z|\n\{|[{}\[\]]', re.S)
+# A JSON string never holds a raw newline: stopping strings there keeps a value cut inside a
+# string from swallowing the next object (whose `{` at a line start then marks the cut).
+_TOKEN_RE = re.compile(rb'"(?:[^"\\\n]|\\[^\n])*"|"(?:[^"\\\n]|\\[^\n])*\Z|\n\{|[{}\[\]]')
+_BOM = b"\xef\xbb\xbf"
 _SPACE_RE = re.compile(rb"[ \t\r\n,]*")
 _LINE_END_RE = re.compile(rb"[^\n]*")
 
@@ -515,6 +522,8 @@ def decode_multiline(batch: Batch, ids: dict[str, int], data: bytes, offset: int
     """
     pos = 0
     n = len(data)
+    if offset == 0 and data[:3] == _BOM:
+        pos = 3  # a UTF-8 byte order mark before the first value is not JSON
     while True:
         m = _SPACE_RE.match(data, pos)
         skipped = data[pos:m.end()]

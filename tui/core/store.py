@@ -145,7 +145,9 @@ class Store:
         if not order or key(new[0]) >= key(order[-1]):
             order.extend(new)
             return
-        if key(new[-1]) <= key(order[0]):
+        # Strictly earlier only: a new row whose time equals the first row's arrived later and
+        # must come after it (ties keep arrival order), which the merge below ensures.
+        if key(new[-1]) < key(order[0]):
             self.order = new + order
         elif len(new) < 256:
             for row in new:

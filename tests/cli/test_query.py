@@ -1,0 +1,278 @@
+"""`atlens query`, run as the real installed program in a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import orjson
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+_SCRIPT = shutil.which("atlens", path=os.path.dirname(sys.executable))
+#: The console script installed beside this interpreter, else the module.
+ATLENS = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "tui.cli"]
+START = datetime(2026, 11, 20, 10, 0, 0, tzinfo=timezone.utc)
+
+
+def at(second: int) -> str:
+    return (START + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S.00+0000")
+
+
+def shown_time(second: int) -> str:
+    """How the table and csv show that time."""
+    return (START + timedelta(seconds=second)).strftime("%Y-%m-%d %H:%M:%S.000")
+
+
+def make_event(action: str, second: int | None, **extra: object) -> dict:
+    ev = {
+        "action": action,
+        "outcome": "success",
+        "severity": "normal",
+        "message": f"{action.split('.')[0]}: {action} done",
+        "initiator": {"id": "IBMid-1", "name": "alice@example.com", "host": {"address": "192.0.2.1"}},
+        "target": {"id": "crn:v1:bluemix:public:iam::a/1::policy:p1", "name": "policy-1"},
+        "reason": {"reasonCode": 200},
+        "observer": {"name": "ActivityTracker"},
+    }
+    if second is not None:
+        ev["eventTime"] = at(second)
+    ev.update(extra)
+    return ev
+
+
+def jsonl(events: list[dict]) -> bytes:
+    return b"".join(orjson.dumps(e) + b"\n" for e in events)
+
+
+def run(*args: str, stdin: bytes | None = None, cmd: list[str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*(cmd or ATLENS), "query", *args], input=stdin, capture_output=True,
+                          cwd=cwd or ROOT, timeout=60)
+
+
+def assert_usage_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    """Exit status 2, one line on stderr that says what is wrong, nothing on stdout, no traceback."""
+    err = result.stderr.decode()
+    assert result.returncode == 2, err
+    assert result.stdout == b""
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    for word in words:
+        assert word in err
+
+
+#: Out of file order on purpose: the output must come out sorted by eventTime.
+EVENTS = [
+    make_event("iam-am.policy.update", 20, requestData=json.dumps({"updateType": "rename"})),
+    make_event("iam-identity.user-apikey.login", 0, dataEvent="false"),
+    make_event("cloud-object-storage.object.read", 30, message="COS: read obj 東京 café", reason={"reasonCode": "404"}),
+    make_event("is.load-balancer.load-balancer.listener.create", 10),
+]
+IN_TIME_ORDER = sorted(EVENTS, key=lambda e: e["eventTime"])
+SECONDS = {"iam-am.policy.update": 20, "iam-identity.user-apikey.login": 0,
+           "cloud-object-storage.object.read": 30, "is.load-balancer.load-balancer.listener.create": 10}
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    path = tmp_path / "activity.log"
+    path.write_bytes(jsonl(EVENTS))
+    return path
+
+
+def test_the_program_is_found():
+    # The console script is what users run; the module form must work too (see the next test).
+    assert Path(ATLENS[0]).exists()
+
+
+@pytest.mark.parametrize("cmd", [
+    pytest.param([_SCRIPT] if _SCRIPT else None, id="console-script"),
+    pytest.param([sys.executable, "-m", "tui.cli"], id="python-m"),
+])
+def test_table_lists_events_in_time_order(log, cmd):
+    if cmd is None:
+        pytest.skip("atlens console script is not installed beside this interpreter")
+    result = run(str(log), cmd=cmd)
+    assert result.returncode == 0, result.stderr.decode()
+    lines = result.stdout.decode().splitlines()
+    assert len(lines) == len(EVENTS)
+    for text, ev in zip(lines, IN_TIME_ORDER):
+        assert text.startswith(shown_time(SECONDS[ev["action"]]))
+        assert ev["action"] in text
+    assert "東京 café" in lines[-1]
+    assert result.stderr == b""
+
+
+def test_jsonl_round_trips_through_stdin_byte_for_byte(log):
+    first = run(str(log), "--format", "jsonl")
+    assert first.returncode == 0, first.stderr.decode()
+    again = run("-", "--format", "jsonl", stdin=first.stdout)
+    assert again.returncode == 0, again.stderr.decode()
+    assert again.stdout == first.stdout
+    got = [orjson.loads(x) for x in first.stdout.splitlines()]
+    assert [e["action"] for e in got] == [e["action"] for e in IN_TIME_ORDER]
+    # Normalised: stringified requestData parsed; strings written by the service kept as written.
+    update = next(e for e in got if e["action"] == "iam-am.policy.update")
+    assert update["requestData"] == {"updateType": "rename"}
+    login = next(e for e in got if e["action"] == "iam-identity.user-apikey.login")
+    assert login["dataEvent"] == "false"
+
+
+def test_jsonl_round_trip_of_envelopes_gives_the_unwrapped_events(tmp_path):
+    inner = make_event("iam-am.policy.create", 5)
+    lines = [
+        {"logSourceCRN": "crn:v1:x", "meta": {"serviceProviderName": "iam"}, "payload": make_event("legacy.thing.read", 1)},
+        {**inner, "_line": orjson.dumps(inner).decode(), "_ts": 1790000000000, "_app": "iam"},
+        {"_source": {"_line": orjson.dumps(make_event("kafka.thing.read", 3)).decode()}},
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(jsonl(lines))
+    first = run(str(path), "--format", "jsonl")
+    again = run("-", "--format", "jsonl", stdin=first.stdout)
+    assert first.returncode == again.returncode == 0
+    assert again.stdout == first.stdout
+    got = [orjson.loads(x) for x in first.stdout.splitlines()]
+    assert [e["action"] for e in got] == ["legacy.thing.read", "kafka.thing.read", "iam-am.policy.create"]
+    assert not any(k.startswith("_") or k in ("meta", "payload") for e in got for k in e)
+
+
+def test_csv_has_a_header_and_parses(log):
+    result = run(str(log), "--format", "csv")
+    assert result.returncode == 0, result.stderr.decode()
+    rows = list(csv.DictReader(io.StringIO(result.stdout.decode(), newline="")))
+    assert [r["action"] for r in rows] == [e["action"] for e in IN_TIME_ORDER]
+    assert {"time", "action", "outcome", "severity", "initiator", "target", "message"} <= set(rows[0])
+    assert rows[0]["time"] == shown_time(0)
+    assert rows[-1]["message"] == "COS: read obj 東京 café"
+
+
+def test_count(log):
+    result = run(str(log), "--count")
+    assert result.returncode == 0
+    assert result.stdout.decode().strip() == str(len(EVENTS))
+
+
+@pytest.mark.parametrize("since, until", [(10, None), (None, 20), (10, 30), (0, 1)])
+def test_since_and_until_select_a_time_window(log, since, until):
+    args = []
+    if since is not None:
+        args += ["--since", at(since).replace(".00+0000", "Z")]
+    if until is not None:
+        args += ["--until", (START + timedelta(seconds=until)).isoformat()]
+    result = run(str(log), "--format", "jsonl", *args)
+    expected = [e["action"] for e in IN_TIME_ORDER
+                if (since is None or e["eventTime"] >= at(since)) and (until is None or e["eventTime"] < at(until))]
+    assert result.returncode == 0
+    assert [orjson.loads(x)["action"] for x in result.stdout.splitlines()] == expected
+
+
+def test_nothing_matched_exits_1(log):
+    result = run(str(log), "--since", "2999-01-01")
+    assert result.returncode == 1
+    assert result.stdout == b""
+    assert b"Traceback" not in result.stderr
+
+
+def test_missing_path(tmp_path):
+    assert_usage_error(run(str(tmp_path / "nope.log")), "nope.log", "no such file")
+
+
+def test_permission_denied(tmp_path, log):
+    log.chmod(0)
+    try:
+        if os.access(log, os.R_OK):
+            pytest.skip("running as root: a mode 000 file is still readable")
+        assert_usage_error(run(str(log)), "permission denied")
+    finally:
+        log.chmod(0o644)
+
+
+def test_directory_without_logs(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "README.txt").write_text("These are the audit logs of the team.\n")
+    assert_usage_error(run(str(folder)), "no log files")
+
+
+def test_unknown_option(log):
+    assert_usage_error(run(str(log), "--colour"), "--colour")
+
+
+def test_bad_since(log):
+    assert_usage_error(run(str(log), "--since", "last tuesday"), "last tuesday", "15m")
+
+
+def test_errors_lists_file_and_line_of_bad_lines(tmp_path):
+    path = tmp_path / "bad.log"
+    path.write_bytes(orjson.dumps(make_event("a.b.c", 1)) + b"\nnot json at all\n# comment\n" + orjson.dumps(make_event("d.e.f", 2)) + b"\n{\"x\": 1}\n")
+    listed = run(str(path), "--errors")
+    assert listed.returncode == 0
+    out = listed.stdout.decode().splitlines()
+    assert [line.split(" ")[0] for line in out] == [f"{path}:2", f"{path}:3", f"{path}:5"]
+    assert "comment" in out[1]
+
+    plain = run(str(path), "--count")
+    assert plain.returncode == 0
+    assert plain.stdout.decode().strip() == "2"
+    err = plain.stderr.decode().strip().splitlines()
+    assert len(err) == 1
+    assert "3 lines" in err[0] and "--errors" in err[0] and f"{path}:2" in err[0]
+
+
+def test_a_clean_file_has_no_errors_to_list(log):
+    result = run(str(log), "--errors")
+    assert result.returncode == 1
+    assert result.stdout == b""
+
+
+@pytest.mark.parametrize("name", ["activity.log.gz", "activity.log", "2026-11-20T10+00_abc"])
+def test_gzip_input_gives_the_same_events_as_the_plain_file(tmp_path, log, name):
+    packed = tmp_path / "gz" / name
+    packed.parent.mkdir()
+    packed.write_bytes(gzip.compress(log.read_bytes()))
+    plain = run(str(log), "--format", "jsonl")
+    unpacked = run(str(packed), "--format", "jsonl")
+    assert unpacked.returncode == 0, unpacked.stderr.decode()
+    assert unpacked.stdout == plain.stdout
+    assert unpacked.stderr == b""
+
+
+def test_directory_is_read_recursively_and_prose_is_skipped(tmp_path):
+    bucket = tmp_path / "bucket"
+    files = {
+        "us-south/2026-11-20T10/20261120T1000+00.log": [make_event("svc.one.read", 3), make_event("svc.two.read", 0)],
+        "us-south/2026-11-20T11/20261120T1100+01.log": [make_event("svc.three.read", 2)],
+        "eu-de/deeper/still/events.json": [make_event("svc.four.read", 1)],
+    }
+    for rel, evs in files.items():
+        (bucket / rel).parent.mkdir(parents=True, exist_ok=True)
+        (bucket / rel).write_bytes(jsonl(evs))
+    (bucket / "eu-de" / "archive.gz").write_bytes(gzip.compress(jsonl([make_event("svc.five.read", 4)])))
+    (bucket / "README.txt").write_text("Downloaded from COS.\nDo not edit these files by hand.\n")
+    result = run(str(bucket), "--format", "jsonl")
+    assert result.returncode == 0, result.stderr.decode()
+    assert [orjson.loads(x)["action"] for x in result.stdout.splitlines()] == [
+        "svc.two.read", "svc.four.read", "svc.three.read", "svc.one.read", "svc.five.read"]
+    assert result.stderr == b""  # README.txt was not read, so it produced no error records
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv"])
+def test_escape_sequences_in_events_cannot_reach_the_terminal(tmp_path, fmt):
+    evil = make_event("svc.evil.read", 1, message="\x1b]0;owned\x07\x1b[2J [bold red]x[/] \x9b31m",
+                      initiator={"name": "eve\x1b[8m", "id": "x"})
+    path = tmp_path / "evil.log"
+    path.write_bytes(jsonl([evil]))
+    result = run(str(path), "--format", fmt)
+    assert result.returncode == 0
+    out = result.stdout.decode()
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert "\\x1b]0;owned\\x07\\x1b[2J [bold red]x[/] \\x9b31m" in out
+    assert "eve\\x1b[8m" in out

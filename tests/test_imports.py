@@ -1,0 +1,27 @@
+"""The core (reading, decoding, storing, presenting) and the catalog run without Textual or Rich."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORE_MODULES = ["tui.core.decode", "tui.core.store", "tui.core.sources", "tui.core.present",
+                "tui.core.timespec", "tui.core.workers", "tui.core.generator", "catalog"]
+
+
+def test_core_and_catalog_import_no_ui_library():
+    present = [m for m in CORE_MODULES if importlib.util.find_spec(m) is not None]
+    assert "tui.core.decode" in present and "tui.core.sources" in present
+    code = (
+        "import importlib, sys\n"
+        f"for name in {present!r}:\n"
+        "    importlib.import_module(name)\n"
+        "ui = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
+        "print(','.join(ui))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"UI libraries imported by the core: {result.stdout.strip()}"
