@@ -64,8 +64,7 @@ class AtlensApp(App[int]):
     TITLE = "atlens"
     BINDINGS = [
         Binding("q", "quit", "Quit"),
-        Binding("e", "errors", "Not events"),
-        Binding("enter", "open", "Open", show=True, priority=False),
+        Binding("e", "errors", "Bad lines"),
     ]
 
     def __init__(self, specs: list[InputSpec], *, stdin_fd: int | None = None, since_us: int | None = None,
@@ -178,12 +177,6 @@ class AtlensApp(App[int]):
     @on(EventGrid.Opened)
     def _opened(self, message: EventGrid.Opened) -> None:
         self._open_row(message.row)
-
-    def action_open(self) -> None:
-        """Show the full event under the cursor."""
-        row = self.grid.cursor_row
-        if row is not None:
-            self._open_row(row)
 
     def _open_row(self, row: int) -> None:
         record = self.store.event(row)

@@ -91,14 +91,14 @@ async def test_lines_that_are_not_events_are_counted_and_listed(log_file: Path) 
     async with app.run_test(size=(160, 30)) as pilot:
         grid = app.query_one(EventGrid)
         await wait_for(pilot, lambda: grid.count == 100 and len(app.store.errors) == 2, "events and 2 error records")
-        await wait_for(pilot, lambda: "2 not events" in status_text(app), "the error count in the status line")
+        await wait_for(pilot, lambda: "2 bad lines (e)" in status_text(app), "the error count in the status line")
         await pilot.press("e")
         assert isinstance(app.screen, ErrorsScreen)
         table = app.screen.query_one("#errors-table")
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        assert rows[0][:2] == [str(log_file), "101"]
-        assert "invalid JSON" in rows[0][3]
-        assert rows[1][1] == "102" and "not an audit event" in rows[1][3]
+        assert rows[0][0] == "101" and rows[0][4] == str(log_file)
+        assert "invalid JSON" in rows[0][2]
+        assert rows[1][0] == "102" and "not an audit event" in rows[1][2]
         await pilot.press("escape")
         assert not isinstance(app.screen, ErrorsScreen)
 

@@ -56,6 +56,7 @@ class EventGrid(ScrollView, can_focus=True):
         Binding("pagedown,space", "page_down", "Page down", show=False),
         Binding("home,g", "first", "First", show=False),
         Binding("end,G,f", "follow", "Follow"),
+        Binding("enter", "open", "Open"),
     ]
 
     COMPONENT_CLASSES = {
@@ -250,7 +251,8 @@ class EventGrid(ScrollView, can_focus=True):
 
     def _scroll_to_newest(self) -> None:
         if self.following:
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            # force: right after the store grew, the scrollbar that allows scrolling may not exist yet.
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def _refresh_index(self, index: int) -> None:
         if index >= 0:
@@ -301,7 +303,8 @@ class EventGrid(ScrollView, can_focus=True):
             if event.chain == 2:
                 self.post_message(self.Opened(self, self.row_at(index)))
 
-    def key_enter(self) -> None:
+    def action_open(self) -> None:
+        """Open the event under the cursor (the app decides how)."""
         row = self.cursor_row
         if row is not None:
             self.post_message(self.Opened(self, row))

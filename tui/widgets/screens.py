@@ -21,7 +21,7 @@ MAX_ERRORS_LISTED = 10_000
 class EventScreen(ModalScreen[None]):
     """The full event of a row, re-read from its source and pretty-printed."""
 
-    BINDINGS = [Binding("escape,q,enter", "dismiss", "Back")]
+    BINDINGS = [Binding("escape,q,enter", "close", "Back")]
     DEFAULT_CSS = """
     EventScreen { background: $background 60%; }
     EventScreen > VerticalScroll { border: round $accent; background: $surface; margin: 1 2; }
@@ -42,17 +42,18 @@ class EventScreen(ModalScreen[None]):
                 yield Static(Text(printable(pretty).replace("\\n", "\n")), id="event-json")
         yield Footer()
 
-    def action_dismiss(self) -> None:
+    def action_close(self) -> None:
+        """Back to the table."""
         self.dismiss(None)
 
 
 class ErrorsScreen(ModalScreen[None]):
     """Every line read that is not an event, with its file, line, byte offset and reason."""
 
-    BINDINGS = [Binding("escape,q,e", "dismiss", "Back")]
+    BINDINGS = [Binding("escape,q,e", "close", "Back")]
     DEFAULT_CSS = """
     ErrorsScreen { background: $background 60%; }
-    ErrorsScreen > DataTable { border: round $error; background: $surface; margin: 1 2; }
+    ErrorsScreen > DataTable { border: round $error; background: $surface; margin: 1 2; height: 1fr; }
     """
 
     def __init__(self, errors: list[ErrorRecord]) -> None:
@@ -68,11 +69,13 @@ class ErrorsScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("File", "Line", "Byte", "Reason", "Text")
+        # Short columns first so that line, reason and text stay on screen at 80 columns.
+        table.add_columns("Line", "Byte", "Reason", "Text", "File")
         for error in self.errors[:MAX_ERRORS_LISTED]:
-            table.add_row(Text(printable(error.source)), Text(str(error.line)), Text(str(error.offset)),
-                          Text(printable(error.reason)), Text(printable(error.excerpt)[:200]))
+            table.add_row(Text(str(error.line), justify="right"), Text(str(error.offset), justify="right"),
+                          Text(printable(error.reason)[:60]), Text(printable(error.excerpt)[:80]), Text(printable(error.source)))
         table.focus()
 
-    def action_dismiss(self) -> None:
+    def action_close(self) -> None:
+        """Back to the table."""
         self.dismiss(None)

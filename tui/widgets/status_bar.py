@@ -64,7 +64,7 @@ class StatusBar(Widget):
                 text.append(f"+{self.new_while_paused:,} new (End) ", style="bold yellow")
         text.append(f"│ {self.events:,} events ")
         if self.errors:
-            text.append(f"│ {self.errors:,} not events (e) ", style="bold red")
+            text.append(f"│ {self.errors:,} bad line{'s' if self.errors != 1 else ''} (e) ", style="bold red")
         done, total, finished = self.progress
         if not finished and total:
             text.append(f"│ indexing {100 * done // total}% ", style="bold cyan")

@@ -1,0 +1,101 @@
+"""End to end: the real atlens in tmux follows a file that another process appends to."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.e2e.tmux import ATLENS, Terminal, ensure_tmux
+
+TMUX = ensure_tmux()
+pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed and could not be installed (apt-get unavailable or not root)")
+
+WRITER = """
+import sys, time, orjson
+path, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with open(path, "ab") as fh:
+    for seq in range(first, first + count):
+        event = {"action": "iam-identity.account-serviceid.update", "eventTime": f"2026-11-20T11:{seq // 60 % 60:02d}:{seq % 60:02d}.00+0000",
+                 "outcome": "success" if seq % 5 else "failure", "severity": "normal" if seq % 5 else "critical",
+                 "message": f"IAM Identity Service: update serviceid svc-{seq}",
+                 "initiator": {"id": "IBMid-1", "name": "alice@example.com"}, "target": {"name": f"svc-{seq}"},
+                 "reason": {"reasonCode": 200}}
+        fh.write(orjson.dumps(event) + b"\\n")
+        fh.flush()
+        time.sleep(0.01)
+"""
+
+
+def append_from_another_process(path: Path, first: int, count: int) -> None:
+    subprocess.run([sys.executable, "-c", WRITER, str(path), str(first), str(count)], check=True, timeout=30)
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    path = tmp_path / "activity.log"
+    path.touch()
+    append_from_another_process(path, 0, 40)
+    return path
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+def test_follows_pauses_and_resumes_in_a_real_terminal(log: Path, size: tuple[int, int]) -> None:
+    assert TMUX is not None
+    term = Terminal(TMUX, [*ATLENS, str(log)], width=size[0], height=size[1])
+    try:
+        term.wait_for("40 events")
+        screen = term.wait_for("svc-39")
+        assert "following" in screen
+        assert "Traceback" not in screen
+
+        append_from_another_process(log, 40, 15)
+        screen = term.wait_for("55 events")
+        term.wait_for("svc-54")
+
+        term.keys("Up", "Up")
+        term.wait_for("paused")
+        append_from_another_process(log, 55, 7)
+        screen = term.wait_for("+7 new")
+        assert "svc-61" not in screen  # paused: the screen does not jump to new events
+
+        term.keys("End")
+        screen = term.wait_until(lambda s: "following" in s and "svc-61" in s, "following again with the newest event")
+        assert "+7 new" not in screen
+
+        term.keys("q")
+        term.wait_until(lambda s: term.dead(), "atlens to exit on q")
+        assert "Traceback" not in term.screen()
+    finally:
+        term.close()
+
+
+def test_opens_an_event_and_lists_bad_lines(log: Path) -> None:
+    assert TMUX is not None
+    with open(log, "ab") as fh:
+        fh.write(b"garbage that is not JSON\n")
+    term = Terminal(TMUX, [*ATLENS, str(log)], width=120, height=30)
+    try:
+        term.wait_for("1 bad line (e)")
+        term.keys("Enter")
+        screen = term.wait_for('"name": "svc-39"')
+        assert '"reasonCode": 200' in screen
+        term.keys("Escape")
+        # A key sent right after Escape would arrive as Alt+key, as in any terminal.
+        term.wait_until(lambda s: '"reasonCode"' not in s, "the event view to close")
+        term.keys("e")
+        screen = term.wait_for("garbage that is not JSON")
+        assert "41" in screen  # the line number of the bad line
+    finally:
+        term.close()
+
+
+def test_missing_path_gives_a_one_line_message_not_a_traceback(tmp_path: Path) -> None:
+    result = subprocess.run([*ATLENS, str(tmp_path / "nope.log")], capture_output=True, text=True, timeout=30,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"atlens: {tmp_path / 'nope.log'}: no such file or directory"
+    assert "Traceback" not in result.stderr
