@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import glob
 import gzip
@@ -34,6 +35,10 @@ READ_BYTES = 4 * 1024 * 1024
 #: Bytes compared to recognise a file's content under another name (a rotated copy).
 FINGERPRINT_BYTES = 256
 MAX_OPEN_FILES = 128
+#: Seconds a file renamed away is still read after it last grew: its writer may keep writing to
+#: it until it reopens its log (logrotate's `create` renames first, the service reopens later).
+#: Also how long an archive that ends early is waited for before it is taken as damaged.
+ROTATE_WAIT = 5.0
 
 
 class InputError(Exception):
@@ -287,6 +292,9 @@ class Tail:
         self.spool: str | None = None  # decompressed copy of a gzip file
         self.deleted_reported = False
         self.finished = False  # a static input read to its end (gzip, spooled stdin after EOF)
+        self.gzip_seen: tuple[int, int] | None = None  # (size, mtime) of the archive last decompressed
+        self.gzip_incomplete = False  # the archive ended early (said once)
+        self.gzip_grew_at = 0.0  # time.monotonic() when the archive was last seen to change
 
     # -- opening
 
@@ -305,7 +313,6 @@ class Tail:
             fd = self._spool_gzip()
             if fd is None:
                 return False
-            self.finished = True
         st = os.fstat(fd)
         self.fd = fd
         self.identity = (st.st_dev, st.st_ino)
@@ -315,18 +322,50 @@ class Tail:
     def _spool_gzip(self) -> int | None:
         """Decompress to a temporary file, so events can be re-read by offset like any file."""
         spool = self.reader.spool_file(os.path.basename(self.path) + ".spool")
+        open(spool, "wb").close()
+        self.spool = spool
+        self._decompress_more()
+        return os.open(spool, os.O_RDONLY)
+
+    def _decompress_more(self) -> None:
+        """Decompress the archive into the spool, appending only what is not there yet.
+
+        An archive that ends early may still be being written (copied or downloaded into a
+        followed directory), so it is not `finished`: `poll` decompresses it again when it
+        grows. Decompressing a longer prefix of a gzip stream yields a longer prefix of the same
+        output, so the bytes already spooled (and their offsets in the store) stay valid.
+        """
+        assert self.spool is not None
         try:
-            with gzip.open(self.path, "rb") as src, open(spool, "wb") as dst:
+            st = os.stat(self.path)
+            self.gzip_seen = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            pass
+        self.gzip_grew_at = time.monotonic()
+        have = os.path.getsize(self.spool)
+        try:
+            with gzip.open(self.path, "rb") as src, open(self.spool, "ab") as dst:
                 while True:
-                    block = src.read(READ_BYTES)
+                    # read1: one decompression step at a time, so an archive that ends early
+                    # keeps everything decompressed before its end (read() drops a partial block).
+                    block = src.read1(READ_BYTES)
                     if not block:
                         break
+                    if have:
+                        cut = min(have, len(block))
+                        have -= cut
+                        block = block[cut:]
                     dst.write(block)
-        except (OSError, EOFError, zlib.error) as exc:
+        except EOFError as exc:
             # Keep what was decompressed: a truncated archive still holds readable events.
+            if not self.gzip_incomplete:
+                self.gzip_incomplete = True
+                self.reader.report(f"{self.display}: gzip data is damaged ({exc}); read what could be decompressed")
+            self.finished = False
+            return
+        except (OSError, zlib.error) as exc:
             self.reader.report(f"{self.display}: gzip data is damaged ({exc}); read what could be decompressed")
-        self.spool = spool
-        return os.open(spool, os.O_RDONLY)
+        self.finished = True
 
     def _new_segment(self) -> None:
         assert self.fd is not None
@@ -417,6 +456,8 @@ class Tail:
         """Check for appends, truncation, rotation and deletion; returns events added."""
         if self.finished:
             return 0
+        if self.spool is not None and self.fd is not None:
+            return self._poll_gzip()
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
@@ -434,13 +475,13 @@ class Tail:
             self.reader.report(f"{self.display} appeared")
             return self.read_new(final=False)
         if (st.st_dev, st.st_ino) != self.identity:
-            # Renamed away and recreated: finish the old file through our descriptor first.
-            added = self.read_new(final=True)
+            # Renamed away (or deleted) and recreated. The writer may still hold the old file
+            # open and write to it until it reopens its log, so it is not closed here: the
+            # reader goes on reading it for ROTATE_WAIT after it last grows.
+            added = self.read_new(final=False)
             if self.identity is not None:
                 self.reader.adopted.add(self.identity)
-            old_fd = self.fd
-            self.fd = None
-            os.close(old_fd)
+            self.reader.drain(self._detach())
             if self.deleted_reported:
                 self.reader.report(f"{self.display} was recreated")
             else:
@@ -453,6 +494,27 @@ class Tail:
         if size < self.offset + len(self.pending) or (self.fingerprint and os.pread(self.fd, len(self.fingerprint), 0) != self.fingerprint):
             return self._truncated()
         return self.read_new(final=False)
+
+    def _detach(self) -> Tail:
+        """Hand the open old file, with its reading state and segment, to a new Tail; this one is left closed."""
+        old = copy.copy(self)
+        self.fd = None
+        return old
+
+    def _poll_gzip(self) -> int:
+        """An archive that ended early: decompress it again once it has grown."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            st = None
+        if st is not None and (st.st_size, st.st_mtime_ns) != self.gzip_seen:
+            self._decompress_more()
+            return self.read_new(final=self.finished)
+        if time.monotonic() - self.gzip_grew_at > ROTATE_WAIT:
+            # It stopped growing: damaged rather than still being written; its cut value is an error.
+            self.finished = True
+            return self.read_new(final=True)
+        return 0
 
     def _truncated(self) -> int:
         """Copy-truncate rotation: finish the old content from its copy, then start again at 0."""
@@ -518,6 +580,8 @@ class Reader:
         self.parallel = parallel
         self.tails: dict[str, Tail] = {}
         self.adopted: set[tuple[int, int]] = set()  # rotated copies whose content is already read
+        #: files renamed away that are still read (their writer may not have reopened yet): tail -> when it last grew
+        self.draining: dict[Tail, float] = {}
         self._spool_dir: tempfile.TemporaryDirectory[str] | None = None
         self._stdin_thread: threading.Thread | None = None
         self._stdin_done = threading.Event()
@@ -547,6 +611,10 @@ class Reader:
         if added or batch.errors:
             self.on_grow()
         return added
+
+    def drain(self, tail: Tail) -> None:
+        """Go on reading a file renamed away, through its open descriptor (see ROTATE_WAIT)."""
+        self.draining[tail] = time.monotonic()
 
     def find_copy(self, tail: Tail) -> tuple[str, int] | None:
         """A file beside a truncated one that starts with the content read before (its rotated copy)."""
@@ -723,11 +791,28 @@ class Reader:
     def poll_all(self) -> int:
         """Look at every followed file and every input for new files; returns events added."""
         added = 0
+        for tail, grew in list(self.draining.items()):
+            before = tail.offset + len(tail.pending)
+            added += tail.read_new(final=False)
+            now = time.monotonic()
+            if tail.offset + len(tail.pending) != before:
+                self.draining[tail] = now
+            elif now - grew > ROTATE_WAIT:
+                added += tail.read_new(final=True)
+                tail.close()
+                del self.draining[tail]
         # Known files first: a rotation must be seen before its copy looks like a new file.
         for tail in list(self.tails.values()):
             added += tail.poll()
         for path, display in self.current_files():
             if path not in self.tails:
+                # An empty new file may be an archive whose first bytes are not written yet:
+                # what kind of file it is is decided when there is something in it.
+                try:
+                    if os.path.getsize(path) < len(GZIP_MAGIC):
+                        continue
+                except OSError:
+                    continue
                 tail = self._tail_for(path, display)
                 if tail is not None:
                     self.report(f"new file {display}")
@@ -774,8 +859,9 @@ class Reader:
 
     def close(self) -> None:
         """Release descriptors and temporary spool files."""
-        for tail in self.tails.values():
+        for tail in [*self.tails.values(), *self.draining]:
             tail.close()
+        self.draining.clear()
         if self._spool_dir is not None:
             self._spool_dir.cleanup()
             self._spool_dir = None
