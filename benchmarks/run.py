@@ -1,0 +1,357 @@
+"""atlens benchmarks: indexing, first screen, following latency and CPU, page rendering.
+
+Run with `make bench` (or `python benchmarks/run.py [--quick]`). Every figure is printed beside
+its baselines measured in the same run: a plain Python loop that splits the lines, a loop that
+orjson-parses every line, and jq and lnav where they are installed. Latencies are measured
+from outside, as a user sees them: the real program runs in tmux and the screen is polled with
+`capture-pane`. CPU comes from the process's own accounting (/proc/PID/stat).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "benchmarks" / ".data"
+sys.path.insert(0, str(REPO))
+
+from tui.core import generator  # noqa: E402
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def data_file(count: int) -> Path:
+    """A generated log of count events, made once and kept in benchmarks/.data."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / f"events-{count}.jsonl"
+    if not path.exists() or path.stat().st_size == 0:
+        print(f"  generating {count:,} events into {path} …", flush=True)
+        tmp = path.with_suffix(".tmp")
+        generator.write_file(tmp, count, seed=1)
+        tmp.rename(path)
+    return path
+
+
+def warm(path: Path) -> None:
+    """Read the file once so that every contender starts with it in the page cache."""
+    with open(path, "rb") as fh:
+        while fh.read(16 << 20):
+            pass
+
+
+# ----------------------------------------------------------------------------- indexing
+
+
+SPLIT_LOOP = """
+import sys, time, resource
+t = time.perf_counter(); n = 0; rest = b""
+with open(sys.argv[1], "rb") as fh:
+    while block := fh.read(8 << 20):
+        lines = (rest + block).split(b"\\n"); rest = lines.pop(); n += len(lines)
+print(time.perf_counter() - t, n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0)
+"""
+
+ORJSON_LOOP = """
+import sys, time, resource, orjson
+t = time.perf_counter(); n = 0; rest = b""; loads = orjson.loads
+with open(sys.argv[1], "rb") as fh:
+    while block := fh.read(8 << 20):
+        lines = (rest + block).split(b"\\n"); rest = lines.pop()
+        for line in lines:
+            loads(line); n += 1
+print(time.perf_counter() - t, n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0)
+"""
+
+ATLENS_INDEX = """
+import sys, time, resource
+sys.path.insert(0, sys.argv[2])
+from tui.core.store import Store
+from tui.core.sources import Reader, resolve_inputs
+t = time.perf_counter()
+store = Store()
+reader = Reader(store, resolve_inputs([sys.argv[1]]))
+reader.load(follow=False)
+elapsed = time.perf_counter() - t
+assert len(store) == len(store.order)
+print(elapsed, len(store), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+reader.close()
+"""
+
+
+def run_python(script: str, *args: str) -> tuple[float, int, int, int]:
+    """Run a measuring script in a fresh interpreter: (seconds, lines, peak KB, children's peak KB)."""
+    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, check=True).stdout
+    seconds, n, rss, child = out.split()
+    return float(seconds), int(n), int(rss), int(child)
+
+
+def time_command(shell: str) -> float | None:
+    """Wall time of a shell command, or None when it fails."""
+    t = time.perf_counter()
+    result = subprocess.run(shell, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - t
+    return elapsed if result.returncode == 0 else None
+
+
+def bench_index(path: Path) -> None:
+    warm(path)
+    size_mb = path.stat().st_size / 1e6
+    split = run_python(SPLIT_LOOP, str(path))
+    loop = run_python(ORJSON_LOOP, str(path))
+    ours = run_python(ATLENS_INDEX, str(path), str(REPO))
+    print(f"\n## Index {ours[1]:,} events ({size_mb:,.0f} MB, in the page cache)\n")
+    print("| contender | seconds | events/s | vs orjson loop | peak RSS |")
+    print("|---|---:|---:|---:|---:|")
+    rows = [("split lines (Python)", split), ("orjson every line (Python)", loop), ("atlens index (2 worker processes)", ours)]
+    for name, (sec, n, rss, child) in rows:
+        mem = f"{rss / 1024:,.0f} MB" + (f" (+ workers {child / 1024:,.0f} MB each)" if child else "")
+        print(f"| {name} | {sec:.2f} | {n / sec:,.0f} | {sec / loop[0]:.2f}x | {mem} |")
+    if shutil.which("jq"):
+        jq = time_command(f"jq -c '[.eventTime,.action,.outcome]' {shlex.quote(str(path))} > /dev/null")
+        if jq:
+            print(f"| jq (every line, 3 fields) | {jq:.2f} | {ours[1] / jq:,.0f} | {jq / loop[0]:.2f}x | |")
+    if shutil.which("lnav"):
+        ln = time_command(f"lnav -n -q {shlex.quote(str(path))} > /dev/null")
+        if ln:
+            print(f"| lnav -n (load and index) | {ln:.2f} | {ours[1] / ln:,.0f} | {ln / loop[0]:.2f}x | |")
+
+
+# ----------------------------------------------------------------------------- the real program in tmux
+
+
+class Tmux:
+    """atlens running in a private tmux server, its screen read by capture-pane."""
+
+    def __init__(self, args: list[str], width: int = 160, height: int = 50) -> None:
+        self.socket = f"atlens-bench-{uuid.uuid4().hex[:8]}"
+        command = "exec env -u COLUMNS -u LINES TERM=xterm-256color " + " ".join(
+            shlex.quote(a) for a in [sys.executable, "-m", "tui.cli", *args])
+        self.started = time.monotonic()
+        self._run("new-session", "-d", "-s", "b", "-x", str(width), "-y", str(height), "-c", str(REPO), command)
+        self.pid = int(self._run("display-message", "-p", "-t", "b", "#{pane_pid}").strip())
+
+    def _run(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True).stdout
+
+    def screen(self) -> str:
+        return self._run("capture-pane", "-p", "-t", "b")
+
+    def keys(self, *keys: str) -> None:
+        self._run("send-keys", "-t", "b", *keys)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the atlens process has used so far."""
+        with open(f"/proc/{self.pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def wait(self, predicate, timeout: float = 60.0) -> float | None:
+        """Seconds since start when predicate(screen) first held, polling as fast as tmux answers."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate(self.screen()):
+                return time.monotonic() - self.started
+        return None
+
+    def close(self) -> None:
+        self._run("kill-server")
+
+
+ROW = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", re.M)
+
+
+def bench_first_screen(path: Path) -> None:
+    warm(path)
+    count = path.stat().st_size
+    term = Tmux([str(path)])
+    first = term.wait(lambda s: ROW.search(s) is not None, 30)
+    done = term.wait(lambda s: "events" in s and "indexing" not in s and ROW.search(s) is not None, 120)
+    term.close()
+    print(f"\n## First screen of a {count / 1e9:.2f} GB file, real atlens in tmux (process start to rows on screen)\n")
+    print(f"- first rows on screen: {first:.2f} s" if first is not None else "- first rows never appeared")
+    print(f"- everything indexed (progress indicator gone): {done:.2f} s" if done is not None else "- indexing did not finish in 120 s")
+    startup = _python_startup()
+    print(f"- of which starting Python and importing Textual: {startup:.2f} s (measured alone)")
+
+
+def _python_startup() -> float:
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import textual.app, tui.app"], cwd=REPO, check=True)
+    return time.perf_counter() - t
+
+
+WRITER = """
+import sys, time, orjson
+sys.path.insert(0, sys.argv[5])
+from tui.core import generator
+path, rate, seconds, out = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+total = int(rate * seconds)
+lines = []
+for seq, event in enumerate(generator.generate_events(total, seed=3, live=False)):
+    event["target"]["name"] = f"seq-{seq:07d}"
+    lines.append(orjson.dumps(event) + b"\\n")
+times = []
+with open(path, "ab", buffering=0) as fh:
+    start = time.monotonic(); written = 0
+    while written < total:
+        due = min(total, int((time.monotonic() - start) * rate) + 1)
+        if due > written:
+            fh.write(b"".join(lines[written:due]))
+            now = time.monotonic()
+            times.extend([now] * (due - written))
+            written = due
+        time.sleep(max(0.0, min(0.005, start + written / rate - time.monotonic())))
+json.dump(times, open(out, "w")) if False else open(out, "w").write(orjson.dumps(times).decode())
+"""
+
+SEQ = re.compile(r"seq-(\d{7})")
+
+
+def bench_follow(rate: float, seconds: float) -> dict[str, float]:
+    """Follow a file another process appends to at rate; staleness of the newest row on screen."""
+    with tempfile.TemporaryDirectory(prefix="atlens-bench-") as folder:
+        log = Path(folder) / "live.log"
+        generator.write_file(log, 200, seed=9)
+        times_file = Path(folder) / "times.json"
+        term = Tmux([str(log)])
+        term.wait(lambda s: "200 events" in s, 30)
+        time.sleep(1.0)
+        cpu0, wall0 = term.cpu_seconds(), time.monotonic()
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(log), str(rate), str(seconds), str(times_file), str(REPO)])
+        polls: list[tuple[float, int]] = []
+        while writer.poll() is None:
+            screen = term.screen()
+            now = time.monotonic()
+            seen = [int(m) for m in SEQ.findall(screen)]
+            if seen:
+                polls.append((now, max(seen)))
+        cpu1, wall1 = term.cpu_seconds(), time.monotonic()
+        total = int(rate * seconds)
+        caught_up = term.wait(lambda s: f"seq-{total - 1:07d}" in s, 30)
+        # Responsiveness under load: a key press to the screen showing its effect.
+        term.keys("Up")
+        key_start = time.monotonic()
+        paused = None
+        while time.monotonic() - key_start < 10:
+            if "paused" in term.screen():
+                paused = time.monotonic() - key_start
+                break
+        term.close()
+        writes = json.loads(times_file.read_text())
+    first_seen: dict[int, float] = {}
+    for t, seq in polls:
+        first_seen.setdefault(seq, t)
+    staleness = sorted(t - writes[seq] for t, seq in polls if seq < len(writes))
+    per_event = sorted(first_seen[s] - writes[s] for s in first_seen if s < len(writes))
+    cpu = 100 * (cpu1 - cpu0) / (wall1 - wall0)
+    return {
+        "rate": rate,
+        "polls": len(polls),
+        "staleness_median_ms": 1000 * statistics.median(staleness) if staleness else float("nan"),
+        "staleness_p99_ms": 1000 * staleness[int(0.99 * (len(staleness) - 1))] if staleness else float("nan"),
+        "event_latency_median_ms": 1000 * statistics.median(per_event) if per_event else float("nan"),
+        "cpu_percent": cpu,
+        "caught_up": caught_up is not None,
+        "key_to_screen_ms": 1000 * paused if paused is not None else float("nan"),
+    }
+
+
+def print_follow(results: list[dict[str, float]]) -> None:
+    print("\n## Following a file another process appends to (real atlens in tmux, screen polled with capture-pane)\n")
+    print("| rate | screen polls | newest row age, median | p99 | each event on screen, median | atlens CPU (% of a core) | kept up | key to screen under load |")
+    print("|---:|---:|---:|---:|---:|---:|---|---:|")
+    for r in results:
+        print(f"| {r['rate']:,.0f}/s | {r['polls']:,} | {r['staleness_median_ms']:.0f} ms | {r['staleness_p99_ms']:.0f} ms "
+              f"| {r['event_latency_median_ms']:.0f} ms | {r['cpu_percent']:.1f} % | {'yes' if r['caught_up'] else 'NO'} "
+              f"| {r['key_to_screen_ms']:.0f} ms |")
+
+
+def bench_idle() -> float:
+    """CPU used by atlens following a quiet file for 10 seconds."""
+    with tempfile.TemporaryDirectory(prefix="atlens-bench-") as folder:
+        log = Path(folder) / "quiet.log"
+        generator.write_file(log, 100, seed=4)
+        term = Tmux([str(log)])
+        term.wait(lambda s: "100 events" in s, 30)
+        time.sleep(1.0)
+        cpu0, wall0 = term.cpu_seconds(), time.monotonic()
+        time.sleep(10)
+        cpu1, wall1 = term.cpu_seconds(), time.monotonic()
+        term.close()
+    return 100 * (cpu1 - cpu0) / (wall1 - wall0)
+
+
+# ----------------------------------------------------------------------------- rendering
+
+RENDER = """
+import asyncio, sys, time, random, statistics
+sys.path.insert(0, sys.argv[2])
+from tui.core.store import Store
+from tui.core.sources import Reader, resolve_inputs
+from tui.app import AtlensApp
+store = Store(); reader = Reader(store, resolve_inputs([sys.argv[1]])); reader.load(follow=False)
+async def main():
+    app = AtlensApp([], store=store)
+    async with app.run_test(size=(160, 50)) as pilot:
+        grid = app.grid
+        grid.sync(); await pilot.pause()
+        rng = random.Random(1); samples = []
+        for _ in range(50):
+            grid.following = False
+            grid.scroll_to(y=rng.randrange(0, grid.count - 50), animate=False, immediate=True, force=True)
+            grid._strips.clear(); store._events_cache.clear()
+            t = time.perf_counter()
+            for y in range(grid.size.height):
+                grid.render_line(y)
+            samples.append(time.perf_counter() - t)
+        print(statistics.median(samples) * 1000, max(samples) * 1000, grid.size.height, grid.count)
+asyncio.run(main())
+"""
+
+
+def bench_render(path: Path) -> None:
+    out = subprocess.run([sys.executable, "-c", RENDER, str(path), str(REPO)], capture_output=True, text=True, check=True).stdout
+    median, worst, rows, count = out.split()
+    print(f"\n## Rendering one page of the table at {int(count):,} events (cold caches, random positions)\n")
+    print(f"- {rows} rows: median {float(median):.1f} ms, worst {float(worst):.1f} ms")
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="100k events only, shorter follow runs")
+    args = parser.parse_args()
+    if not shutil.which("tmux"):
+        print("tmux is needed for the screen measurements: apt-get install tmux", file=sys.stderr)
+        return 2
+    sizes = [100_000] if args.quick else [100_000, 1_000_000]
+    print(f"# atlens benchmarks ({os.cpu_count()} cores, Python {sys.version.split()[0]})")
+    for count in sizes:
+        bench_index(data_file(count))
+    big = data_file(sizes[-1])
+    bench_first_screen(big)
+    bench_render(big)
+    seconds = 4 if args.quick else 10
+    print_follow([bench_follow(20, seconds), bench_follow(2000, seconds), bench_follow(20000, seconds / 2)])
+    print(f"\n## Idle: following a quiet file\n\n- atlens CPU: {bench_idle():.2f} % of a core")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
