@@ -201,7 +201,8 @@ from tui.core import generator
 path, rate, seconds, out = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 total = int(rate * seconds)
 lines = []
-for seq, event in enumerate(generator.generate_events(total, seed=3, live=False)):
+# Live times: the new events belong after the ones already in the file, at the bottom.
+for seq, event in enumerate(generator.generate_events(total, seed=3, live=True)):
     event["target"]["name"] = f"seq-{seq:07d}"
     lines.append(orjson.dumps(event) + b"\\n")
 times = []
@@ -215,7 +216,7 @@ with open(path, "ab", buffering=0) as fh:
             times.extend([now] * (due - written))
             written = due
         time.sleep(max(0.0, min(0.005, start + written / rate - time.monotonic())))
-json.dump(times, open(out, "w")) if False else open(out, "w").write(orjson.dumps(times).decode())
+open(out, "w").write(orjson.dumps(times).decode())
 """
 
 SEQ = re.compile(r"seq-(\d{7})")

@@ -6,6 +6,7 @@ from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -27,6 +28,11 @@ SCROLLBAR_WIDTH = 1
 def cell(text: str, width: int) -> str:
     """Text cut or padded to exactly width cells (escaped first: log content is untrusted)."""
     text = printable(text)
+    if not text.isascii():
+        # Wide characters (CJK, emoji) take two cells: measure cells, not characters.
+        if cell_len(text) > width:
+            return set_cell_size(text, max(0, width - 1)) + "…"
+        return set_cell_size(text, width)
     if len(text) > width:
         return text[: max(0, width - 1)] + "…"
     return text.ljust(width)
@@ -123,6 +129,8 @@ class EventGrid(ScrollView, can_focus=True):
         self._version = -1
         self.cursor = -1
         self._strips: OrderedDict[tuple[int, int, bool], Strip] = OrderedDict()
+        self._row_styles_cache: dict[str, Style] | None = None
+        self._columns_cache: tuple[int, list[tuple[Column, int]]] | None = None
 
     # ------------------------------------------------------------------ data
 
@@ -193,38 +201,57 @@ class EventGrid(ScrollView, can_focus=True):
                 self._strips.popitem(last=False)
         return strip
 
+    def _row_styles(self) -> dict[str, Style]:
+        """Row styles, combined once per theme change rather than once per row."""
+        if self._row_styles_cache is None:
+            base = self.rich_style
+            part = lambda name: self.get_component_rich_style(f"event-grid--{name}", partial=True)  # noqa: E731
+            cursor = part("cursor")
+            styles: dict[str, Style] = {}
+            for kind in ("normal", "critical", "warning", "failure", "pending", "time", "missing"):
+                style = base if kind == "normal" else base + part(kind)
+                styles[kind] = style
+                styles[kind + "+cursor"] = style + cursor
+            self._row_styles_cache = styles
+        return self._row_styles_cache
+
+    def _layout(self, width: int) -> list[tuple[Column, int]]:
+        if self._columns_cache is None or self._columns_cache[0] != width:
+            self._columns_cache = (width, layout(width))
+        return self._columns_cache[1]
+
     def _render_row(self, row: int, width: int, selected: bool) -> Strip:
-        columns: list[tuple[Column, int]] = layout(width)
-        time_width = next((w for c, w in columns if c.key == "time"), 23)
+        columns = self._layout(width)
+        time_width = columns[0][1] if columns and columns[0][0].key == "time" else 23
         values = row_values(self.store, row, time_width=time_width)
-        base = self.rich_style
         severity = values["severity"].lower()
         outcome = values["outcome"].lower()
-        row_style = Style()
         if severity == "critical":
-            row_style = self.get_component_rich_style("event-grid--critical", partial=True)
+            kind = "critical"
         elif outcome == "failure":
-            row_style = self.get_component_rich_style("event-grid--failure", partial=True)
+            kind = "failure"
         elif severity == "warning":
-            row_style = self.get_component_rich_style("event-grid--warning", partial=True)
+            kind = "warning"
         elif outcome == "pending":
-            row_style = self.get_component_rich_style("event-grid--pending", partial=True)
-        segments: list[Segment] = []
-        for i, (column, w) in enumerate(columns):
-            if i:
-                segments.append(Segment(" ", base + row_style))
-            style = base + row_style
-            if column.key == "time":
-                style = base + (self.get_component_rich_style("event-grid--missing", partial=True)
-                                if not self.store.has_time(row) else self.get_component_rich_style("event-grid--time", partial=True))
-            segments.append(Segment(cell(values[column.key], w), style))
-        strip = Strip(segments).adjust_cell_length(width, base)
-        if selected:
-            strip = strip.apply_style(self.get_component_rich_style("event-grid--cursor", partial=True))
-        return strip
+            kind = "pending"
+        else:
+            kind = "normal"
+        styles = self._row_styles()
+        suffix = "+cursor" if selected else ""
+        # Two segments a row: the time, and every other cell joined (each cut to its width).
+        first, *rest = columns
+        time_kind = "time" if self.store.has_time(row) else "missing"
+        segments = [Segment(cell(values[first[0].key], first[1]), styles[(time_kind if first[0].key == "time" else kind) + suffix])]
+        if rest:
+            segments.append(Segment(" " + " ".join(cell(values[c.key], w) for c, w in rest), styles[kind + suffix]))
+        used = sum(w for _, w in columns) + len(columns) - 1
+        if used < width:
+            segments.append(Segment(" " * (width - used), styles[kind + suffix]))
+        return Strip(segments, width)
 
     def notify_style_update(self) -> None:
         self._strips.clear()
+        self._row_styles_cache = None
         super().notify_style_update()
 
     def on_resize(self, event: events.Resize) -> None:
