@@ -160,7 +160,7 @@ class EventGrid(ScrollView, can_focus=True):
         self._lo, self._hi = store.span(self.since_us, self.until_us, order)
         if reordered:
             self._strips.clear()
-        self.virtual_size = Size(self.size.width, self.count)
+        self._set_virtual_height(self.count)
         grown = self.count - before
         if self.following:
             self._move_cursor(self.count - 1, scroll_end=True)
@@ -170,6 +170,22 @@ class EventGrid(ScrollView, can_focus=True):
             if reordered and anchor is not None:
                 self._move_cursor(self._find(anchor), scroll_end=False)
         self.refresh()
+
+    def _set_virtual_height(self, height: int) -> None:
+        """Grow the scrollable height without a layout pass of the whole screen.
+
+        `virtual_size` is a layout reactive: setting it lays out every widget, which cost
+        23 ms per arriving event. Only the scrollbar needs to know, unless it appears or
+        disappears. (`_scroll_update` is Textual's own scrollbar update; Textual is pinned.)
+        """
+        size = Size(self.size.width, height)
+        if size == self.virtual_size:
+            return
+        had_scrollbar = self.show_vertical_scrollbar
+        self.set_reactive(EventGrid.virtual_size, size)
+        self._scroll_update(size)
+        if self.show_vertical_scrollbar != had_scrollbar:
+            self.refresh(layout=True)
 
     def _find(self, row: int) -> int:
         """The table position of a store row (after the order changed)."""
