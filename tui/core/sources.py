@@ -788,8 +788,8 @@ class Reader:
 
     # -- following
 
-    def poll_all(self) -> int:
-        """Look at every followed file and every input for new files; returns events added."""
+    def poll_all(self, *, rescan: bool = True) -> int:
+        """Look at every followed file and, with rescan, every input for new files; returns events added."""
         added = 0
         for tail, grew in list(self.draining.items()):
             before = tail.offset + len(tail.pending)
@@ -804,7 +804,7 @@ class Reader:
         # Known files first: a rotation must be seen before its copy looks like a new file.
         for tail in list(self.tails.values()):
             added += tail.poll()
-        for path, display in self.current_files():
+        for path, display in (self.current_files() if rescan else ()):
             if path not in self.tails:
                 # An empty new file may be an archive whose first bytes are not written yet:
                 # what kind of file it is is decided when there is something in it.
@@ -837,7 +837,7 @@ class Reader:
 
     def follow(self, stop: threading.Event) -> None:
         """Follow every input until stop is set; change notifications come from watchfiles."""
-        from watchfiles import watch
+        from watchfiles import Change, watch
 
         watched = self.watch_paths()
         while not stop.is_set():
@@ -849,9 +849,15 @@ class Reader:
                 continue
             # A short step keeps the latency low; the timeout polls anyway, in case a
             # notification was missed (network filesystems, a file replaced in place).
-            for _changes in watch(*watched, stop_event=stop, debounce=50, step=5, rust_timeout=1000,
-                                  yield_on_timeout=True, recursive=True, raise_interrupt=False):
-                self.poll_all()
+            for changes in watch(*watched, stop_event=stop, debounce=50, step=5, rust_timeout=1000,
+                                 yield_on_timeout=True, recursive=True, raise_interrupt=False):
+                # Scanning directories for new files is only worth it when a file appeared or
+                # went away (or on the periodic timeout, whose change set is empty); appends,
+                # the bulk of the notifications, only need the known files read.
+                # A modified file not yet known (announced while still empty) counts as new too.
+                known = {os.path.abspath(path) for path in self.tails}
+                self.poll_all(rescan=not changes or any(change != Change.modified or path not in known
+                                                        for change, path in changes))
                 now = self.watch_paths()
                 if now != watched:
                     watched = now

@@ -145,10 +145,13 @@ class Store:
         if not order or key(new[0]) >= key(order[-1]):
             order.extend(new)
             return
-        # Strictly earlier only: a new row whose time equals the first row's arrived later and
-        # must come after it (ties keep arrival order), which the merge below ensures.
-        if key(new[-1]) < key(order[0]):
-            self.order = new + order
+        # A sorted run that fits in one gap of the order (an older chunk of a file indexed
+        # newest part first, or a file older than those already read) goes in with one memmove.
+        # bisect_right puts it after rows of equal time, which arrived earlier (ties keep
+        # arrival order); its last row must be strictly earlier than the row it goes before.
+        pos = bisect_right(order, key(new[0]), key=key)
+        if key(new[-1]) < key(order[pos]):
+            order[pos:pos] = new
         elif len(new) < 256:
             for row in new:
                 order.insert(bisect_right(order, key(row), key=key), row)
