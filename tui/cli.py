@@ -259,7 +259,13 @@ def run_demo(argv: list[str]) -> int:
     args = build_demo_parser().parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="atlens-demo-") as folder:
         path = os.path.join(folder, "activity.log")
-        start = datetime.now(timezone.utc) - timedelta(seconds=args.prefill * 0.7)
+        # The prefill must end just before now, or the live events would sort into its middle
+        # instead of arriving at the bottom: measure its span, then generate it ending now.
+        probe = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        last = probe
+        for event in generator.generate_events(args.prefill, seed=7, start=probe):
+            last = max(last, datetime.fromisoformat(str(event["eventTime"])))
+        start = datetime.now(timezone.utc) - (last - probe) - timedelta(seconds=1)
         with open(path, "wb") as fh:
             for line in generator.generate_lines(args.prefill, seed=7, start=start):
                 fh.write(line)

@@ -27,7 +27,8 @@ from tui.core.generator import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-SEEDS = Path(os.environ.get("ATLENS_SEEDS", "/work/shared/seeds"))
+# shared/ stands beside the repository (in CI too): ../shared/seeds.
+SEEDS = Path(os.environ.get("ATLENS_SEEDS", Path(__file__).resolve().parents[3] / "shared" / "seeds"))
 EVENT_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{2}\+0000$")
 REQUIRED = {
     "action", "eventTime", "outcome", "severity", "message", "logSourceCRN", "saveServiceCopy",

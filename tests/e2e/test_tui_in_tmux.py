@@ -99,3 +99,26 @@ def test_missing_path_gives_a_one_line_message_not_a_traceback(tmp_path: Path) -
     assert result.returncode == 2
     assert result.stderr.strip() == f"atlens: {tmp_path / 'nope.log'}: no such file or directory"
     assert "Traceback" not in result.stderr
+
+
+def test_reads_events_piped_on_stdin_while_keys_come_from_the_terminal(log: Path, tmp_path: Path) -> None:
+    assert TMUX is not None
+    more = tmp_path / "more.log"
+    more.touch()
+    append_from_another_process(more, 40, 5)
+    python = " ".join(ATLENS)
+    pipeline = f"(cat {log}; sleep 1; cat {more}; sleep 60) | {python} -"
+    term = Terminal(TMUX, ["sh", "-c", pipeline], width=120, height=30)
+    try:
+        term.wait_for("40 events")
+        screen = term.wait_for("45 events")
+        assert "svc-44" in screen and "<stdin>" in screen
+        term.keys("Up")
+        term.wait_for("paused")  # the keyboard works although stdin is the pipe
+        term.keys("q")
+        # The writer side of the pipe is still sleeping, so the pane stays: atlens has left
+        # the screen when its table is gone.
+        screen = term.wait_until(lambda s: "45 events" not in s, "atlens to leave the screen on q")
+        assert "Traceback" not in screen
+    finally:
+        term.close()
