@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import orjson
 import pytest
 
 from tests.e2e.tmux import ATLENS, Terminal, ensure_tmux

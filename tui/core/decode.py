@@ -6,7 +6,7 @@ import re
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterator, Union
+from typing import Callable, Union
 
 import orjson
 
@@ -695,17 +695,3 @@ def sniff_multiline(head: bytes) -> bool:
         # An object whose first line does not close is pretty-printed.
         return first_line.rstrip().endswith((b"{", b",", b"[")) or first_line.strip() == b"{"
     return False
-
-
-def iter_events(data: bytes, source: str = "<bytes>") -> Iterator[dict]:
-    """Every event in a complete in-memory log, in file order (for tests and small inputs)."""
-    batch = Batch(source)
-    ids: dict[str, int] = {}
-    if sniff_multiline(data[:65536]):
-        decode_multiline(batch, ids, data, 0, 1, MultiLineState(), final=True)
-    else:
-        decode_jsonl(batch, ids, data, 0, 1)
-    for offset, length, sub in zip(batch.offsets, batch.lengths, batch.subs):
-        found = decode_value(data[offset:offset + length])
-        if type(found) is list:
-            yield normalise(found[sub])

@@ -266,12 +266,6 @@ def _line_boundary(fd: int, offset: int) -> int:
 # ----------------------------------------------------------------------------- following one file
 
 
-@dataclass(slots=True)
-class _Progress:
-    done: int = 0
-    total: int = 0
-
-
 class Tail:
     """One file being read, and followed through appends, truncation and rotation."""
 
@@ -876,13 +870,3 @@ class Reader:
 def _index_range_local(tail: Tail, start: int, end: int) -> Batch:
     """Decode a range of a large file in this process (its newest part)."""
     return index_range(tail.spool or tail.path, tail.display, start, end)
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.01) -> bool:
-    """Poll a condition (for tests and the headless follow mode)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
