@@ -365,7 +365,7 @@ class _Interner:
         self.ids: dict[str, int] = {s: i for i, s in enumerate(strings)}
 
 
-def column_writer(batch: Batch, ids: dict[str, int]) -> Callable[[dict, int, int, int], None]:
+def column_writer(batch: Batch, ids: dict[str, int]) -> Callable[[dict, int, int, int], None]:  # an Adder
     """A function that appends one event's columns to the batch: the single place that reads columns.
 
     Built once per batch of lines: the column appends and the string table are bound here, so
@@ -457,18 +457,16 @@ def column_writer(batch: Batch, ids: dict[str, int]) -> Callable[[dict, int, int
     return add
 
 
-def add_event(batch: Batch, ids: dict[str, int], event: dict, offset: int, length: int, sub: int) -> None:
-    """Append one event's columns to the batch (for the less common paths; see column_writer)."""
-    column_writer(batch, ids)(event, offset, length, sub)
+Adder = Callable[[dict, int, int, int], None]
 
 
-def _add_value(batch: Batch, ids: dict[str, int], value: JSON, raw: bytes, offset: int, line_no: int) -> None:
+def _add_value(batch: Batch, add: Adder, value: JSON, raw: bytes, offset: int, line_no: int) -> None:
     """Record a decoded top-level value as event(s) or as an error record."""
     length = len(raw)
     if type(value) is dict:
         found = _unwrap_object(value, 0)
         if type(found) is dict:
-            add_event(batch, ids, found, offset, length, 0)
+            add(found, offset, length, 0)
             batch.event_values += 1
             return
     elif type(value) is list:
@@ -482,7 +480,7 @@ def _add_value(batch: Batch, ids: dict[str, int], value: JSON, raw: bytes, offse
                 rejected.append(f"element {index + 1}: {events}")
                 continue
             for event in events:
-                add_event(batch, ids, event, offset, length, sub)
+                add(event, offset, length, sub)
                 sub += 1
         if sub:
             batch.event_values += 1
@@ -500,7 +498,7 @@ def _add_value(batch: Batch, ids: dict[str, int], value: JSON, raw: bytes, offse
         batch.errors.append(ErrorRecord(batch.source, line_no, offset, found, excerpt(raw)))
         return
     for sub, event in enumerate(found):
-        add_event(batch, ids, event, offset, length, sub)
+        add(event, offset, length, sub)
     batch.event_values += 1
 
 
@@ -542,7 +540,7 @@ def decode_jsonl(batch: Batch, ids: dict[str, int], data: bytes, offset: int, li
                     except decode_error as inner:
                         errors.append(ErrorRecord(source, line_no, offset, _json_reason(inner), excerpt(line)))
                     else:
-                        _add_value(batch, ids, value, line, offset, line_no)
+                        _add_value(batch, add, value, line, offset, line_no)
                 else:
                     errors.append(ErrorRecord(source, line_no, offset, classify_bad_line(line, exc), excerpt(line)))
             else:
@@ -550,7 +548,7 @@ def decode_jsonl(batch: Batch, ids: dict[str, int], data: bytes, offset: int, li
                     add(value, offset, length, 0)  # the common case: a plain event
                     batch.event_values += 1
                 else:
-                    _add_value(batch, ids, value, line, offset, line_no)
+                    _add_value(batch, add, value, line, offset, line_no)
         offset += length + 1
         line_no += 1
 
@@ -582,6 +580,7 @@ def decode_multiline(batch: Batch, ids: dict[str, int], data: bytes, offset: int
     Returns how many bytes of data were consumed; an unfinished value at the end stays for the
     next call unless `final`, when it becomes a "truncated" error record.
     """
+    add = column_writer(batch, ids)
     pos = 0
     n = len(data)
     if offset == 0 and data[:3] == _BOM:
@@ -622,7 +621,7 @@ def decode_multiline(batch: Batch, ids: dict[str, int], data: bytes, offset: int
                 except orjson.JSONDecodeError as exc:
                     batch.errors.append(ErrorRecord(batch.source, line_no, offset + pos, _json_reason(exc), excerpt(raw)))
                 else:
-                    _add_value(batch, ids, value, raw, offset + pos, line_no)
+                    _add_value(batch, add, value, raw, offset + pos, line_no)
             line_no += raw.count(b"\n")
             pos = end
             continue

@@ -668,7 +668,7 @@ class Reader:
             done += size
             self.on_progress(ReadProgress(done, total, False))
         if big:
-            done = self._load_parallel(big, done, total, follow=follow)
+            done = self._load_parallel(big, done, total)
         self.on_progress(ReadProgress(total, total, True))
 
     def _tail_for(self, path: str, display: str) -> Tail | None:
@@ -703,7 +703,7 @@ class Reader:
                 return True
         return False
 
-    def _load_parallel(self, tails: list[Tail], done: int, total: int, *, follow: bool) -> int:
+    def _load_parallel(self, tails: list[Tail], done: int, total: int) -> int:
         """Index large JSON-lines files in worker processes; show each file's end first."""
         with WorkerPool() as pool:
             for tail in sorted(tails, key=lambda t: -os.fstat(t.fd).st_mtime if t.fd is not None else 0):
@@ -711,17 +711,16 @@ class Reader:
                 size = tail.size()
                 tail_start = _line_boundary(tail.fd, max(0, size - TAIL_FIRST_BYTES))
                 # The end of the file first, so the newest events are on screen at once.
-                last = _index_range_local(tail, tail_start, size)
+                last = index_range(tail.spool or tail.path, tail.display, tail_start, size)
+                # Its line numbers are known only once the lines before it are counted.
                 held_errors = last.errors
                 last.errors = []
-                self.store.add(tail.segment, last)
-                self.on_grow()
+                self.add(tail, last)
                 done += size - tail_start
                 self.on_progress(ReadProgress(done, total, False))
                 bounds = [0]
                 while bounds[-1] < tail_start:
-                    nxt = _line_boundary(tail.fd, bounds[-1] + CHUNK_BYTES) if bounds[-1] + CHUNK_BYTES < tail_start else tail_start
-                    bounds.append(min(nxt, tail_start))
+                    bounds.append(min(_line_boundary(tail.fd, bounds[-1] + CHUNK_BYTES), tail_start))
                 ranges = list(zip(bounds, bounds[1:]))
                 results = pool.run((tail.spool or tail.path, tail.display, a, b) for a, b in ranges)
                 lines_before = 0
@@ -736,8 +735,7 @@ class Reader:
                     if lines_before:
                         batch.errors = [dataclasses.replace(e, line=e.line + lines_before) for e in batch.errors]
                     lines_before += batch.lines
-                    self.store.add(tail.segment, batch)
-                    self.on_grow()
+                    self.add(tail, batch)
                     done += b - a
                     self.on_progress(ReadProgress(done, total, False))
                 self.store.add_errors(tail.segment, [dataclasses.replace(e, line=e.line + lines_before) for e in held_errors])
@@ -865,8 +863,3 @@ class Reader:
         if self._spool_dir is not None:
             self._spool_dir.cleanup()
             self._spool_dir = None
-
-
-def _index_range_local(tail: Tail, start: int, end: int) -> Batch:
-    """Decode a range of a large file in this process (its newest part)."""
-    return index_range(tail.spool or tail.path, tail.display, start, end)
