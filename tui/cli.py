@@ -14,7 +14,7 @@ from typing import Callable, TextIO
 
 import orjson
 
-from .core.present import COLUMNS, layout, printable, row_values
+from .core.present import COLUMNS, fit, layout, printable, row_values
 from .core.sources import InputError, InputSpec, Reader, resolve_inputs
 from .core.store import Store
 from .core.timespec import TimeSpecError, parse_bound
@@ -111,11 +111,7 @@ def _write_rows(store: Store, rows: list[int], fmt: str, out: TextIO, widths: li
             # Not a terminal: aligned, but nothing cut off.
             out.write(" ".join(printable(values[c.key]).ljust(c.width) for c in COLUMNS).rstrip() + "\n")
         else:
-            cells = []
-            for key, width in widths:
-                text = printable(values[key])
-                cells.append(text[:width - 1] + "…" if len(text) > width else text.ljust(width))
-            out.write(" ".join(cells).rstrip() + "\n")
+            out.write(" ".join(fit(values[key], width) for key, width in widths).rstrip() + "\n")
 
 
 def _table_widths(out: TextIO) -> list[tuple[str, int]] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from .decode import format_time_us
@@ -27,6 +28,33 @@ _ESCAPES = _escape_table()
 def printable(text: str) -> str:
     """Text with every control character shown as an escape, so log content cannot drive the terminal."""
     return text.translate(_ESCAPES)
+
+
+def _char_cells(char: str) -> int:
+    """Terminal cells one character takes: 2 for wide (CJK, most emoji), 0 for combining marks."""
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def fit(text: str, width: int) -> str:
+    """Log text escaped, then cut (with …) or padded to exactly width terminal cells."""
+    text = printable(text)
+    if text.isascii():
+        if len(text) > width:
+            return text[: max(0, width - 1)] + "…"
+        return text.ljust(width)
+    cells = [_char_cells(c) for c in text]
+    if sum(cells) <= width:
+        return text + " " * (width - sum(cells))
+    out: list[str] = []
+    used = 0
+    for char, size in zip(text, cells):
+        if used + size > width - 1:
+            break
+        out.append(char)
+        used += size
+    return "".join(out) + "…" + " " * (width - 1 - used)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +120,12 @@ def initiator_text(store: Store, row: int) -> str:
     return store.text("initiator_name", row) or store.text("initiator_id", row)
 
 
-def row_values(store: Store, row: int, *, time_width: int = 23) -> dict[str, str]:
-    """Every column's text for a row (the message is read from the full event)."""
-    record = store.event(row)
-    if record.event is None:
+def row_values(store: Store, row: int, *, time_width: int = 23, with_message: bool = True) -> dict[str, str]:
+    """Every column's text for a row; the message needs the full event, read only when asked for."""
+    record = store.event(row) if with_message else None
+    if record is None:
+        message = ""
+    elif record.event is None:
         message = f"[event unavailable: {record.problem}]"
     else:
         value = record.event.get("message")

@@ -6,7 +6,6 @@ from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -18,24 +17,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..core.present import Column, layout, printable, row_values
+from ..core.present import Column, fit, layout, row_values
 from ..core.store import Store
 
 #: Width of the vertical scrollbar; the header leaves the same room so columns line up.
 SCROLLBAR_WIDTH = 1
-
-
-def cell(text: str, width: int) -> str:
-    """Text cut or padded to exactly width cells (escaped first: log content is untrusted)."""
-    text = printable(text)
-    if not text.isascii():
-        # Wide characters (CJK, emoji) take two cells: measure cells, not characters.
-        if cell_len(text) > width:
-            return set_cell_size(text, max(0, width - 1)) + "…"
-        return set_cell_size(text, width)
-    if len(text) > width:
-        return text[: max(0, width - 1)] + "…"
-    return text.ljust(width)
 
 
 class ColumnHeader(Widget):
@@ -48,7 +34,7 @@ class ColumnHeader(Widget):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         columns = layout(max(0, width - SCROLLBAR_WIDTH))
-        text = " ".join(cell(column.title, w) for column, w in columns)
+        text = " ".join(fit(column.title, w) for column, w in columns)
         return Strip([Segment(text.ljust(width))], width)
 
 
@@ -91,8 +77,8 @@ class EventGrid(ScrollView, can_focus=True):
     #: events that arrived while following was paused
     new_while_paused: reactive[int] = reactive(0)
 
-    class CursorMoved(Message):
-        """The highlighted event changed."""
+    class _RowMessage(Message):
+        """A message about one row of the grid."""
 
         def __init__(self, grid: EventGrid, row: int | None) -> None:
             super().__init__()
@@ -101,21 +87,16 @@ class EventGrid(ScrollView, can_focus=True):
 
         @property
         def control(self) -> EventGrid:
-            """The grid whose cursor moved."""
+            """The grid the message comes from."""
             return self.grid
 
-    class Opened(Message):
+    class CursorMoved(_RowMessage):
+        """The highlighted event changed (row is None when the table is empty)."""
+
+    class Opened(_RowMessage):
         """The user asked to open the highlighted event."""
 
-        def __init__(self, grid: EventGrid, row: int) -> None:
-            super().__init__()
-            self.grid = grid
-            self.row = row
-
-        @property
-        def control(self) -> EventGrid:
-            """The grid the event was opened from."""
-            return self.grid
+        row: int
 
     def __init__(self, store: Store, *, since_us: int | None = None, until_us: int | None = None,
                  name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
@@ -239,7 +220,9 @@ class EventGrid(ScrollView, can_focus=True):
     def _render_row(self, row: int, width: int, selected: bool) -> Strip:
         columns = self._layout(width)
         time_width = columns[0][1] if columns and columns[0][0].key == "time" else 23
-        values = row_values(self.store, row, time_width=time_width)
+        # Reading the full event for its message is only worth it when the message is shown.
+        shows_message = columns[-1][0].key == "message"
+        values = row_values(self.store, row, time_width=time_width, with_message=shows_message)
         severity = values["severity"].lower()
         outcome = values["outcome"].lower()
         if severity == "critical":
@@ -257,9 +240,9 @@ class EventGrid(ScrollView, can_focus=True):
         # Two segments a row: the time, and every other cell joined (each cut to its width).
         first, *rest = columns
         time_kind = "time" if self.store.has_time(row) else "missing"
-        segments = [Segment(cell(values[first[0].key], first[1]), styles[(time_kind if first[0].key == "time" else kind) + suffix])]
+        segments = [Segment(fit(values[first[0].key], first[1]), styles[(time_kind if first[0].key == "time" else kind) + suffix])]
         if rest:
-            segments.append(Segment(" " + " ".join(cell(values[c.key], w) for c, w in rest), styles[kind + suffix]))
+            segments.append(Segment(" " + " ".join(fit(values[c.key], w) for c, w in rest), styles[kind + suffix]))
         used = sum(w for _, w in columns) + len(columns) - 1
         if used < width:
             segments.append(Segment(" " * (width - used), styles[kind + suffix]))
