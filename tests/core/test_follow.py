@@ -168,6 +168,14 @@ class Following:
         assert self.store.accounting()["events"] == events
 
 
+def write_one_by_one(w, f: Following, target: str, lines, seqs: tuple[int, ...]) -> None:
+    """Append events one at a time, each waited for: a late duplicate of an earlier event
+    (a rotated copy read again) would show up before the test's final checks."""
+    for seq in seqs:
+        w.run(["write", target, lines(seq)])
+        f.wait_seqs(list(range(1, seq + 1)))
+
+
 def _ranges(seqs: list[int]) -> str:
     """A short picture of a sequence: runs of consecutive numbers as a-b."""
     if not seqs:
@@ -385,9 +393,7 @@ def test_copy_truncate_rotation_loses_and_repeats_nothing(tmp_path, lines, write
           ["write", str(log), lines(24)])
     f.wait_seqs(list(range(1, 25)))
     # Two more events, one at a time: any late repeat of a copy would be in by then.
-    for seq in (25, 26):
-        w.run(["write", str(log), lines(seq)])
-        f.wait_seqs(list(range(1, seq + 1)))
+    write_one_by_one(w, f, str(log), lines, (25, 26))
     f.check_healthy(events=26)
     f.check_reread()
     f.wait_message("a.log was truncated")
@@ -412,9 +418,7 @@ def test_rename_and_recreate_rotation_loses_and_repeats_nothing(tmp_path, lines,
     w.run(["write", "old", lines(*range(15, 18))], ["close", "old"],
           ["write", "new", lines(*range(18, 21))])
     f.wait_seqs(list(range(1, 21)))
-    for seq in (21, 22):
-        w.run(["write", "new", lines(seq)])
-        f.wait_seqs(list(range(1, seq + 1)))
+    write_one_by_one(w, f, "new", lines, (21, 22))
     f.check_healthy(events=22)
     f.check_reread()
 
@@ -477,9 +481,7 @@ def test_gzip_in_followed_directory_is_read_once(tmp_path, lines, writer, follow
     # An archive arriving while the directory is followed, written in two parts.
     w.run(["gzip", str(logs / "new.json.gz"), lines(4, 5, 6), 0.3])
     f.wait_seqs([1, 2, 3, 4, 5, 6])
-    for seq in (7, 8, 9):
-        w.run(["write", str(logs / "a.log"), lines(seq)])
-        f.wait_seqs(list(range(1, seq + 1)))
+    write_one_by_one(w, f, str(logs / "a.log"), lines, (7, 8, 9))
     f.check_healthy(events=9)
     f.check_reread()
 
