@@ -189,7 +189,7 @@ def _follow_query(store: Store, reader: Reader, args: argparse.Namespace, since:
             if total > seen_rows:
                 new = sorted(range(seen_rows, total), key=store.times.__getitem__)
                 seen_rows = total
-                rows = [r for r in new if (since is None or store.times[r] >= since) and (until is None or store.times[r] < until)]
+                rows = [r for r in new if store.within(r, since, until)]
                 if args.errors:
                     rows = []
                 elif args.count:

@@ -206,6 +206,11 @@ class Store:
         hi = len(order) if until_us is None else bisect_left(order, until_us, key=key)
         return lo, max(lo, hi)
 
+    def within(self, row: int, since_us: int | None, until_us: int | None) -> bool:
+        """Whether a row's time falls in [since, until), the bounds `span` uses."""
+        t = self.times[row]
+        return (since_us is None or t >= since_us) and (until_us is None or t < until_us)
+
     def forget_cached(self, segment_id: int) -> None:
         """Drop cached events of a segment whose bytes changed (for example, rotated away)."""
         seg_col = self.segment
