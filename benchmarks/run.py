@@ -337,20 +337,29 @@ def bench_render(path: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100k events only, shorter follow runs")
+    parser.add_argument("--only", action="append", choices=["index", "screen", "render", "follow", "idle"],
+                        help="run only these parts (repeatable)")
     args = parser.parse_args()
+    parts = set(args.only or ["index", "screen", "render", "follow", "idle"])
     if not shutil.which("tmux"):
         print("tmux is needed for the screen measurements: apt-get install tmux", file=sys.stderr)
         return 2
     sizes = [100_000] if args.quick else [100_000, 1_000_000]
     print(f"# atlens benchmarks ({os.cpu_count()} cores, Python {sys.version.split()[0]})")
-    for count in sizes:
-        bench_index(data_file(count))
-    big = data_file(sizes[-1])
-    bench_first_screen(big)
-    bench_render(big)
-    seconds = 4 if args.quick else 10
-    print_follow([bench_follow(20, seconds), bench_follow(2000, seconds), bench_follow(20000, seconds / 2)])
-    print(f"\n## Idle: following a quiet file\n\n- atlens CPU: {bench_idle():.2f} % of a core")
+    if "index" in parts:
+        for count in sizes:
+            bench_index(data_file(count))
+    if parts & {"screen", "render"}:
+        big = data_file(sizes[-1])
+        if "screen" in parts:
+            bench_first_screen(big)
+        if "render" in parts:
+            bench_render(big)
+    if "follow" in parts:
+        seconds = 4 if args.quick else 10
+        print_follow([bench_follow(20, seconds), bench_follow(2000, seconds), bench_follow(20000, seconds / 2)])
+    if "idle" in parts:
+        print(f"\n## Idle: following a quiet file\n\n- atlens CPU: {bench_idle():.2f} % of a core")
     return 0
 
 

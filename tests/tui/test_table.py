@@ -19,7 +19,7 @@ def screen_lines(grid: EventGrid) -> list[str]:
 
 
 def status_text(app: AtlensApp) -> str:
-    return app.query_one(StatusBar).render().plain
+    return app.query_one(StatusBar).render_text()
 
 
 async def test_newest_event_is_at_the_bottom_and_selected(log_file: Path) -> None:

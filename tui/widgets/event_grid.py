@@ -62,7 +62,8 @@ class EventGrid(ScrollView, can_focus=True):
     }
 
     DEFAULT_CSS = """
-    EventGrid { scrollbar-size-vertical: 1; scrollbar-size-horizontal: 0; }
+    EventGrid { scrollbar-size-vertical: 1; scrollbar-size-horizontal: 0; overflow-y: hidden; }
+    EventGrid.-paused { overflow-y: auto; }
     EventGrid > .event-grid--cursor { background: $accent 40%; text-style: bold; }
     EventGrid:focus > .event-grid--cursor { background: $accent 70%; }
     EventGrid > .event-grid--critical { color: $error; text-style: bold; }
@@ -111,6 +112,7 @@ class EventGrid(ScrollView, can_focus=True):
         self.cursor = -1
         self._strips: OrderedDict[tuple[int, int, bool], Strip] = OrderedDict()
         self._row_styles_cache: dict[str, Style] | None = None
+        self._blank: Strip | None = None
         self._columns_cache: tuple[int, list[tuple[Column, int]]] | None = None
 
     # ------------------------------------------------------------------ data
@@ -143,13 +145,15 @@ class EventGrid(ScrollView, can_focus=True):
             self._strips.clear()
         self._set_virtual_height(self.count)
         grown = self.count - before
+        # The owner of the grid calls sync and reads the cursor after it: no CursorMoved here,
+        # which at thousands of events a second would be a message per event to every ancestor.
         if self.following:
-            self._move_cursor(self.count - 1, scroll_end=True)
+            self._move_cursor(self.count - 1, scroll_end=True, notify=False)
         else:
             if grown > 0:
                 self.new_while_paused += grown
             if reordered and anchor is not None:
-                self._move_cursor(self._find(anchor), scroll_end=False)
+                self._move_cursor(self._find(anchor), scroll_end=False, notify=False)
         self.refresh()
 
     def _set_virtual_height(self, height: int) -> None:
@@ -181,12 +185,38 @@ class EventGrid(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ rendering
 
-    def render_line(self, y: int) -> Strip:
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The rows in crop, straight from the row cache.
+
+        Textual's default path re-styles every line that moved, so scrolling one row while
+        following re-built every strip on screen; the grid draws no border, padding or tint,
+        so its cached strips are final. Keeping the same Strip objects also keeps Textual's
+        per-strip caches (filters, cuts, escape codes) warm across frames.
+        """
         scroll_y = self.scroll_offset.y
-        index = scroll_y + y
         width = self.size.width
+        filters = self.get_line_filters()
+        background = self.background_colors[1] if filters else None
+        strips: list[Strip] = []
+        for y in crop.line_range:
+            strip = self._strip_at(scroll_y + y, width)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            strips.append(strip)
+        x1, x2 = crop.column_span
+        if (x1, x2) != (0, width):
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def render_line(self, y: int) -> Strip:
+        return self._strip_at(self.scroll_offset.y + y, self.size.width)
+
+    def _strip_at(self, index: int, width: int) -> Strip:
         if index >= self.count or index < 0:
-            return Strip.blank(width, self.rich_style)
+            blank = self._blank
+            if blank is None or blank.cell_length != width:
+                blank = self._blank = Strip.blank(width, self.rich_style)
+            return blank
         row = self.row_at(index)
         selected = index == self.cursor
         key = (row, width, selected)
@@ -218,7 +248,8 @@ class EventGrid(ScrollView, can_focus=True):
         return self._columns_cache[1]
 
     def _render_row(self, row: int, width: int, selected: bool) -> Strip:
-        columns = self._layout(width)
+        # Columns keep their place whether or not the scrollbar is showing (it only shows while paused).
+        columns = self._layout(width if self.show_vertical_scrollbar else width - SCROLLBAR_WIDTH)
         time_width = columns[0][1] if columns and columns[0][0].key == "time" else 23
         # Reading the full event for its message is only worth it when the message is shown.
         shows_message = columns[-1][0].key == "message"
@@ -250,6 +281,7 @@ class EventGrid(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         self._strips.clear()
+        self._blank = None
         self._row_styles_cache = None
         super().notify_style_update()
 
@@ -261,19 +293,18 @@ class EventGrid(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ cursor and following
 
-    def _move_cursor(self, index: int, *, scroll_end: bool = False) -> None:
+    def _move_cursor(self, index: int, *, scroll_end: bool = False, notify: bool = True) -> None:
         previous = self.cursor
         self.cursor = max(-1, min(index, self.count - 1))
         if scroll_end:
             self._scroll_to_newest()
-            # The layout may not have taken the new virtual size yet: scroll again once it has.
-            self.call_after_refresh(self._scroll_to_newest)
         elif self.cursor >= 0:
             self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, immediate=True, force=True)
         if previous != self.cursor:
             self._refresh_index(previous)
             self._refresh_index(self.cursor)
-            self.post_message(self.CursorMoved(self, self.cursor_row))
+            if notify:
+                self.post_message(self.CursorMoved(self, self.cursor_row))
 
     def _scroll_to_newest(self) -> None:
         if self.following:
@@ -283,6 +314,11 @@ class EventGrid(ScrollView, can_focus=True):
     def _refresh_index(self, index: int) -> None:
         if index >= 0:
             self.refresh_line(index)  # virtual coordinates: ScrollView subtracts the scroll offset
+
+    def watch_following(self, following: bool) -> None:
+        # Following, the newest row is at the bottom and a scrollbar says nothing, while
+        # redrawing it cost a quarter of the work of each arriving event. Paused, it shows where you are.
+        self.set_class(not following, "-paused")
 
     def _pause(self) -> None:
         if self.following:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from rich.text import Text
+from functools import lru_cache
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
 from textual.widget import Widget
 
 from ..core.present import printable
@@ -29,6 +33,7 @@ class StatusBar(Widget):
         self.message = ""
         self._message_until = 0.0
         self._samples: deque[tuple[float, int]] = deque(maxlen=20)
+        self._strip: tuple[tuple, Strip] | None = None
 
     def update_counts(self, *, events: int, errors: int, following: bool, new_while_paused: int) -> None:
         """New totals; keeps a short history for the events-per-second figure."""
@@ -54,25 +59,47 @@ class StatusBar(Widget):
         (t0, n0), (t1, n1) = samples[0], samples[-1]
         return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
 
-    def render(self) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
+    def render_line(self, y: int) -> Strip:
+        """The line drawn from plain segments: it changes with every arriving event, and
+        going through Text and Textual's content pipeline cost a millisecond each time."""
+        width = self.size.width
+        base = self.rich_style
+        key = (width, base, tuple(self.parts()))
+        if self._strip is None or self._strip[0] != key:
+            segments = [Segment(text, base + _style(style) if style else base) for text, style in key[2]]
+            self._strip = (key, Strip(segments).crop_extend(0, width, base))
+        return self._strip[1]
+
+    def parts(self) -> list[tuple[str, str]]:
+        """The pieces of the line with their style names, left to right."""
+        parts: list[tuple[str, str]] = []
+        add = parts.append
         if self.following:
-            text.append(" ● following ", style="bold green")
+            add((" ● following ", "bold green"))
         else:
-            text.append(" ❚❚ paused ", style="bold yellow")
+            add((" ❚❚ paused ", "bold yellow"))
             if self.new_while_paused:
-                text.append(f"+{self.new_while_paused:,} new (End) ", style="bold yellow")
-        text.append(f"│ {self.events:,} events ")
+                add((f"+{self.new_while_paused:,} new (End) ", "bold yellow"))
+        add((f"│ {self.events:,} events ", ""))
         if self.errors:
-            text.append(f"│ {self.errors:,} bad line{'s' if self.errors != 1 else ''} (e) ", style="bold red")
+            add((f"│ {self.errors:,} bad line{'s' if self.errors != 1 else ''} (e) ", "bold red"))
         done, total, finished = self.progress
         if not finished and total:
-            text.append(f"│ indexing {100 * done // total}% ", style="bold cyan")
+            add((f"│ indexing {100 * done // total}% ", "bold cyan"))
         rate = self.rate()
         if rate >= 0.5:
-            text.append(f"│ {rate:,.0f}/s ")
+            add((f"│ {rate:,.0f}/s ", ""))
         if self.message and time.monotonic() < self._message_until:
-            text.append("│ " + printable(self.message) + " ", style="italic")
+            add(("│ " + printable(self.message) + " ", "italic"))
         elif self.inputs:
-            text.append("│ " + printable(self.inputs), style="dim")
-        return text
+            add(("│ " + printable(self.inputs), "dim"))
+        return parts
+
+    def render_text(self) -> str:
+        """The line as plain text (what a test or a screen reader sees)."""
+        return "".join(text for text, _ in self.parts())
+
+
+@lru_cache(maxsize=32)
+def _style(name: str) -> Style:
+    return Style.parse(name)
