@@ -159,6 +159,17 @@ class Tmux:
             fields = fh.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def thread_cpu(self) -> dict[str, float]:
+        """CPU seconds per thread of the atlens process (main, reader, watchfiles...)."""
+        result: dict[str, float] = {}
+        for stat in Path(f"/proc/{self.pid}/task").glob("*/stat"):
+            text = stat.read_text()
+            name = text[text.index("(") + 1:text.rindex(")")]
+            fields = text.rsplit(")", 1)[1].split()
+            key = "main" if stat.parent.name == str(self.pid) else f"{name}:{stat.parent.name}"
+            result[key] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return result
+
     def wait(self, predicate, timeout: float = 60.0) -> float | None:
         """Seconds since start when predicate(screen) first held, polling as fast as tmux answers."""
         deadline = time.monotonic() + timeout
@@ -232,6 +243,7 @@ def bench_follow(rate: float, seconds: float) -> dict[str, float]:
         term.wait(lambda s: "200 events" in s, 30)
         time.sleep(1.0)
         cpu0, wall0 = term.cpu_seconds(), time.monotonic()
+        threads0 = term.thread_cpu()
         writer = subprocess.Popen([sys.executable, "-c", WRITER, str(log), str(rate), str(seconds), str(times_file), str(REPO)])
         polls: list[tuple[float, int]] = []
         while writer.poll() is None:
@@ -241,6 +253,7 @@ def bench_follow(rate: float, seconds: float) -> dict[str, float]:
             if seen:
                 polls.append((now, max(seen)))
         cpu1, wall1 = term.cpu_seconds(), time.monotonic()
+        threads1 = term.thread_cpu()
         total = int(rate * seconds)
         caught_up = term.wait(lambda s: f"seq-{total - 1:07d}" in s, 30)
         # Responsiveness under load: a key press to the screen showing its effect.
@@ -268,6 +281,8 @@ def bench_follow(rate: float, seconds: float) -> dict[str, float]:
         "cpu_percent": cpu,
         "caught_up": caught_up is not None,
         "key_to_screen_ms": 1000 * paused if paused is not None else float("nan"),
+        "threads": {name: 100 * (threads1[name] - threads0.get(name, 0.0)) / (wall1 - wall0)
+                    for name in threads1 if threads1[name] - threads0.get(name, 0.0) > 0},
     }
 
 
@@ -279,6 +294,9 @@ def print_follow(results: list[dict[str, float]]) -> None:
         print(f"| {r['rate']:,.0f}/s | {r['polls']:,} | {r['staleness_median_ms']:.0f} ms | {r['staleness_p99_ms']:.0f} ms "
               f"| {r['event_latency_median_ms']:.0f} ms | {r['cpu_percent']:.1f} % | {'yes' if r['caught_up'] else 'NO'} "
               f"| {r['key_to_screen_ms']:.0f} ms |")
+    print("\nCPU per thread (% of a core): " + "; ".join(
+        f"{r['rate']:,.0f}/s: " + ", ".join(f"{name} {pct:.1f}" for name, pct in sorted(r["threads"].items()))
+        for r in results))
 
 
 def bench_idle() -> float:

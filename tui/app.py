@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -81,6 +82,7 @@ class AtlensApp(App[int]):
         self._redraw_due = False
         self._last_redraw = 0.0
         self.first_rows_at: float | None = None
+        self._frozen = False
 
     def compose(self) -> ComposeResult:
         yield ColumnHeader(id="header")
@@ -162,6 +164,12 @@ class AtlensApp(App[int]):
         status = self.status_bar
         status.progress = (p.done_bytes, p.total_bytes, p.finished)
         status.refresh()
+        if p.finished and not self._frozen:
+            # Everything made until now lives as long as the app: out of the collector's sight,
+            # a full collection while following walks only what arrived since (75 ms -> a few ms).
+            self._frozen = True
+            gc.collect()
+            gc.freeze()
 
     @on(ReaderFailed)
     def _reader_failed(self, message: ReaderFailed) -> None:

@@ -122,7 +122,7 @@ def initiator_text(store: Store, row: int) -> str:
 
 def row_values(store: Store, row: int, *, time_width: int = 23, with_message: bool = True) -> dict[str, str]:
     """Every column's text for a row; the message needs the full event, read only when asked for."""
-    record = store.event(row) if with_message else None
+    record = store.event(row, keep=False) if with_message else None
     if record is None:
         message = ""
     elif record.event is None:

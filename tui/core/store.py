@@ -175,8 +175,13 @@ class Store:
         seg = self.segments[self.segment[row]]
         return seg.reader.read(self.offsets[row], self.lengths[row])
 
-    def event(self, row: int) -> EventRecord:
-        """The full, normalised event of a row (parsed on demand, recent ones cached)."""
+    def event(self, row: int, *, keep: bool = True) -> EventRecord:
+        """The full, normalised event of a row (parsed on demand, recent ones cached).
+
+        keep=False reads without caching: for a caller that keeps what it needs (the grid keeps
+        the drawn row), so a stream of new rows does not fill the cache with parsed events that
+        the garbage collector must then walk.
+        """
         cache = self._events_cache
         hit = cache.get(row)
         if hit is not None:
@@ -193,8 +198,10 @@ class Store:
                 record = EventRecord(row, None, f"{seg.name} changed since it was read: {found if type(found) is str else 'event missing'}")
             else:
                 record = EventRecord(row, normalise(found[sub]))
+        if not keep:
+            return record
         cache[row] = record
-        if len(cache) > 2048:
+        if len(cache) > 512:
             cache.popitem(last=False)
         return record
 

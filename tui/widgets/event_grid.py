@@ -224,7 +224,8 @@ class EventGrid(ScrollView, can_focus=True):
         if strip is None:
             strip = self._render_row(row, width, selected)
             self._strips[key] = strip
-            if len(self._strips) > 400:
+            # Each strip carries Textual's caches of its pieces: keep a few screens, not more.
+            if len(self._strips) > 200:
                 self._strips.popitem(last=False)
         return strip
 
