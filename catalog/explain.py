@@ -1,0 +1,555 @@
+"""Explain one Activity Tracker event in plain words, from the catalog and the documented scenarios.
+
+`explain(event)` never raises on what an event holds: wrong types, missing parts and hostile
+strings give a shorter explanation, not an exception. Strings are returned as they are; the
+caller that draws them (terminal, Markdown) escapes them for its medium.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from . import loader
+from .loader import Catalog, join_path
+from .model import Action, Explanation, Finding, Level, Note
+
+#: the console's OAuth client ID in login events
+CONSOLE_CLIENT = "HOP55v1CCT"
+CLI_CLIENT = "bx"
+#: the longest value text a note carries
+VALUE_LIMIT = 300
+
+# Multifactor authentication settings from weakest to strongest (IAM account settings).
+_MFA_RANK = {"NONE": 0, "": 0, "TOTP": 1, "TOTP4ALL": 2, "LEVEL1": 2, "LEVEL2": 3, "LEVEL3": 4}
+_MFA_WORDS = {
+    "NONE": "none", "": "none", "TOTP": "TOTP for IBMid users", "TOTP4ALL": "TOTP for all users",
+    "LEVEL1": "email-based MFA for all users", "LEVEL2": "TOTP MFA for all users",
+    "LEVEL3": "U2F MFA for all users",
+}
+_RESTRICT_RANK = {"NOT_RESTRICTED": 0, "NOT_SET": 0, "RESTRICTED": 1}
+_LOCKED_TEXT = re.compile(r"\bis locked\b|\blocked\b.*\bunlock|\block(ed)? (service id|api key)", re.I)
+_LIMIT_TEXT = re.compile(r"90\s?%|maximum number of allowed", re.I)
+_KEY_UPDATES = ("iam-identity.account-serviceid.update", "iam-identity.serviceid-apikey.update",
+                "iam-identity.user-apikey.update")
+
+
+def explain(event: Any, catalog: Catalog | None = None) -> Explanation:
+    """Everything atlens can say about an event (a decoded JSON object)."""
+    catalog = catalog or loader.default()
+    if not isinstance(event, dict):
+        return Explanation(action="", documented=False,
+                           summary=f"Not an event: a JSON {type(event).__name__}, not an object.",
+                           findings=(Finding("notable", "Not an audit event", "The value is not a JSON object."),))
+    ctx = _Context(event, catalog)
+    for rule in _RULES:
+        rule(ctx)
+    return Explanation(
+        action=ctx.action,
+        documented=ctx.entry is not None,
+        summary=_summary(ctx),
+        details=tuple(dict.fromkeys(ctx.details)),
+        notes=tuple(_notes(ctx)),
+        findings=tuple(sorted(ctx.findings, key=lambda f: -_LEVEL_ORDER[f.level])),
+        entry=ctx.entry,
+        support_reference=ctx.support_reference,
+    )
+
+
+_LEVEL_ORDER = {"info": 0, "notable": 1, "security": 2}
+
+
+# ----------------------------------------------------------------------------- reading the event
+
+
+def get(event: Any, path: str) -> Any:
+    """The value at a dotted path, or None when any part is missing or not an object."""
+    value = event
+    for part in loader.split_path(path):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def text(value: Any, limit: int = VALUE_LIMIT) -> str:
+    """A value as a person reads it: strings as they are, the rest as JSON, long ones shortened."""
+    if isinstance(value, str):
+        out = value
+    elif isinstance(value, bool):
+        out = "true" if value else "false"
+    elif value is None:
+        out = "null"
+    elif isinstance(value, (int, float)):
+        out = str(value)
+    else:
+        out = json.dumps(value, ensure_ascii=False, default=str)
+    if len(out) > limit:
+        out = out[:limit] + f"… ({len(out):,} characters)"
+    return out
+
+
+def _flag(value: Any) -> bool | None:
+    """true/false whether given as a boolean or as the strings "true"/"false"."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def _number(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _str(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+@dataclass
+class _Context:
+    event: dict[str, Any]
+    catalog: Catalog
+    details: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    support_reference: str = ""
+    #: paths whose failure is explained by a rule, so the generic failure finding stays quiet
+    failure_explained: bool = False
+    origin: str = ""
+
+    def __post_init__(self) -> None:
+        self.action = _str(self.event.get("action"))
+        self.entry: Action | None = self.catalog.action(self.action) if self.action else None
+        self.outcome = _str(self.event.get("outcome")).lower()
+        self.severity = _str(self.event.get("severity")).lower()
+        self.code = _number(get(self.event, "reason.reasonCode"))
+        self.request = self.event.get("requestData") if isinstance(self.event.get("requestData"), dict) else {}
+        self.response = self.event.get("responseData") if isinstance(self.event.get("responseData"), dict) else {}
+        self.initiator_name = _str(get(self.event, "initiator.name"))
+        self.initiator_id = _str(get(self.event, "initiator.id"))
+        self.agent = _str(get(self.event, "initiator.host.agent"))
+        self.address = _str(get(self.event, "initiator.host.address"))
+        self.target_name = _str(get(self.event, "target.name"))
+        self.failure_text = " ".join(
+            t for t in (_str(get(self.event, "reason.reasonForFailure")), _str(self.event.get("message")),
+                        _str(get(self.event, "requestData.reasonForFailure"))) if t)
+
+    def detail(self, sentence: str) -> None:
+        self.details.append(sentence)
+
+    def find(self, level: Level, title: str, why: str, *paths: str) -> None:
+        self.findings.append(Finding(level, title, why, tuple(paths)))
+
+    def is_action(self, *names: str) -> bool:
+        return self.action in names
+
+
+# ----------------------------------------------------------------------------- the summary
+
+
+def _who(ctx: _Context) -> str:
+    kind = {
+        "service/security/account/user": "user",
+        "service/security/account/serviceid": "service ID",
+        "service/security/account/profile": "trusted profile",
+        "service/security/client/certificateid": "certificate",
+        "service/security/clientid": "client",
+    }.get(_str(get(ctx.event, "initiator.typeURI")))
+    if ctx.initiator_name:
+        return f"{ctx.initiator_name} ({kind})" if kind else ctx.initiator_name
+    if ctx.initiator_id:
+        return f"An initiator with no name (ID {ctx.initiator_id})"
+    return "An unnamed initiator"
+
+
+def _what(ctx: _Context) -> str:
+    if ctx.entry is not None:
+        first = re.split(r"(?<=[.!?])\s", ctx.entry.description.strip(), maxsplit=1)[0].rstrip(".")
+        subject = _SUBJECT.match(first)
+        return first[subject.end():] if subject else _lower_first(first)
+    if not ctx.action:
+        return "did something: the event has no action"
+    parts = ctx.action.split(".")
+    if len(parts) >= 3:
+        return f"ran '{parts[-1]}' on {parts[-2]} of the {'.'.join(parts[:-2])} service (an action the catalog does not document)"
+    return f"ran {ctx.action} (an action the catalog does not document)"
+
+
+#: the subject a description starts with ("An initiator (a user) logs in"), replaced by who it was
+_SUBJECT = re.compile(r"^(?:An?|The)\s+(?:initiator|user|service(?: or an? application)?|application)"
+                      r"(?:\s+\([^)]*\))?(?:\s+that is already logged in)?\s+", re.I)
+
+
+def _lower_first(s: str) -> str:
+    return s[:1].lower() + s[1:] if s[:2] != s[:2].upper() else s
+
+
+def _summary(ctx: _Context) -> str:
+    sentence = f"{_who(ctx)} {_what(ctx)}"
+    if ctx.target_name and ctx.target_name not in (ctx.initiator_name,) and ctx.target_name not in sentence:
+        sentence += f" — {ctx.target_name}"
+    if ctx.origin:
+        sentence += f", {ctx.origin}"
+    if ctx.address:
+        sentence += f" ({ctx.address})"
+    outcome = ctx.outcome
+    code = f" ({ctx.code}{' ' + _str(get(ctx.event, 'reason.reasonType')) if _str(get(ctx.event, 'reason.reasonType')) else ''})" if ctx.code is not None else ""
+    if outcome == "success":
+        sentence += f": success{code}."
+    elif outcome == "failure":
+        sentence += f": FAILED{code}."
+    elif outcome == "pending":
+        sentence += ": pending (a second event reports the end)."
+    elif outcome:
+        sentence += f": outcome {outcome}."
+    else:
+        sentence += ": no outcome given."
+    return sentence
+
+
+# ----------------------------------------------------------------------------- field notes
+
+
+def _leaves(value: Any, parts: tuple[str, ...], shown: str) -> Iterator[tuple[tuple[str, ...], str, Any]]:
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            key = str(key)
+            yield from _leaves(item, parts + (key,), join_path(parts + (key,)) if not shown else shown + ("." + key if re.fullmatch(r"[^.\[\]\"\s]+", key) else f'["{key}"]'))
+    elif isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
+        for i, item in enumerate(value[:50]):
+            yield from _leaves(item, parts, f"{shown}[{i}]")
+    else:
+        yield parts, shown, value
+
+
+def _notes(ctx: _Context) -> Iterator[Note]:
+    for parts, shown, value in _leaves(ctx.event, (), ""):
+        value_text = text(value)
+        doc, value_meaning = ctx.catalog.value_meaning(parts, ctx.action, value_text)
+        if doc is None:
+            # A container described as a whole (requestData, target) still says something.
+            for n in range(len(parts) - 1, 0, -1):
+                parent = ctx.catalog.field_doc(parts[:n], ctx.action)
+                if parent is not None and parent.values == {}:
+                    doc = None
+                    break
+        yield Note(path=shown, value=value_text, meaning=doc.meaning if doc else "",
+                   value_meaning=value_meaning, documented=doc is not None)
+
+
+# ----------------------------------------------------------------------------- the scenarios
+
+
+def _catalog_facts(ctx: _Context) -> None:
+    entry = ctx.entry
+    if entry is None:
+        if ctx.action:
+            ctx.find("info", "Action not documented",
+                     f"{ctx.action} is in none of the catalog's pages; it is explained from its parts "
+                     "(service.object-type.verb). Add a catalog file to document it.", "action")
+        else:
+            ctx.find("notable", "No action", "The event has no action: it cannot be told what happened.", "action")
+        return
+    if entry.deprecated:
+        ctx.detail(f"{entry.name} is deprecated: the documentation keeps it for older events.")
+        ctx.find("info", "Deprecated action", f"The documentation marks {entry.name} as deprecated.", "action")
+    if entry.pattern:
+        service = ctx.action.split(".", 1)[0]
+        ctx.detail(f"The action belongs to the service '{service}': '{entry.name}' stands for any service's name.")
+
+
+def _origin(ctx: _Context) -> None:
+    client = _str(ctx.request.get("client_id"))
+    if ctx.agent.lower() == "not set" or client == CONSOLE_CLIENT:
+        ctx.origin = "from the IBM Cloud console (UI)"
+        if ctx.agent.lower() == "not set":
+            ctx.detail('initiator.host.agent "Not Set" means the request came from the IBM Cloud console (UI).')
+    elif ctx.agent.startswith("IBM Cloud CLI") or client == CLI_CLIENT:
+        ctx.origin = "from the IBM Cloud CLI"
+        if ctx.agent.startswith("IBM Cloud CLI"):
+            ctx.detail(f'initiator.host.agent "{ctx.agent}" means the request came from the IBM Cloud CLI.')
+    elif ctx.agent:
+        ctx.origin = f"with {ctx.agent if len(ctx.agent) <= 60 else ctx.agent[:60] + '…'}"
+
+
+def _login(ctx: _Context) -> None:
+    if not (ctx.action.startswith("iam-identity.") and ctx.action.endswith(".login")) and ctx.action != "iam-identity.user.logout":
+        return
+    if ctx.action == "iam-identity.user.logout":
+        ctx.detail("The user logged out of the IBM Cloud console: the session ends.")
+        return
+    client = _str(ctx.request.get("client_id"))
+    grant = _str(ctx.request.get("grant_type"))
+    credential = _str(get(ctx.event, "initiator.credential.type"))
+    method = {
+        "iam-identity.user-refreshtoken.login": "with the user's IBMid or federated ID (a refresh token is issued)",
+        "iam-identity.user-apikey.login": "with a user API key",
+        "iam-identity.serviceid-apikey.login": "with a service ID API key",
+        "iam-identity.user-passcode.login": "with a one-time passcode",
+        "iam-identity.user-identitycookie.login": "with an identity cookie",
+        "iam-identity.trustedprofile-apikey.login": "by applying a trusted profile",
+        "iam-identity.computeresource-token.login": "through a trusted profile, from a compute resource",
+    }.get(ctx.action)
+    if method:
+        ctx.detail(f"A login {method}.")
+    if client == CONSOLE_CLIENT:
+        ctx.detail(f"requestData.client_id {CONSOLE_CLIENT} is the IBM Cloud console: the login happened in the UI.")
+    elif client == CLI_CLIENT:
+        ctx.detail(f"requestData.client_id {CLI_CLIENT} is the IBM Cloud CLI: the login happened on the command line.")
+    if "passcode" in grant and ctx.action != "iam-identity.user-passcode.login":
+        ctx.detail("The grant type is a one-time passcode (ibmcloud login --sso).")
+    if grant == "refresh_token" and ctx.action == "iam-identity.user-refreshtoken.login":
+        ctx.detail("A refresh-token login without a new password: the user switched to this account in the "
+                   "console, or the session was renewed; it is reported in the account switched to.")
+    if credential == "apikey" and ctx.action == "iam-identity.user-refreshtoken.login":
+        ctx.detail("The initiator's credential is an API key.")
+    ctx.detail("Only a successful login produces an event: a failed login (wrong password, unknown user) "
+               "is not recorded at all.")
+
+
+def _key_updates(ctx: _Context) -> None:
+    if not ctx.is_action(*_KEY_UPDATES) and not (ctx.action.startswith("iam-identity.") and ctx.outcome == "failure"
+                                                and "prev_instance_name" in ctx.request):
+        return
+    what = "API key" if "apikey" in ctx.action else "service ID"
+    if ctx.action == "iam-identity.account-serviceid.update" and ctx.request.get("apikey_id"):
+        what = "service ID API key"
+    raw_lock = ctx.request.get("lock")
+    lock = _flag(raw_lock)
+    if isinstance(raw_lock, str) and lock is not None:
+        ctx.detail(f'requestData.lock is the string "{raw_lock}", read as {str(lock).lower()}.')
+    prev = _str(ctx.request.get("prev_instance_name"))
+    new = _str(ctx.request.get("instance_name"))
+    failed = ctx.outcome == "failure"
+    unauthorized = failed and not ctx.initiator_name and bool(ctx.initiator_id)
+    locked_text = bool(_LOCKED_TEXT.search(ctx.failure_text))
+
+    if failed and (locked_text or (lock is True and not unauthorized)):
+        ctx.failure_explained = True
+        ctx.detail(f"The update failed because the {what} is locked: nothing about it can change until it is unlocked.")
+        ctx.find("security", f"Attempt to change a locked {what}",
+                 f"Someone tried to modify the locked {what} '{prev or new or ctx.target_name}'. A locked {what} is "
+                 "protected on purpose: check who tried and why.", "requestData.lock", "outcome")
+        return
+    if unauthorized:
+        ctx.failure_explained = True
+        ctx.detail(f"The initiator is not authorized to change {what}s in this account: initiator.name is empty.")
+        ctx.find("security", "Change refused: initiator without permission",
+                 f"Look up who {ctx.initiator_id} is with `ibmcloud iam users --output json` (an administrator "
+                 f"can run it; match ibmUniqueId). The {what} concerned is '{prev or new or ctx.target_name}' "
+                 "(requestData.prev_instance_name).", "initiator.id", "requestData.prev_instance_name")
+        return
+    if not ctx.is_action(*_KEY_UPDATES):
+        return
+    if lock is True:
+        ctx.detail(f"requestData.lock true: the {what} is locked by this request.")
+        ctx.find("notable", f"{what[0].upper() + what[1:]} locked", f"The {what} '{new or prev}' cannot be changed or deleted until it is unlocked.",
+                 "requestData.lock")
+    elif prev and new and prev != new:
+        ctx.detail(f"The {what} was renamed from '{prev}' to '{new}'.")
+    elif prev and new and prev == new:
+        if "description" in ctx.request:
+            ctx.detail(f"prev_instance_name equals instance_name: only the description of the {what} changed.")
+        else:
+            ctx.detail(f"requestData.lock false with the same name before and after: the {what} was unlocked, "
+                       "or only its description changed.")
+            ctx.find("notable", f"{what[0].upper() + what[1:]} unlocked or described",
+                     "An unlock and a description change look the same in the event.", "requestData.lock")
+
+
+def _limits(ctx: _Context) -> None:
+    message = _str(ctx.event.get("message"))
+    if _LIMIT_TEXT.search(message) and ("limit" in message.lower() or "maximum" in message.lower()):
+        kind = next((k for k, words in (("service IDs", ("service id",)), ("API keys", ("api key",)),
+                                         ("trusted profiles", ("trusted profile", "profile")),
+                                         ("policies", ("polic",))) if any(w in message.lower() for w in words)), "resources")
+        ctx.find("notable", f"Account near its limit of {kind}",
+                 f"The account reached 90 % of the maximum number of allowed {kind}: new ones will soon be refused.",
+                 "message")
+
+
+def _account_settings(ctx: _Context) -> None:
+    body = ctx.request.get("request_body")
+    if isinstance(body, dict):
+        for key in sorted(body):
+            if not key.startswith("old_"):
+                continue
+            name = key[4:]
+            old, new = body.get(key), body.get("new_" + name)
+            if "new_" + name not in body or text(old) == text(new):
+                continue
+            _setting_change(ctx, name, old, new, f"requestData.request_body.{key}")
+    if ctx.action == "iam-identity.accountsettings.migrate":
+        ctx.detail("The account settings moved to the IAM Identity service: later changes are reported as "
+                   "iam-identity.accountsettings.update instead of the deprecated billing actions.")
+    if ctx.action == "billing.account-mfa.set-off":
+        ctx.find("security", "MFA switched off for the account",
+                 "Users can now log in with a password alone.", "action")
+    if ctx.action == "billing.account-mfa.set-on":
+        ctx.detail("Multifactor authentication was switched on for the account.")
+    if ctx.action == "billing.account-traits.update":
+        if "mfa" in ctx.request:
+            mfa = _str(ctx.request.get("mfa")).upper()
+            ctx.detail(f"The account's MFA setting is now {_MFA_WORDS.get(mfa, mfa or 'none')}.")
+            if not mfa:
+                ctx.find("security", "MFA switched off", "requestData.mfa is empty: the account no longer requires MFA.",
+                         "requestData.mfa")
+        if "team_directory_enabled" in ctx.request:
+            visible = _flag(ctx.request.get("team_directory_enabled"))
+            ctx.detail("User list visibility: users " + ("can" if visible else "cannot") + " see the other users of the account."
+                       if visible is not None else "The user list visibility setting changed.")
+    if ctx.action == "iam-groups.account-settings.update" and "public_access_enabled" in ctx.request:
+        enabled = _flag(ctx.request.get("public_access_enabled"))
+        if enabled:
+            ctx.find("security", "Public access group enabled",
+                     "Resources that the Public Access group can reach are open to anyone, logged in or not.",
+                     "requestData.public_access_enabled")
+        elif enabled is False:
+            ctx.detail("The Public Access group is disabled: no access without logging in.")
+
+
+def _setting_change(ctx: _Context, name: str, old: Any, new: Any, path: str) -> None:
+    if "mfa" in name:
+        o, n = _str(old).upper(), _str(new).upper()
+        ctx.detail(f"MFA changed from {_MFA_WORDS.get(o, o or 'none')} to {_MFA_WORDS.get(n, n or 'none')}.")
+        if o in _MFA_RANK and n in _MFA_RANK and _MFA_RANK[n] < _MFA_RANK[o]:
+            ctx.find("security", "MFA weakened",
+                     f"Multifactor authentication went from {_MFA_WORDS.get(o, o)} to {_MFA_WORDS.get(n, n or 'none')}.", path)
+        return
+    words = name.replace("_", " ")
+    ctx.detail(f"{words[0].upper() + words[1:]} changed from {text(old) or 'empty'} to {text(new) or 'empty'}.")
+    o, n = _str(old).upper(), _str(new).upper()
+    if o in _RESTRICT_RANK and n in _RESTRICT_RANK and _RESTRICT_RANK[n] < _RESTRICT_RANK[o]:
+        ctx.find("security", f"Restriction lifted: {words}",
+                 f"{words} went from {o} to {n}: more people can now do this.", path)
+    elif "ip_addresses" in name and not (o in _RESTRICT_RANK and n in _RESTRICT_RANK):
+        ctx.find("notable", "Allowed IP addresses changed", f"From '{text(old)}' to '{text(new)}'.", path)
+
+
+def _users(ctx: _Context) -> None:
+    if not ctx.action.startswith("user-management.") and ctx.action != "billing.user.active":
+        return
+    if ctx.target_name and ctx.action.startswith("user-management.user"):
+        ctx.detail(f"The user acted upon is {ctx.target_name} (target.name); the initiator is who did it.")
+    if ctx.entry is not None and ctx.entry.asynchronous:
+        if ctx.outcome == "pending":
+            ctx.detail("This is the first of two events: the request is accepted (pending); another event with "
+                       "outcome success reports when it is done.")
+        elif ctx.outcome == "success":
+            ctx.detail("This event closes a request reported first as pending.")
+    updates = ctx.request.get("update")
+    items = updates if isinstance(updates, list) else [ctx.request] if "updateType" in ctx.request else []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        kind = _str(item.get("updateType")) or "setting"
+        if "initialValue" in item or "newValue" in item:
+            ctx.detail(f"{kind}: from {text(item.get('initialValue'))} to {text(item.get('newValue'))}.")
+            if kind.startswith("2FA") and _flag(item.get("newValue")) is False:
+                ctx.find("security", "Two-factor authentication switched off for a user",
+                         f"{ctx.target_name or 'The user'} can now log in without a second factor.", "requestData.update")
+            if kind.startswith("self_manage") and _flag(item.get("newValue")) is True:
+                ctx.find("notable", "User may manage their own login settings", "self_manage is now true.", "requestData.update")
+        for key, verb in (("ips_added", "added to"), ("ips_removed", "removed from")):
+            ips = item.get(key)
+            if isinstance(ips, list) and ips:
+                listed = ", ".join(text(ip.get("address")) if isinstance(ip, dict) else text(ip) for ip in ips)
+                ctx.detail(f"IP addresses {verb} the user's allowed list: {listed}.")
+    update = ctx.response.get("update")
+    if ctx.action == "user-management.user-invitation.accept" or (isinstance(update, list) and ctx.action.startswith("user-management")):
+        for item in update if isinstance(update, list) else []:
+            if isinstance(item, dict) and "newValue" in item:
+                ctx.detail(f"The invitation was accepted: the user's ID changed from {text(item.get('initialValue'))} "
+                           f"to the IAM ID {text(item.get('newValue'))} (responseData.update).")
+    if ctx.action == "user-management.user.create":
+        ctx.detail("A user invited from another account: the event is in the account the user was invited to.")
+
+
+def _usage_reports(ctx: _Context) -> None:
+    if not (ctx.action.startswith("billing.") and ("usage" in ctx.action or "summary" in ctx.action)):
+        return
+    if ctx.code == 404:
+        ctx.failure_explained = True
+        ctx.detail("reasonCode 404 on a usage report means there was no usage data for the request: not an error.")
+    fields = [f"{label} {text(ctx.request[key])}" for key, label in (
+        ("month", "month"), ("usage_report_type", "report type"), ("account_id", "account"),
+        ("resource_group", "resource group"), ("organization_id", "organization"), ("enterprise_id", "enterprise"),
+        ("account_group_id", "account group"), ("children", "with child accounts"), ("daily", "daily")) if key in ctx.request]
+    if fields:
+        ctx.detail("Report asked for: " + ", ".join(fields) + ".")
+
+
+def _catalog_and_tags(ctx: _Context) -> None:
+    if ctx.action.startswith("globalcatalog-") and any(v == "unavailable" for v in ctx.request.values()):
+        ctx.detail('"unavailable": the private catalog service does not record the details of this change in the event.')
+    if ctx.action.endswith((".tag.attach", ".tag.detach")) or ctx.action.startswith("global-search-tagging."):
+        kind = _str(ctx.request.get("tag_type"))
+        names = ctx.request.get("tag_names")
+        if isinstance(names, list) and names:
+            ctx.detail("Tags: " + ", ".join(text(n) for n in names) + ".")
+        if kind == "access":
+            ctx.detail("Access tags control access: IAM policies can grant access to every resource with the tag.")
+            ctx.find("notable", "Access tag changed", "An access tag decides who can reach the resource.", "requestData.tag_type")
+
+
+def _cloudant(ctx: _Context) -> None:
+    if not ctx.action.startswith("cloudantnosqldb."):
+        return
+    data = ctx.entry.data_event if ctx.entry else _flag(ctx.event.get("dataEvent"))
+    if data is True:
+        ctx.detail("A Cloudant data event: it is only sent when the instance is configured for data events "
+                   "(Activity Tracker event types: management and data).")
+    elif data is False:
+        ctx.detail("A Cloudant management event: always sent.")
+    if ctx.action == "cloudantnosqldb.activity-tracker-event-types.write":
+        types = ctx.request.get("types")
+        if isinstance(types, list):
+            listed = [text(t) for t in types]
+            ctx.detail("Audited event types are now: " + (", ".join(listed) or "none") + ".")
+            if "data" not in listed:
+                ctx.find("security", "Cloudant data events switched off",
+                         "Reads and writes of documents are no longer recorded for this instance.", "requestData.types")
+            else:
+                ctx.find("info", "Cloudant data events switched on", "Document reads and writes are now recorded.",
+                         "requestData.types")
+        else:
+            ctx.find("notable", "Cloudant audit settings changed", "The event types audited for this instance changed.", "action")
+
+
+def _support(ctx: _Context) -> None:
+    for key in ("X-Global-Transaction-Id", "x-global-transaction-id", "transaction_id"):
+        value = ctx.request.get(key)
+        if isinstance(value, str) and value:
+            ctx.support_reference = value
+            ctx.detail(f"X-Global-Transaction-Id {value}: give this reference to IBM support for this request.")
+            return
+
+
+def _generic(ctx: _Context) -> None:
+    if ctx.outcome == "failure" and not ctx.failure_explained:
+        if ctx.code in (401, 403):
+            ctx.find("notable", "Access denied", f"The request was refused ({ctx.code}): the initiator lacked the "
+                     "credentials or the permission.", "reason.reasonCode")
+        elif ctx.severity == "critical":
+            ctx.find("notable", "Critical failure", "The service rates this failure as critical.", "severity")
+    if ctx.severity == "critical" and ctx.outcome != "failure" and not any(f.level == "security" for f in ctx.findings):
+        ctx.find("notable", "Critical event", "The service rates this change as critical: it affects security.",
+                 "severity")
+    for path, expected in (("reason.reasonCode", "a number"), ("requestData.lock", "a boolean")):
+        value = get(ctx.event, path)
+        if isinstance(value, str):
+            ctx.detail(f"{path} is a string (\"{text(value, 40)}\") where the documentation has {expected}.")
+
+
+_RULES = (_catalog_facts, _origin, _login, _key_updates, _limits, _account_settings, _users, _usage_reports,
+          _catalog_and_tags, _cloudant, _support, _generic)

@@ -1,0 +1,332 @@
+"""Load the catalog: the TOML files of catalog/data, then any user directories on top.
+
+A malformed file is a `CatalogError` naming the file and the line; nothing is half-loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+from .model import Action, FieldDoc, Service
+
+DATA_DIR = Path(__file__).with_name("data")
+#: directories of user catalog files, separated like PATH
+ENV_VAR = "ATLENS_CATALOG"
+
+_ACTION_KEYS = {"name", "section", "description", "data_event", "deprecated", "asynchronous", "pattern",
+                "also", "note", "source"}
+_FIELD_KEYS = {"path", "meaning", "type", "values", "actions", "status", "source"}
+_SERVICE_KEYS = {"name", "title", "source"}
+_TYPES = {"", "string", "boolean", "number", "object", "array", "timestamp"}
+
+
+class CatalogError(Exception):
+    """A catalog file that cannot be used, with where and why."""
+
+    def __init__(self, path: Path | str, line: int | None, reason: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.reason = reason
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+# ----------------------------------------------------------------------------- field paths
+
+_PART = re.compile(r'\["((?:[^"\\]|\\.)*)"\]|\[\d*\]|([^.\[\]]+)')
+
+
+def split_path(path: str) -> tuple[str, ...]:
+    """`requestData["token.account.bss"].update[0].x` -> ("requestData", "token.account.bss", "update", "x").
+
+    Array positions are dropped: a document describes the items of a list, not one of them.
+    """
+    parts: list[str] = []
+    pos = 0
+    while pos < len(path):
+        if path[pos] == ".":
+            pos += 1
+            continue
+        m = _PART.match(path, pos)
+        if m is None:
+            raise ValueError(f"cannot read the field path {path!r} at column {pos + 1}")
+        if m.group(1) is not None:
+            parts.append(m.group(1).replace('\\"', '"'))
+        elif m.group(2) is not None:
+            parts.append(m.group(2))
+        pos = m.end()
+    return tuple(parts)
+
+
+def join_path(parts: Iterable[str]) -> str:
+    """The inverse of split_path: dots, and brackets around keys that need them."""
+    out = ""
+    for part in parts:
+        if part and re.fullmatch(r"[^.\[\]\"\s]+", part):
+            out += ("." if out else "") + part
+        else:
+            out += '["' + part.replace('"', '\\"') + '"]'
+    return out
+
+
+# ----------------------------------------------------------------------------- the catalog
+
+
+@dataclass
+class Catalog:
+    """Every known action, service and field, with the lookups the explanations need."""
+
+    actions: dict[str, Action] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+    fields: list[FieldDoc] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._patterns = [(_pattern_regex(a.name), a) for a in self.actions.values() if a.pattern]
+        self._by_path: dict[tuple[str, ...], list[FieldDoc]] = {}
+        for doc in self.fields:
+            self._by_path.setdefault(split_path(doc.path), []).append(doc)
+
+    def action(self, name: str) -> Action | None:
+        """The documented action: exact name, else a pattern such as `<service-name>.tag.attach`."""
+        hit = self.actions.get(name)
+        if hit is not None:
+            return hit
+        for regex, action in self._patterns:
+            if regex.fullmatch(name):
+                return action
+        return None
+
+    def field_doc(self, path: str | tuple[str, ...], action: str = "") -> FieldDoc | None:
+        """What a field means in an event of this action: the doc for the action, else the generic one."""
+        parts = split_path(path) if isinstance(path, str) else path
+        docs = self._by_path.get(parts)
+        if not docs:
+            return None
+        generic = None
+        for doc in reversed(docs):  # later files (user catalogs) win
+            if not doc.actions:
+                generic = generic or doc
+            elif action and any(fnmatchcase(action, pattern) for pattern in doc.actions):
+                return doc
+        return generic
+
+    def value_meaning(self, path: str | tuple[str, ...], action: str, value: str) -> tuple[FieldDoc | None, str]:
+        """The doc that says what this value means (scoped first, then generic) and the meaning."""
+        parts = split_path(path) if isinstance(path, str) else path
+        docs = self._by_path.get(parts) or []
+        scoped = [d for d in reversed(docs) if d.actions and action and any(fnmatchcase(action, p) for p in d.actions)]
+        generic = [d for d in reversed(docs) if not d.actions]
+        for doc in scoped + generic:
+            meaning = doc.value_meaning(value)
+            if meaning is not None:
+                return doc, meaning
+        return (scoped + generic or [None])[0], ""
+
+    def search(self, text: str = "") -> list[Action]:
+        """Actions whose name, service, section or description contain every word of text."""
+        words = text.casefold().split()
+        found = []
+        for action in sorted(self.actions.values(), key=lambda a: a.name):
+            service = self.services.get(action.service)
+            hay = " ".join([action.name, action.section, action.description, action.note,
+                            service.title if service else ""]).casefold()
+            if all(w in hay for w in words):
+                found.append(action)
+        return found
+
+    def service_title(self, name: str) -> str:
+        service = self.services.get(name)
+        return service.title if service else ""
+
+
+def _pattern_regex(name: str) -> re.Pattern[str]:
+    """`<service-name>.tag.attach` -> any service name in front of `.tag.attach`."""
+    out = ""
+    for piece in re.split(r"(<[^>]+>|\*)", name):
+        if piece.startswith("<") or piece == "*":
+            out += r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*?"
+        else:
+            out += re.escape(piece)
+    return re.compile(out)
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def load(extra: Iterable[str | Path] = (), *, builtin: bool = True) -> Catalog:
+    """The built-in catalog, then each extra directory (or file) on top, later ones winning."""
+    catalog = Catalog()
+    sources: list[tuple[list[Path], bool]] = []
+    if builtin:
+        sources.append((sorted(DATA_DIR.glob("*.toml")), False))
+    for entry in extra:
+        path = Path(entry)
+        if path.is_dir():
+            sources.append((sorted(path.glob("*.toml")), True))
+        elif path.is_file():
+            sources.append(([path], True))
+        else:
+            raise CatalogError(path, None, "no such catalog directory or file")
+    for files, overriding in sources:
+        for file in files:
+            _load_file(catalog, file, overriding)
+    catalog._reindex()
+    return catalog
+
+
+def user_dirs(explicit: Iterable[str] = ()) -> list[str]:
+    """Directories given on the command line, then those of $ATLENS_CATALOG."""
+    dirs = list(explicit)
+    dirs += [d for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d]
+    return dirs
+
+
+@lru_cache(maxsize=4)
+def _cached(extra: tuple[str, ...]) -> Catalog:
+    return load(extra)
+
+
+def default(extra: Iterable[str] = ()) -> Catalog:
+    """The catalog atlens uses: built-in data plus user directories (loaded once)."""
+    return _cached(tuple(user_dirs(extra)))
+
+
+def _load_file(catalog: Catalog, file: Path, overriding: bool) -> None:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(file, None, f"cannot read: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "not valid TOML"
+        line = int(m.group(1)) if m else None
+        if m:
+            reason += f" (column {m.group(2)})"
+        raise CatalogError(file, line, f"not valid TOML: {reason}") from None
+    lines = text.splitlines()
+    default_source = str(_get(data.get("meta", {}), "source", str, file, None, "meta") or file.name)
+    unknown = set(data) - {"meta", "service", "action", "field"}
+    if unknown:
+        raise CatalogError(file, _line_of(lines, f"[{sorted(unknown)[0]}") or _line_of(lines, f"[[{sorted(unknown)[0]}"),
+                           f"unknown table {sorted(unknown)[0]!r} (expected meta, service, action, field)")
+    catalog.files.append(str(file))
+
+    for n, entry in enumerate(_tables(data, "service", file, lines)):
+        line = _nth_header(lines, "service", n)
+        _check_keys(entry, _SERVICE_KEYS, file, line, "service")
+        name = _get(entry, "name", str, file, line, "service", required=True)
+        catalog.services[name] = Service(name, _get(entry, "title", str, file, line, "service") or name,
+                                         _get(entry, "source", str, file, line, "service") or default_source)
+
+    for n, entry in enumerate(_tables(data, "action", file, lines)):
+        line = _nth_header(lines, "action", n)
+        _check_keys(entry, _ACTION_KEYS, file, line, "action")
+        get = lambda key, kind, required=False: _get(entry, key, kind, file, line, "action", required)  # noqa: E731
+        name = get("name", str, True)
+        if not re.fullmatch(r"[^\s.]+(\.[^\s.]+)+", name):
+            raise CatalogError(file, line, f"action name {name!r} is not of the form service.object-type.verb")
+        also = get("also", list) or []
+        if not all(isinstance(a, str) for a in also):
+            raise CatalogError(file, line, "'also' must be a list of action names")
+        data_event = entry.get("data_event")
+        if data_event is not None and not isinstance(data_event, bool):
+            raise CatalogError(file, line, "'data_event' must be true or false")
+        action = Action(
+            name=name,
+            section=get("section", str, True),
+            description=get("description", str, True),
+            source=get("source", str) or default_source,
+            data_event=data_event,
+            deprecated=bool(get("deprecated", bool)),
+            asynchronous=bool(get("asynchronous", bool)),
+            pattern=bool(get("pattern", bool)) or "<" in name,
+            also=tuple(also),
+            note=get("note", str) or "",
+        )
+        previous = catalog.actions.get(name)
+        if previous is not None and not overriding:
+            # Documented twice by the built-in pages: keep both readings.
+            action = replace(previous, elsewhere=previous.elsewhere + (action,),
+                             also=tuple(dict.fromkeys(previous.also + action.also)))
+        catalog.actions[name] = action
+
+    for n, entry in enumerate(_tables(data, "field", file, lines)):
+        line = _nth_header(lines, "field", n)
+        _check_keys(entry, _FIELD_KEYS, file, line, "field")
+        get = lambda key, kind, required=False: _get(entry, key, kind, file, line, "field", required)  # noqa: E731
+        path = get("path", str, True)
+        try:
+            split_path(path)
+        except ValueError as exc:
+            raise CatalogError(file, line, str(exc)) from None
+        kind = get("type", str) or ""
+        if kind not in _TYPES:
+            raise CatalogError(file, line, f"type {kind!r} is not one of {', '.join(sorted(t for t in _TYPES if t))}")
+        values = get("values", dict) or {}
+        if not all(isinstance(v, str) for v in values.values()):
+            raise CatalogError(file, line, "every value meaning must be a string")
+        actions = get("actions", list) or []
+        if not all(isinstance(a, str) for a in actions):
+            raise CatalogError(file, line, "'actions' must be a list of action name patterns")
+        catalog.fields.append(FieldDoc(
+            path=path, meaning=get("meaning", str, True), type=kind, values=dict(values),
+            actions=tuple(actions), status=get("status", str) or "", source=get("source", str) or default_source,
+        ))
+
+
+def _tables(data: dict[str, Any], key: str, file: Path, lines: list[str]) -> list[dict[str, Any]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise CatalogError(file, _line_of(lines, f"{key}"), f"'{key}' must be written as [[{key}]] tables")
+    return value
+
+
+def _check_keys(entry: dict[str, Any], allowed: set[str], file: Path, line: int | None, kind: str) -> None:
+    unknown = sorted(set(entry) - allowed)
+    if unknown:
+        raise CatalogError(file, line, f"unknown key {unknown[0]!r} in [[{kind}]] (known: {', '.join(sorted(allowed))})")
+
+
+def _get(entry: dict[str, Any], key: str, kind: type, file: Path, line: int | None, table: str,
+         required: bool = False) -> Any:
+    value = entry.get(key)
+    if value is None:
+        if required:
+            raise CatalogError(file, line, f"[[{table}]] needs '{key}'")
+        return None
+    if not isinstance(value, kind) or (kind is str and required and not value.strip()):
+        expected = {str: "a non-empty string" if required else "a string", bool: "true or false",
+                    list: "a list", dict: "a table"}[kind]
+        raise CatalogError(file, line, f"'{key}' must be {expected}")
+    return value
+
+
+def _nth_header(lines: list[str], kind: str, n: int) -> int | None:
+    """The line number of the n-th [[kind]] header (where an entry's error is reported)."""
+    seen = -1
+    for number, text in enumerate(lines, 1):
+        if text.strip().replace(" ", "") == f"[[{kind}]]":
+            seen += 1
+            if seen == n:
+                return number
+    return None
+
+
+def _line_of(lines: list[str], needle: str) -> int | None:
+    for number, text in enumerate(lines, 1):
+        if needle in text:
+            return number
+    return None
