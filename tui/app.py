@@ -13,6 +13,9 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer
 
+from catalog import Catalog, CatalogError, explain
+from catalog import loader as catalog_loader
+
 from .core.decode import format_time_us
 from .core.sources import InputSpec, ReadProgress, Reader
 from .core.store import Store
@@ -69,8 +72,11 @@ class AtlensApp(App[int]):
     ]
 
     def __init__(self, specs: list[InputSpec], *, stdin_fd: int | None = None, since_us: int | None = None,
-                 until_us: int | None = None, title: str | None = None, store: Store | None = None) -> None:
+                 until_us: int | None = None, title: str | None = None, store: Store | None = None,
+                 catalog_dirs: list[str] | None = None) -> None:
         super().__init__()
+        self.catalog_dirs = list(catalog_dirs or [])
+        self._catalog: Catalog | None = None
         self.specs = specs
         self.store = store or Store()
         self.stdin_fd = stdin_fd
@@ -190,7 +196,19 @@ class AtlensApp(App[int]):
         record = self.store.event(row)
         seg = self.store.segments[self.store.segment[row]]
         title = f"{self.store.text('action', row)} · {seg.name} @ byte {self.store.offsets[row]}"
-        self.push_screen(EventScreen(record, title))
+        explanation = None
+        if record.event is not None:
+            try:
+                explanation = explain(record.event, self.catalog())
+            except CatalogError as exc:
+                self.notify(str(exc), severity="error", timeout=10)
+        self.push_screen(EventScreen(record, title, explanation))
+
+    def catalog(self) -> Catalog:
+        """The catalog, loaded when first needed (built-in data plus the user's directories)."""
+        if self._catalog is None:
+            self._catalog = catalog_loader.default(self.catalog_dirs)
+        return self._catalog
 
     def action_errors(self) -> None:
         """List the lines that are not events."""

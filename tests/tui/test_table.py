@@ -113,3 +113,21 @@ async def test_enter_opens_the_full_event_read_again_from_the_file(log_file: Pat
         shown = str(app.screen.query_one("#event-json").render())
         assert '"name": "key-98"' in shown
         assert '"reasonCode": 200' in shown
+
+
+async def test_an_opened_event_is_explained_above_its_json(tmp_path: Path) -> None:
+    sample = Path(__file__).resolve().parents[2] / "sample_logs" / "serviceids_apikeys.jsonl"
+    locked_failure = sample.read_text().splitlines()[3]  # line 4: update of a locked service ID, refused
+    log = tmp_path / "one.jsonl"
+    log.write_text(locked_failure + "\n")
+    app = AtlensApp([InputSpec(str(log), "file")])
+    async with app.run_test(size=(100, 40)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 1, "the event")
+        await pilot.press("enter")
+        assert isinstance(app.screen, EventScreen)
+        said = str(app.screen.query_one("#event-explanation").render())
+        assert "FAILED (403 Forbidden)" in said
+        assert "SECURITY" in said and "locked service ID" in said
+        assert "IBM Cloud CLI" in said
+        assert '"reasonCode": 403' in str(app.screen.query_one("#event-json").render())

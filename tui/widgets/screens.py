@@ -10,6 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
+from catalog.model import Explanation
+
 from ..core.decode import ErrorRecord
 from ..core.present import printable
 from ..core.store import EventRecord
@@ -18,8 +20,48 @@ from ..core.store import EventRecord
 MAX_ERRORS_LISTED = 10_000
 
 
+_LEVEL_STYLE = {"security": "bold red", "notable": "bold yellow", "info": "cyan"}
+
+
+def explanation_text(explanation: Explanation) -> Text:
+    """What atlens says about an event, as Text (every string from the log escaped, never markup)."""
+    out = Text()
+    out.append(printable(explanation.summary) + "\n", style="bold")
+    if not explanation.documented:
+        out.append("Not in the catalog: explained from the action's parts.\n", style="italic")
+    if explanation.findings:
+        out.append("\n")
+        for finding in explanation.findings:
+            out.append(f"{finding.level.upper():>8} ", style=_LEVEL_STYLE.get(finding.level, ""))
+            out.append(printable(finding.title), style="bold")
+            out.append(" — " + printable(finding.why) + "\n")
+    if explanation.details:
+        out.append("\n")
+        for detail in explanation.details:
+            out.append("  • " + printable(detail) + "\n")
+    documented = [note for note in explanation.notes if note.documented]
+    if documented:
+        out.append("\nFields\n", style="bold underline")
+        for note in documented:
+            out.append(f"  {printable(note.path)}", style="bold")
+            out.append(" = " + printable(note.value) + "\n")
+            meaning = note.value_meaning or note.meaning
+            if note.value_meaning and note.meaning:
+                out.append("      " + printable(note.meaning) + "\n", style="dim")
+            if meaning:
+                out.append("      " + printable(meaning) + "\n", style="italic" if note.value_meaning else "dim")
+    entry = explanation.entry
+    if entry is not None:
+        out.append("\nCatalog\n", style="bold underline")
+        out.append(f"  {printable(entry.name)} · {printable(entry.section)} · {printable(entry.source)}\n", style="dim")
+        out.append("  " + printable(entry.description) + "\n")
+        if entry.note:
+            out.append("  " + printable(entry.note) + "\n", style="dim")
+    return out
+
+
 class EventScreen(ModalScreen[None]):
-    """The full event of a row, re-read from its source and pretty-printed."""
+    """The full event of a row, re-read from its source: what it means, then its JSON."""
 
     BINDINGS = [Binding("escape,q,enter", "close", "Back")]
     DEFAULT_CSS = """
@@ -27,10 +69,11 @@ class EventScreen(ModalScreen[None]):
     EventScreen > VerticalScroll { border: round $accent; background: $surface; margin: 1 2; }
     """
 
-    def __init__(self, record: EventRecord, title: str) -> None:
+    def __init__(self, record: EventRecord, title: str, explanation: Explanation | None = None) -> None:
         super().__init__()
         self.record = record
         self.title_text = title
+        self.explanation = explanation
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
@@ -38,6 +81,8 @@ class EventScreen(ModalScreen[None]):
             if self.record.event is None:
                 yield Static(Text("This event cannot be shown: " + printable(self.record.problem)))
             else:
+                if self.explanation is not None:
+                    yield Static(explanation_text(self.explanation), id="event-explanation")
                 pretty = orjson.dumps(self.record.event, option=orjson.OPT_INDENT_2).decode()
                 yield Static(Text(printable(pretty).replace("\\n", "\n")), id="event-json")
         yield Footer()
