@@ -236,13 +236,6 @@ def _notes(ctx: _Context) -> Iterator[Note]:
     for parts, shown, value in _leaves(ctx.event, (), ""):
         value_text = text(value)
         doc, value_meaning = ctx.catalog.value_meaning(parts, ctx.action, value_text)
-        if doc is None:
-            # A container described as a whole (requestData, target) still says something.
-            for n in range(len(parts) - 1, 0, -1):
-                parent = ctx.catalog.field_doc(parts[:n], ctx.action)
-                if parent is not None and parent.values == {}:
-                    doc = None
-                    break
         yield Note(path=shown, value=value_text, meaning=doc.meaning if doc else "",
                    value_meaning=value_meaning, documented=doc is not None)
 

@@ -6,9 +6,11 @@ import argparse
 import csv
 import io
 import os
+import re
 import shutil
 import signal
 import sys
+import textwrap
 import threading
 from typing import Callable, TextIO
 
@@ -20,7 +22,7 @@ from .core.store import Store
 from .core.timespec import TimeSpecError, parse_bound
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_USAGE = 0, 1, 2
-SUBCOMMANDS = ("query", "demo")
+SUBCOMMANDS = ("query", "explain", "catalog", "demo")
 
 
 class UsageError(Exception):
@@ -58,11 +60,13 @@ def build_tui_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="atlens",
         description="Follow, read and explain IBM Cloud Activity Tracker events in a terminal.",
-        epilog="Sub-commands: 'atlens query PATH ...' prints events headless; 'atlens demo' opens a live generated stream. "
-               "Inputs: files, globs, directories (recursive), gzip, '-' for standard input.",
+        epilog="Sub-commands: 'atlens query PATH ...' prints events headless; 'atlens explain PATH' explains events "
+               "in plain words; 'atlens catalog [TEXT]' searches the documented actions; 'atlens demo' opens a live "
+               "generated stream. Inputs: files, globs, directories (recursive), gzip, '-' for standard input.",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="log files, globs or directories; '-' reads standard input")
     _time_args(parser)
+    _catalog_arg(parser)
     return parser
 
 
@@ -209,6 +213,260 @@ def _follow_query(store: Store, reader: Reader, args: argparse.Namespace, since:
         follower.join(timeout=2)
 
 
+# ----------------------------------------------------------------------------- explain and catalog
+
+#: Control, C1 and bidi characters that JSON may carry raw: written as \uXXXX (same set as printable()).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_SCAN_BYTES = 1 << 20
+
+
+def build_explain_parser() -> argparse.ArgumentParser:
+    """`atlens explain [PATH|-]`."""
+    parser = _Parser(prog="atlens explain",
+                     description="Explain events in plain words: what happened, what to notice, what each field means.")
+    parser.add_argument("path", nargs="?", metavar="PATH",
+                        help="a log file (or gzip, glob, directory); '-' or nothing reads standard input")
+    parser.add_argument("--line", type=int, metavar="N", help="only the event that starts on line N of the file")
+    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                        help="text (for a terminal), markdown (for a report), json (one document per line)")
+    parser.add_argument("--all-fields", action="store_true", help="also list the fields the catalog does not document")
+    _catalog_arg(parser)
+    return parser
+
+
+def build_catalog_parser() -> argparse.ArgumentParser:
+    """`atlens catalog [TEXT]`."""
+    parser = _Parser(prog="atlens catalog",
+                     description="Search the documented actions by name, service or words of their description.")
+    parser.add_argument("text", nargs="*", metavar="TEXT", help="words every listed action must contain; none lists every action")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="text, or json (a list of actions)")
+    _catalog_arg(parser)
+    return parser
+
+
+def _catalog_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--catalog", action="append", default=[], metavar="DIR",
+                        help="a directory of catalog files (*.toml) read on top of the built-in one; "
+                             "repeatable; $ATLENS_CATALOG adds more (separated by ':')")
+
+
+def _load_catalog(dirs: list[str]):  # -> catalog.Catalog
+    from catalog import CatalogError, default
+
+    try:
+        return default(dirs)
+    except CatalogError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _json_line(data: object) -> str:
+    """One JSON document on one line, with nothing in it that a terminal would act on."""
+    text = orjson.dumps(data).decode()
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _segment_path(store: Store, segment: int) -> str:
+    """The file holding a segment's bytes (the spooled copy for gzip and standard input)."""
+    path = getattr(store.segments[segment].reader, "path", None)
+    if not isinstance(path, str):
+        raise InputError(f"{store.segments[segment].name}: cannot be read again to count its lines")
+    return path
+
+
+def line_numbers(path: str, offsets: list[int]) -> dict[int, int]:
+    """The 1-based line on which each byte offset of a file lies (1 + the newlines before it)."""
+    found: dict[int, int] = {}
+    line, pos = 1, 0
+    with open(path, "rb") as fh:
+        for offset in sorted(set(offsets)):
+            while pos < offset:
+                block = fh.read(min(_SCAN_BYTES, offset - pos))
+                if not block:
+                    break
+                line += block.count(b"\n")
+                pos += len(block)
+            found[offset] = line
+    return found
+
+
+def line_span(path: str, number: int) -> tuple[int, int, int]:
+    """(start, end, lines): the bytes [start, end) of line `number` without its newline.
+
+    When the file has fewer lines, start is -1 and `lines` says how many it has.
+    """
+    line, pos = 1, 0
+    start = 0 if number == 1 else -1
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(_SCAN_BYTES)
+            if not block:
+                break
+            i = 0
+            while True:
+                j = block.find(b"\n", i)
+                if j < 0:
+                    break
+                if line == number:
+                    return start, pos + j, number
+                line += 1
+                if line == number:
+                    start = pos + j + 1
+                i = j + 1
+            pos += len(block)
+    # The last line has no newline after it; a newline at the very end starts no line.
+    lines = line if pos and (start < 0 or start < pos) and not _ends_with_newline(path, pos) else line - 1
+    if start >= 0 and start < pos:
+        return start, pos, max(lines, number)
+    return -1, -1, lines
+
+
+def _ends_with_newline(path: str, size: int) -> bool:
+    with open(path, "rb") as fh:
+        fh.seek(size - 1)
+        return fh.read(1) == b"\n"
+
+
+def _rows_on_line(store: Store, args: argparse.Namespace, err: TextIO) -> list[tuple[int, int]] | None:
+    """(row, line) of the events that start on line --line, or None after saying what the line holds."""
+    segments = sorted({store.segments[s].name: s for s in range(len(store.segments))}.items())
+    if len(segments) > 1:
+        raise UsageError(f"--line needs a single file, and {args.path} stands for {len(segments)}")
+    if not segments:
+        err.write(f"atlens: {printable(args.path)}: nothing could be read\n")
+        return None
+    name, segment = segments[0]
+    path = _segment_path(store, segment)
+    number = args.line
+    start, end, lines = line_span(path, number)
+    if start < 0:
+        err.write(f"atlens: line {number} is beyond the end of {printable(name)} "
+                  f"(it has {lines} line{'s' if lines != 1 else ''})\n")
+        return None
+    seg_col, offsets, lengths, subs = store.segment, store.offsets, store.lengths, store.subs
+    mine = [row for row in range(len(store)) if seg_col[row] == segment]
+    rows = sorted((row for row in mine if start <= offsets[row] <= end), key=lambda r: (offsets[r], subs[r]))
+    if rows:
+        return [(row, number) for row in rows]
+    where = f"line {number} of {printable(name)}"
+    error = next((e for e in store.errors if e.source == name and e.line == number), None)
+    if error is not None:
+        err.write(f"atlens: {where} is not an event: {printable(error.reason)}: {printable(error.excerpt)}\n")
+        return None
+    around = [row for row in mine if offsets[row] < start < offsets[row] + lengths[row]]
+    if around:
+        first = line_numbers(path, [offsets[around[0]]])[offsets[around[0]]]
+        err.write(f"atlens: {where} is inside the event that starts on line {first} (--line {first} explains it)\n")
+        return None
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        text = fh.read(min(end - start, 200)).decode("utf-8", "replace")
+    if not text.strip():
+        err.write(f"atlens: {where} is blank: no event starts on it\n")
+    else:
+        err.write(f"atlens: no event starts on {where}: {printable(text[:120])}\n")
+    return None
+
+
+def _all_rows(store: Store) -> list[tuple[int, int]]:
+    """(row, line) of every event, in file order."""
+    seg_col, offsets, subs = store.segment, store.offsets, store.subs
+    rows = sorted(range(len(store)), key=lambda r: (seg_col[r], offsets[r], subs[r]))
+    lines: dict[tuple[int, int], int] = {}
+    for segment in sorted({seg_col[r] for r in rows}):
+        found = line_numbers(_segment_path(store, segment), [offsets[r] for r in rows if seg_col[r] == segment])
+        lines.update(((segment, offset), line) for offset, line in found.items())
+    return [(row, lines[(seg_col[row], offsets[row])]) for row in rows]
+
+
+def _explain_header(source: str, line: int, when: str, width: int) -> str:
+    """`── file:line · time ────` across the width; wrapped when the width is too small for it."""
+    text = f"── {printable(source)}:{line} · {when} "
+    if len(text) + 3 <= width:
+        return text + "─" * (width - len(text))
+    return "\n".join(textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False, subsequent_indent="   "))
+
+
+def run_explain(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """`atlens explain`: each event (or the one on --line N) in plain words."""
+    from catalog import explain
+
+    from .core.present import time_text
+    from .core.render_explain import MIN_WIDTH, render_markdown, render_text
+
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args = build_explain_parser().parse_args(argv)
+    if args.line is not None and args.line < 1:
+        raise UsageError(f"--line must be 1 or more, not {args.line}")
+    if args.path is None or args.path == "-":
+        if sys.stdin is None or sys.stdin.isatty():
+            raise UsageError("give a log file, or pipe events in (… | atlens explain); see 'atlens explain --help'")
+        args.path = "-"
+    catalog = _load_catalog(args.catalog)
+    specs = resolve_inputs([args.path])
+    store = Store()
+    reader = Reader(store, specs)
+    width = max(MIN_WIDTH, shutil.get_terminal_size().columns)
+    explained = 0
+    try:
+        reader.load(follow=False)
+        picked = _rows_on_line(store, args, err) if args.line is not None else _all_rows(store)
+        for row, line in picked or []:
+            source = store.segments[store.segment[row]].name
+            record = store.event(row, keep=False)
+            if record.event is None:
+                err.write(f"atlens: {printable(source)}:{line}: event unavailable: {printable(record.problem)}\n")
+                continue
+            explanation = explain(record.event, catalog)
+            when = time_text(store, row) + (" UTC" if store.has_time(row) else "")
+            if args.format == "json":
+                out.write(_json_line(explanation.to_dict() | {"source": source, "line": line}) + "\n")
+            elif args.format == "markdown":
+                out.write(("\n" if explained else "")
+                          + render_markdown(explanation, when, f"{source}:{line}", all_fields=args.all_fields))
+            else:
+                out.write(("\n" if explained else "") + _explain_header(source, line, when, width) + "\n"
+                          + render_text(explanation, width, all_fields=args.all_fields))
+            explained += 1
+        out.flush()
+        if args.line is None:
+            if not explained and not store.errors:
+                err.write(f"atlens: {printable(args.path if args.path != '-' else 'standard input')}: no event to explain\n")
+            elif store.errors:
+                count = len(store.errors)
+                first = store.errors[0]
+                err.write(f"atlens: {count} line{'s' if count != 1 else ''} read {'were' if count != 1 else 'was'} not events "
+                          f"(first: {printable(first.source)}:{first.line}: {printable(first.reason)}); "
+                          "'atlens query --errors' lists them\n")
+    finally:
+        reader.close()
+    return EXIT_OK if explained else EXIT_NO_MATCH
+
+
+def run_catalog(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """`atlens catalog`: the documented actions, all of them or those matching words."""
+    from .core.render_explain import render_catalog_text
+
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args = build_catalog_parser().parse_args(argv)
+    catalog = _load_catalog(args.catalog)
+    text = " ".join(args.text).strip()
+    found = catalog.search(text)
+    if not found:
+        err.write(f"atlens: no action in the catalog matches '{printable(text)}' "
+                  "(searched action names, services, sections and descriptions)\n")
+        return EXIT_NO_MATCH
+    if args.format == "json":
+        out.write(_json_line([action.to_dict() for action in found]) + "\n")
+    else:
+        width = shutil.get_terminal_size().columns
+        services = None if text else {name: service.title for name, service in catalog.services.items()}
+        out.write(render_catalog_text(found, width, services=services))
+    out.flush()
+    return EXIT_OK
+
+
 # ----------------------------------------------------------------------------- TUI and demo
 
 
@@ -236,10 +494,13 @@ def run_tui(argv: list[str]) -> int:
     if not args.paths:
         raise UsageError("give a log file, directory, glob or '-' for standard input (or run 'atlens demo')")
     specs = resolve_inputs(args.paths, follow=True)
+    for folder in args.catalog:
+        if not os.path.exists(folder):
+            raise UsageError(f"--catalog {folder}: no such catalog directory or file")
     stdin_fd = _stdin_for_tui(specs)
     from .app import AtlensApp  # Textual is imported only when a screen is needed
 
-    app = AtlensApp(specs, stdin_fd=stdin_fd, since_us=since, until_us=until)
+    app = AtlensApp(specs, stdin_fd=stdin_fd, since_us=since, until_us=until, catalog_dirs=args.catalog)
     app.run()
     return app.return_code or EXIT_OK
 
@@ -291,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command: Callable[[list[str]], int] = run_tui
     if argv and argv[0] in SUBCOMMANDS:
-        command = {"query": run_query, "demo": run_demo}[argv[0]]
+        command = {"query": run_query, "explain": run_explain, "catalog": run_catalog, "demo": run_demo}[argv[0]]
         argv = argv[1:]
     try:
         return command(argv)
