@@ -84,11 +84,20 @@ def text(value: Any, limit: int = VALUE_LIMIT) -> str:
         out = "null"
     elif isinstance(value, (int, float)):
         out = str(value)
+    elif isinstance(value, _TooDeep):
+        out = f"(nested more than {MAX_DEPTH} levels deep: not shown)"
     else:
-        out = json.dumps(value, ensure_ascii=False, default=str)
+        try:
+            out = json.dumps(value, ensure_ascii=False, default=str)
+        except (RecursionError, ValueError):
+            out = "(nested too deeply to show)"
     if len(out) > limit:
         out = out[:limit] + f"… ({len(out):,} characters)"
     return out
+
+
+class _TooDeep:
+    """Stands for a part of an event nested too deeply to walk."""
 
 
 def _flag(value: Any) -> bool | None:
@@ -126,6 +135,8 @@ class _Context:
     #: paths whose failure is explained by a rule, so the generic failure finding stays quiet
     failure_explained: bool = False
     origin: str = ""
+    #: what the outcome means when "failure" would mislead (a usage report without data)
+    outcome_text: str = ""
 
     def __post_init__(self) -> None:
         self.action = _str(self.event.get("action"))
@@ -166,6 +177,9 @@ def _who(ctx: _Context) -> str:
         "service/security/clientid": "client",
     }.get(_str(get(ctx.event, "initiator.typeURI")))
     if ctx.initiator_name:
+        behind = _str(get(ctx.event, "initiator.authnName")) or _str(get(ctx.event, "initiator.authnId"))
+        if kind == "trusted profile" and behind and behind != ctx.initiator_name:
+            return f"{behind} through the trusted profile {ctx.initiator_name}"
         return f"{ctx.initiator_name} ({kind})" if kind else ctx.initiator_name
     if ctx.initiator_id:
         return f"An initiator with no name (ID {ctx.initiator_id})"
@@ -206,6 +220,8 @@ def _summary(ctx: _Context) -> str:
     code = f" ({ctx.code}{' ' + _str(get(ctx.event, 'reason.reasonType')) if _str(get(ctx.event, 'reason.reasonType')) else ''})" if ctx.code is not None else ""
     if outcome == "success":
         sentence += f": success{code}."
+    elif outcome == "failure" and ctx.outcome_text:
+        sentence += f": {ctx.outcome_text}{code}."
     elif outcome == "failure":
         sentence += f": FAILED{code}."
     elif outcome == "pending":
@@ -220,8 +236,14 @@ def _summary(ctx: _Context) -> str:
 # ----------------------------------------------------------------------------- field notes
 
 
+#: nesting deeper than this is noted as one value (events are a few levels deep; orjson allows 1,024)
+MAX_DEPTH = 24
+
+
 def _leaves(value: Any, parts: tuple[str, ...], shown: str) -> Iterator[tuple[tuple[str, ...], str, Any]]:
-    if isinstance(value, dict) and value:
+    if len(parts) >= MAX_DEPTH and isinstance(value, (dict, list)):
+        yield parts, shown, _TooDeep()
+    elif isinstance(value, dict) and value:
         for key, item in value.items():
             key = str(key)
             yield from _leaves(item, parts + (key,), join_path(parts + (key,)) if not shown else shown + ("." + key if re.fullmatch(r"[^.\[\]\"\s]+", key) else f'["{key}"]'))
@@ -253,7 +275,10 @@ def _catalog_facts(ctx: _Context) -> None:
         else:
             ctx.find("notable", "No action", "The event has no action: it cannot be told what happened.", "action")
         return
-    if entry.deprecated:
+    # billing.account-traits.update is deprecated as the carrier of MFA changes only: it still
+    # reports the user list visibility setting (account management page, tables 9 and 11).
+    current_use = entry.name == "billing.account-traits.update" and "mfa" not in ctx.request
+    if entry.deprecated and not current_use:
         ctx.detail(f"{entry.name} is deprecated: the documentation keeps it for older events.")
         ctx.find("info", "Deprecated action", f"The documentation marks {entry.name} as deprecated.", "action")
     if entry.pattern:
@@ -312,9 +337,10 @@ def _login(ctx: _Context) -> None:
 
 def _key_updates(ctx: _Context) -> None:
     if not ctx.is_action(*_KEY_UPDATES) and not (ctx.action.startswith("iam-identity.") and ctx.outcome == "failure"
-                                                and "prev_instance_name" in ctx.request):
+                                                and ("prev_instance_name" in ctx.request or not ctx.initiator_name)):
         return
-    what = "API key" if "apikey" in ctx.action else "service ID"
+    what = ("API key" if "apikey" in ctx.action else "service ID" if "serviceid" in ctx.action
+            else ctx.action.split(".")[1].replace("-", " ") if ctx.action.count(".") >= 2 else "resource")
     if ctx.action == "iam-identity.account-serviceid.update" and ctx.request.get("apikey_id"):
         what = "service ID API key"
     raw_lock = ctx.request.get("lock")
@@ -323,6 +349,7 @@ def _key_updates(ctx: _Context) -> None:
         ctx.detail(f'requestData.lock is the string "{raw_lock}", read as {str(lock).lower()}.')
     prev = _str(ctx.request.get("prev_instance_name"))
     new = _str(ctx.request.get("instance_name"))
+    verb = ctx.action.rsplit(".", 1)[-1] if "." in ctx.action else "change"
     failed = ctx.outcome == "failure"
     unauthorized = failed and not ctx.initiator_name and bool(ctx.initiator_id)
     locked_text = bool(_LOCKED_TEXT.search(ctx.failure_text))
@@ -336,8 +363,8 @@ def _key_updates(ctx: _Context) -> None:
         return
     if unauthorized:
         ctx.failure_explained = True
-        ctx.detail(f"The initiator is not authorized to change {what}s in this account: initiator.name is empty.")
-        ctx.find("security", "Change refused: initiator without permission",
+        ctx.detail(f"The initiator is not authorized to {verb} {what}s in this account: initiator.name is empty.")
+        ctx.find("security", f"{verb.capitalize()} refused: initiator without permission",
                  f"Look up who {ctx.initiator_id} is with `ibmcloud iam users --output json` (an administrator "
                  f"can run it; match ibmUniqueId). The {what} concerned is '{prev or new or ctx.target_name}' "
                  "(requestData.prev_instance_name).", "initiator.id", "requestData.prev_instance_name")
@@ -419,7 +446,7 @@ def _setting_change(ctx: _Context, name: str, old: Any, new: Any, path: str) -> 
             ctx.find("security", "MFA weakened",
                      f"Multifactor authentication went from {_MFA_WORDS.get(o, o)} to {_MFA_WORDS.get(n, n or 'none')}.", path)
         return
-    words = name.replace("_", " ")
+    words = name.replace("_", " ").strip() or "a setting"
     ctx.detail(f"{words[0].upper() + words[1:]} changed from {text(old) or 'empty'} to {text(new) or 'empty'}.")
     o, n = _str(old).upper(), _str(new).upper()
     if o in _RESTRICT_RANK and n in _RESTRICT_RANK and _RESTRICT_RANK[n] < _RESTRICT_RANK[o]:
@@ -473,6 +500,7 @@ def _usage_reports(ctx: _Context) -> None:
         return
     if ctx.code == 404:
         ctx.failure_explained = True
+        ctx.outcome_text = "no usage data for this request, not an error"
         ctx.detail("reasonCode 404 on a usage report means there was no usage data for the request: not an error.")
     fields = [f"{label} {text(ctx.request[key])}" for key, label in (
         ("month", "month"), ("usage_report_type", "report type"), ("account_id", "account"),

@@ -318,7 +318,7 @@ def _nth_header(lines: list[str], kind: str, n: int) -> int | None:
     """The line number of the n-th [[kind]] header (where an entry's error is reported)."""
     seen = -1
     for number, text in enumerate(lines, 1):
-        if text.strip().replace(" ", "") == f"[[{kind}]]":
+        if text.split("#", 1)[0].strip().replace(" ", "") == f"[[{kind}]]":
             seen += 1
             if seen == n:
                 return number

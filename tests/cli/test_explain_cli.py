@@ -244,7 +244,7 @@ def test_events_piped_on_standard_input():
     assert {d["source"] for d in docs} == {"<stdin>"}
     picked = run("explain", "-", "--line", "3", stdin=data)
     assert picked.returncode == 0
-    assert "Change refused: initiator without permission" in picked.stdout.decode()
+    assert "Update refused: initiator without permission" in picked.stdout.decode()
 
 
 def test_no_path_with_a_terminal_on_stdin_is_a_usage_error():

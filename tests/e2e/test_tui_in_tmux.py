@@ -80,11 +80,14 @@ def test_opens_an_event_and_lists_bad_lines(log: Path) -> None:
     try:
         term.wait_for("1 bad line (e)")
         term.keys("Enter")
-        screen = term.wait_for('"name": "svc-39"')
-        assert '"reasonCode": 200' in screen
+        # The explanation comes first, the event's JSON below it.
+        screen = term.wait_for("renames a service ID")
+        assert "— svc-39: success" in screen
+        term.keys("End")
+        term.wait_for('"name": "svc-39"')  # the JSON, re-read from the file, at the end of the view
         term.keys("Escape")
         # A key sent right after Escape would arrive as Alt+key, as in any terminal.
-        term.wait_until(lambda s: '"reasonCode"' not in s, "the event view to close")
+        term.wait_until(lambda s: '"name": "svc-39"' not in s, "the event view to close")
         term.keys("e")
         screen = term.wait_for("garbage that is not JSON")
         assert "41" in screen  # the line number of the bad line

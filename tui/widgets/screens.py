@@ -87,6 +87,10 @@ class EventScreen(ModalScreen[None]):
                 yield Static(Text(printable(pretty).replace("\\n", "\n")), id="event-json")
         yield Footer()
 
+    def on_mount(self) -> None:
+        # Keys scroll the view (Up/Down, PageUp/PageDown, Home/End): there may be no mouse.
+        self.query_one(VerticalScroll).focus()
+
     def action_close(self) -> None:
         """Back to the table."""
         self.dismiss(None)
