@@ -12,8 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from tui.core.decode import as_bool, as_int
+
 from . import loader
-from .loader import Catalog, join_path
+from .loader import Catalog, path_part
 from .model import Action, Explanation, Finding, Level, Note
 
 #: the console's OAuth client ID in login events
@@ -100,27 +102,6 @@ class _TooDeep:
     """Stands for a part of an event nested too deeply to walk."""
 
 
-def _flag(value: Any) -> bool | None:
-    """true/false whether given as a boolean or as the strings "true"/"false"."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return None
-
-
-def _number(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
 def _str(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
@@ -132,7 +113,7 @@ class _Context:
     details: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     support_reference: str = ""
-    #: paths whose failure is explained by a rule, so the generic failure finding stays quiet
+    #: a rule explained the failure, so the generic failure finding stays quiet
     failure_explained: bool = False
     origin: str = ""
     #: what the outcome means when "failure" would mislead (a usage report without data)
@@ -143,7 +124,7 @@ class _Context:
         self.entry: Action | None = self.catalog.action(self.action) if self.action else None
         self.outcome = _str(self.event.get("outcome")).lower()
         self.severity = _str(self.event.get("severity")).lower()
-        self.code = _number(get(self.event, "reason.reasonCode"))
+        self.code = as_int(get(self.event, "reason.reasonCode"))
         self.request = self.event.get("requestData") if isinstance(self.event.get("requestData"), dict) else {}
         self.response = self.event.get("responseData") if isinstance(self.event.get("responseData"), dict) else {}
         self.initiator_name = _str(get(self.event, "initiator.name"))
@@ -246,7 +227,7 @@ def _leaves(value: Any, parts: tuple[str, ...], shown: str) -> Iterator[tuple[tu
     elif isinstance(value, dict) and value:
         for key, item in value.items():
             key = str(key)
-            yield from _leaves(item, parts + (key,), join_path(parts + (key,)) if not shown else shown + ("." + key if re.fullmatch(r"[^.\[\]\"\s]+", key) else f'["{key}"]'))
+            yield from _leaves(item, parts + (key,), path_part(key, first=not shown) if not shown else shown + path_part(key))
     elif isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
         for i, item in enumerate(value[:50]):
             yield from _leaves(item, parts, f"{shown}[{i}]")
@@ -344,7 +325,7 @@ def _key_updates(ctx: _Context) -> None:
     if ctx.action == "iam-identity.account-serviceid.update" and ctx.request.get("apikey_id"):
         what = "service ID API key"
     raw_lock = ctx.request.get("lock")
-    lock = _flag(raw_lock)
+    lock = as_bool(raw_lock)
     if isinstance(raw_lock, str) and lock is not None:
         ctx.detail(f'requestData.lock is the string "{raw_lock}", read as {str(lock).lower()}.')
     prev = _str(ctx.request.get("prev_instance_name"))
@@ -425,11 +406,11 @@ def _account_settings(ctx: _Context) -> None:
                 ctx.find("security", "MFA switched off", "requestData.mfa is empty: the account no longer requires MFA.",
                          "requestData.mfa")
         if "team_directory_enabled" in ctx.request:
-            visible = _flag(ctx.request.get("team_directory_enabled"))
+            visible = as_bool(ctx.request.get("team_directory_enabled"))
             ctx.detail("User list visibility: users " + ("can" if visible else "cannot") + " see the other users of the account."
                        if visible is not None else "The user list visibility setting changed.")
     if ctx.action == "iam-groups.account-settings.update" and "public_access_enabled" in ctx.request:
-        enabled = _flag(ctx.request.get("public_access_enabled"))
+        enabled = as_bool(ctx.request.get("public_access_enabled"))
         if enabled:
             ctx.find("security", "Public access group enabled",
                      "Resources that the Public Access group can reach are open to anyone, logged in or not.",
@@ -475,10 +456,10 @@ def _users(ctx: _Context) -> None:
         kind = _str(item.get("updateType")) or "setting"
         if "initialValue" in item or "newValue" in item:
             ctx.detail(f"{kind}: from {text(item.get('initialValue'))} to {text(item.get('newValue'))}.")
-            if kind.startswith("2FA") and _flag(item.get("newValue")) is False:
+            if kind.startswith("2FA") and as_bool(item.get("newValue")) is False:
                 ctx.find("security", "Two-factor authentication switched off for a user",
                          f"{ctx.target_name or 'The user'} can now log in without a second factor.", "requestData.update")
-            if kind.startswith("self_manage") and _flag(item.get("newValue")) is True:
+            if kind.startswith("self_manage") and as_bool(item.get("newValue")) is True:
                 ctx.find("notable", "User may manage their own login settings", "self_manage is now true.", "requestData.update")
         for key, verb in (("ips_added", "added to"), ("ips_removed", "removed from")):
             ips = item.get(key)
@@ -526,7 +507,7 @@ def _catalog_and_tags(ctx: _Context) -> None:
 def _cloudant(ctx: _Context) -> None:
     if not ctx.action.startswith("cloudantnosqldb."):
         return
-    data = ctx.entry.data_event if ctx.entry else _flag(ctx.event.get("dataEvent"))
+    data = ctx.entry.data_event if ctx.entry else as_bool(ctx.event.get("dataEvent"))
     if data is True:
         ctx.detail("A Cloudant data event: it is only sent when the instance is configured for data events "
                    "(Activity Tracker event types: management and data).")

@@ -69,11 +69,15 @@ def join_path(parts: Iterable[str]) -> str:
     """The inverse of split_path: dots, and brackets around keys that need them."""
     out = ""
     for part in parts:
-        if part and re.fullmatch(r"[^.\[\]\"\s]+", part):
-            out += ("." if out else "") + part
-        else:
-            out += '["' + part.replace('"', '\\"') + '"]'
+        out += path_part(part, first=not out)
     return out
+
+
+def path_part(key: str, *, first: bool = False) -> str:
+    """One key as it is written in a path after what precedes it: `.key`, or `["a.b"]`."""
+    if key and re.fullmatch(r"[^.\[\]\"\s]+", key):
+        return key if first else "." + key
+    return '["' + key.replace('"', '\\"') + '"]'
 
 
 # ----------------------------------------------------------------------------- the catalog
@@ -107,31 +111,26 @@ class Catalog:
                 return action
         return None
 
+    def _docs(self, parts: tuple[str, ...], action: str) -> list[FieldDoc]:
+        """The docs of a field that apply to an action: those scoped to it first, then the generic
+        ones; later files (user catalogs) before earlier ones within each."""
+        docs = self._by_path.get(parts) or []
+        scoped = [d for d in reversed(docs) if d.actions and action and any(fnmatchcase(action, p) for p in d.actions)]
+        return scoped + [d for d in reversed(docs) if not d.actions]
+
     def field_doc(self, path: str | tuple[str, ...], action: str = "") -> FieldDoc | None:
         """What a field means in an event of this action: the doc for the action, else the generic one."""
-        parts = split_path(path) if isinstance(path, str) else path
-        docs = self._by_path.get(parts)
-        if not docs:
-            return None
-        generic = None
-        for doc in reversed(docs):  # later files (user catalogs) win
-            if not doc.actions:
-                generic = generic or doc
-            elif action and any(fnmatchcase(action, pattern) for pattern in doc.actions):
-                return doc
-        return generic
+        docs = self._docs(split_path(path) if isinstance(path, str) else path, action)
+        return docs[0] if docs else None
 
     def value_meaning(self, path: str | tuple[str, ...], action: str, value: str) -> tuple[FieldDoc | None, str]:
         """The doc that says what this value means (scoped first, then generic) and the meaning."""
-        parts = split_path(path) if isinstance(path, str) else path
-        docs = self._by_path.get(parts) or []
-        scoped = [d for d in reversed(docs) if d.actions and action and any(fnmatchcase(action, p) for p in d.actions)]
-        generic = [d for d in reversed(docs) if not d.actions]
-        for doc in scoped + generic:
+        docs = self._docs(split_path(path) if isinstance(path, str) else path, action)
+        for doc in docs:
             meaning = doc.value_meaning(value)
             if meaning is not None:
                 return doc, meaning
-        return (scoped + generic or [None])[0], ""
+        return (docs[0] if docs else None), ""
 
     def search(self, text: str = "") -> list[Action]:
         """Actions whose name, service, section or description contain every word of text."""
@@ -220,8 +219,9 @@ def _load_file(catalog: Catalog, file: Path, overriding: bool) -> None:
     default_source = str(_get(data.get("meta", {}), "source", str, file, None, "meta") or file.name)
     unknown = set(data) - {"meta", "service", "action", "field"}
     if unknown:
-        raise CatalogError(file, _line_of(lines, f"[{sorted(unknown)[0]}") or _line_of(lines, f"[[{sorted(unknown)[0]}"),
-                           f"unknown table {sorted(unknown)[0]!r} (expected meta, service, action, field)")
+        table = min(unknown)
+        raise CatalogError(file, _line_of(lines, f"[{table}"),
+                           f"unknown table {table!r} (expected meta, service, action, field)")
     catalog.files.append(str(file))
 
     for n, entry in enumerate(_tables(data, "service", file, lines)):

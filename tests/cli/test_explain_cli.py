@@ -14,6 +14,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from tests.cli.helpers import assert_usage_error
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_logs"
@@ -41,16 +42,6 @@ def sample(name: str) -> str:
     return str(Path("sample_logs") / name)
 
 
-def assert_usage_error(result: subprocess.CompletedProcess, *words: str) -> str:
-    """Exit status 2, one line on stderr that says what is wrong, nothing on stdout, no traceback."""
-    err = result.stderr.decode()
-    assert result.returncode == 2, err
-    assert result.stdout == b""
-    assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1, err
-    for word in words:
-        assert word in err, err
-    return err
 
 
 def one_line(text: str) -> str:

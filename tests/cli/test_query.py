@@ -15,6 +15,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from tests.cli.helpers import assert_usage_error
 
 ROOT = Path(__file__).resolve().parents[2]
 _SCRIPT = shutil.which("atlens", path=os.path.dirname(sys.executable))
@@ -58,15 +59,6 @@ def run(*args: str, stdin: bytes | None = None, cmd: list[str] | None = None, cw
                           cwd=cwd or ROOT, timeout=60)
 
 
-def assert_usage_error(result: subprocess.CompletedProcess, *words: str) -> None:
-    """Exit status 2, one line on stderr that says what is wrong, nothing on stdout, no traceback."""
-    err = result.stderr.decode()
-    assert result.returncode == 2, err
-    assert result.stdout == b""
-    assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1, err
-    for word in words:
-        assert word in err
 
 
 #: Out of file order on purpose: the output must come out sorted by eventTime.
