@@ -1,0 +1,845 @@
+"""The query language: Lucene syntax as typed in IBM Cloud Logs, Kibana and LogDNA.
+
+`parse(text)` gives a tree of the nodes below, or raises QuerySyntaxError with the column where
+the query went wrong. The value semantics (what `field:value` means against a JSON value) live
+here too, so that the fast paths over the store and the tests' reference evaluator share them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import orjson
+
+#: A field path: ("requestData", "token.account.bss") for requestData["token.account.bss"].
+Path = tuple[str, ...]
+
+#: Short names a user may type for common fields, each standing for one or more paths.
+ALIASES: dict[str, tuple[Path, ...]] = {
+    "initiator": (("initiator", "name"), ("initiator", "id")),
+    "target": (("target", "name"), ("target", "id")),
+    "agent": (("initiator", "host", "agent"),),
+    "ip": (("initiator", "host", "address"),),
+    "code": (("reason", "reasonCode"),),
+    "user": (("initiator", "name"),),
+    "time": (("eventTime",),),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRef:
+    """The field a clause names, as typed, and the paths it stands for (an alias may give two)."""
+
+    text: str
+    paths: tuple[Path, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A value as typed: unescaped text, whether it was quoted, and whether it holds wildcards.
+
+    `wildcard` is true when an unescaped, unquoted `*` or `?` occurs; `regex` then matches the
+    whole value case-insensitively (`*` any run, `?` one character). Quoted values never hold
+    wildcards.
+    """
+
+    text: str
+    quoted: bool = False
+    wildcard: bool = False
+    regex: re.Pattern[str] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """`field:value`: the field's whole value equals the value (or its wildcard pattern matches)."""
+
+    field: FieldRef
+    value: Value
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """`field:[low TO high]`, `{low TO high}`, `field:>=400`, `field:<500`; None is an open end (`*`)."""
+
+    field: FieldRef
+    low: str | None
+    high: str | None
+    include_low: bool = True
+    include_high: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Exists:
+    """`_exists_:field`: the field is present with a value other than null."""
+
+    field: FieldRef
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A bare word or quoted phrase: case-insensitive text anywhere in the event as logged."""
+
+    value: Value
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    children: tuple["Node", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    children: tuple["Node", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    child: "Node"
+
+
+@dataclass(frozen=True, slots=True)
+class All:
+    """The empty query: every event."""
+
+
+Node = Union[Match, Range, Exists, Text, And, Or, Not, All]
+
+
+class QuerySyntaxError(ValueError):
+    """A query that cannot be read: where (0-based column) and what was expected there."""
+
+    def __init__(self, query: str, column: int, message: str) -> None:
+        super().__init__(message)
+        self.query = query
+        self.column = column
+        self.message = message
+
+    def caret(self) -> str:
+        """The query, and a caret under the column where it went wrong, then the message.
+
+        Always exactly three lines: any whitespace character in the query or the message (a tab,
+        a line break) is shown as a space, so the caret stays under the right character.
+        """
+        return f"{_one_line(self.query)}\n{' ' * self.column}^\n{_one_line(self.message)}"
+
+    def __str__(self) -> str:
+        return self.caret()
+
+
+def _one_line(text: str) -> str:
+    """The text with every whitespace character (tabs, line breaks) shown as one space."""
+    return "".join(" " if ch.isspace() else ch for ch in text)
+
+
+def parse(text: str) -> Node:
+    """Parse a query; raise QuerySyntaxError on malformed input. Never returns a node that
+    silently matches nothing because of a typo."""
+    if not text.strip():
+        return All()
+    return _Parser(text).parse_query()
+
+
+def field_ref(text: str) -> FieldRef:
+    """A FieldRef for a field as typed: an alias, a dotted path, or a path with ["quoted key"] parts."""
+    return _field_ref(text, text, 0)
+
+
+# ----------------------------------------------------------------------------- parsing
+
+#: Keywords, upper case only as in Lucene; `&&` and `||` are Lucene's other spelling.
+_AND_WORDS = ("AND", "&&")
+_OR_WORDS = ("OR", "||")
+_NOT_WORDS = ("NOT",)
+
+#: Deeper nesting than this is refused (it would otherwise exhaust Python's stack).
+_MAX_DEPTH = 50
+
+#: A run of a value as typed: (True, "*" or "?") for a wildcard, (False, text) for literal text.
+_Part = tuple[bool, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    """What the innermost terms of an expression are: search terms, or values for one field."""
+
+    parse: Callable[[], Node]
+    noun: str
+
+
+class _Parser:
+    """A recursive-descent parser over the query text; `pos` is the current column."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.depth = 0
+        self.top = _Leaf(self._parse_clause, "a search term")
+
+    # ---------------------------------------------------------------- helpers
+
+    def _error(self, column: int, message: str) -> QuerySyntaxError:
+        """An error at a column (kept within the query)."""
+        column = max(0, min(column, len(self.text)))
+        return QuerySyntaxError(self.text, column, message)
+
+    def _at_end(self) -> bool:
+        """Whether the whole query has been read."""
+        return self.pos >= len(self.text)
+
+    def _peek(self) -> str:
+        """The current character, or "" at the end."""
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def _skip_spaces(self) -> None:
+        """Move past whitespace."""
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+
+    def _at_delimiter(self, index: int) -> bool:
+        """Whether a word may end before `index`: the end, whitespace or a parenthesis."""
+        return index >= len(self.text) or self.text[index].isspace() or self.text[index] in "()"
+
+    def _at_keyword(self, words: tuple[str, ...]) -> str | None:
+        """The keyword among `words` that stands at the current column as a word of its own."""
+        for word in words:
+            if self.text.startswith(word, self.pos) and self._at_delimiter(self.pos + len(word)):
+                return word
+        return None
+
+    def _expect_delimiter(self, what: str) -> None:
+        """After a quoted text or a range, the term must end: whitespace, ")" or the end."""
+        if not self._at_end() and not self._peek().isspace() and self._peek() != ")":
+            raise self._error(self.pos, f'expected a space or ")" after the {what}')
+
+    # ---------------------------------------------------------------- expressions
+
+    def parse_query(self) -> Node:
+        """The whole query: an OR expression, then nothing but whitespace."""
+        node = self._parse_or(self.top)
+        self._skip_spaces()
+        if not self._at_end():
+            raise self._error(self.pos, 'unbalanced ")": no "(" opened it')
+        return node
+
+    def _parse_or(self, leaf: _Leaf) -> Node:
+        """AND expressions joined by OR (the loosest binding)."""
+        children = [self._parse_and(leaf)]
+        while True:
+            self._skip_spaces()
+            word = self._at_keyword(_OR_WORDS)
+            if word is None:
+                return _combine(Or, children)
+            self.pos += len(word)
+            self._expect_term_after(word, leaf, spaces_allowed=True)
+            children.append(self._parse_and(leaf))
+
+    def _parse_and(self, leaf: _Leaf) -> Node:
+        """Unary terms joined by AND, or just side by side (implicit AND)."""
+        children = [self._parse_unary(leaf)]
+        while True:
+            self._skip_spaces()
+            if self._at_end() or self._peek() == ")" or self._at_keyword(_OR_WORDS):
+                return _combine(And, children)
+            word = self._at_keyword(_AND_WORDS)
+            if word is not None:
+                self.pos += len(word)
+                self._expect_term_after(word, leaf, spaces_allowed=True)
+            children.append(self._parse_unary(leaf))
+
+    def _expect_term_after(self, operator: str, leaf: _Leaf, *, spaces_allowed: bool) -> None:
+        """After an operator there must be a term (for `-`, `!` and `+`: right after it)."""
+        if spaces_allowed:
+            self._skip_spaces()
+        missing = (self._at_end() or self._peek() == ")" or self._peek().isspace()
+                   or self._at_keyword(_AND_WORDS) or self._at_keyword(_OR_WORDS))
+        if missing:
+            where = "after" if spaces_allowed else "right after"
+            raise self._error(self.pos, f'expected {leaf.noun} {where} "{operator}"')
+
+    def _parse_unary(self, leaf: _Leaf) -> Node:
+        """A term with any number of NOT, `-` or `!` before it (and Lucene's `+`, which changes nothing)."""
+        self._skip_spaces()
+        negations = 0
+        while True:
+            word = self._at_keyword(_NOT_WORDS)
+            if word is not None:
+                self.pos += len(word)
+                self._expect_term_after(word, leaf, spaces_allowed=True)
+                negations += 1
+            elif self._peek() in ("-", "!", "+"):
+                sign = self._peek()
+                self.pos += 1
+                self._expect_term_after(sign, leaf, spaces_allowed=False)
+                if sign != "+":
+                    negations += 1
+            else:
+                break
+        node = self._parse_primary(leaf)
+        for _ in range(negations):
+            node = Not(node)
+        return node
+
+    def _parse_primary(self, leaf: _Leaf) -> Node:
+        """A parenthesised group or one innermost term."""
+        if self._at_end():
+            raise self._error(self.pos, f"expected {leaf.noun}")
+        if self._peek() == ")":
+            if self.depth == 0:
+                raise self._error(self.pos, 'unbalanced ")": no "(" opened it')
+            raise self._error(self.pos, f"expected {leaf.noun}")
+        word = self._at_keyword(_AND_WORDS) or self._at_keyword(_OR_WORDS)
+        if word is not None:
+            raise self._error(self.pos, f'expected {leaf.noun} before "{word}"')
+        if self._peek() == "(":
+            return self._parse_group(leaf)
+        return leaf.parse()
+
+    def _parse_group(self, leaf: _Leaf) -> Node:
+        """`( ... )`: an OR expression of the same kind of terms."""
+        opened = self.pos
+        self.pos += 1
+        self.depth += 1
+        if self.depth > _MAX_DEPTH:
+            raise self._error(opened, f"the query nests parentheses more than {_MAX_DEPTH} deep")
+        self._skip_spaces()
+        if self._at_end():
+            raise self._error(opened, 'unbalanced "(": no ")" closes it')
+        if self._peek() == ")":
+            raise self._error(self.pos, f"expected {leaf.noun} inside the parentheses")
+        node = self._parse_or(leaf)
+        self._skip_spaces()
+        if self._at_end():
+            raise self._error(opened, 'unbalanced "(": no ")" closes it')
+        self.pos += 1  # the ")": _parse_or stops only there or at the end
+        self.depth -= 1
+        return node
+
+    # ---------------------------------------------------------------- terms
+
+    def _parse_clause(self) -> Node:
+        """A search term: a quoted phrase, a bare word, or `field:value`."""
+        start = self.pos
+        if self._peek() == '"':
+            text = self._read_quoted()
+            self._expect_delimiter("closing quote")
+            return Text(Value(text, quoted=True))
+        if self._peek() in ("[", "{") and not self.text.startswith('["', start):
+            raise self._error(start, 'a range needs a field, as in code:[400 TO 499]; put text that starts with "[" or "{" in quotes')
+        raw, has_key = self._scan_word(stops="():", keys=True)
+        if self._peek() == ":":
+            if not raw:
+                raise self._error(start, 'expected a field name before ":"')
+            self.pos += 1
+            return self._parse_field_clause(raw, start)
+        if has_key:
+            raise self._error(self.pos, f'expected ":" and a value after the field {raw}')
+        value = _make_value(raw)
+        if _is_lone_star(value):
+            return All()
+        return Text(value)
+
+    def _parse_field_clause(self, raw: str, start: int) -> Node:
+        """What follows `field:` (the colon already read): a value, range or group; or `_exists_:field`."""
+        if raw == "_exists_":
+            leaf = _Leaf(self._parse_exists_field, "a field name")
+        else:
+            ref = _field_ref(raw, self.text, start)
+            leaf = _Leaf(lambda: self._parse_field_value(ref), "a value")
+        if self._at_end() or self._peek().isspace() or self._peek() == ")":
+            raise self._error(self.pos, f'expected {leaf.noun} after "{raw}:"')
+        if self._peek() == "(":
+            return self._parse_group(leaf)
+        return leaf.parse()
+
+    def _parse_field_value(self, ref: FieldRef) -> Node:
+        """One value for a field: quoted, a range, a comparison or a word (`*` alone: the field exists)."""
+        first = self._peek()
+        if first == '"':
+            value = Value(self._read_quoted(), quoted=True)
+            self._expect_delimiter("closing quote")
+            return Match(ref, value)
+        if first in "[{":
+            return self._parse_range(ref)
+        if first in "<>":
+            return self._parse_comparison(ref)
+        raw, _ = self._scan_word(stops=")", keys=False)
+        value = _make_value(raw)
+        if _is_lone_star(value):
+            return Exists(ref)
+        return Match(ref, value)
+
+    def _parse_exists_field(self) -> Node:
+        """The field named after `_exists_:`."""
+        start = self.pos
+        if self._peek() == '"':
+            raise self._error(start, 'expected a field name after "_exists_:", without quotes')
+        raw, _ = self._scan_word(stops=")", keys=True)
+        return Exists(_field_ref(raw, self.text, start))
+
+    def _parse_range(self, ref: FieldRef) -> Range:
+        """`[low TO high]`, `{low TO high}` or a mix; `*` for an open end."""
+        opened = self.pos
+        include_low = self._peek() == "["
+        self.pos += 1
+        self._skip_spaces()
+        self._check_range_open(opened)
+        if self._peek() in "]}":
+            raise self._error(self.pos, "expected a lower bound in the range")
+        if self._at_to():
+            raise self._error(self.pos, 'expected a lower bound before "TO"')
+        low = self._read_bound()
+        self._skip_spaces()
+        self._check_range_open(opened)
+        if not self._at_to():
+            raise self._error(self.pos, 'expected "TO" in the range')
+        self.pos += 2
+        self._skip_spaces()
+        self._check_range_open(opened)
+        if self._peek() in "]}":
+            raise self._error(self.pos, 'expected an upper bound after "TO"')
+        high = self._read_bound()
+        self._skip_spaces()
+        self._check_range_open(opened)
+        if self._peek() not in "]}":
+            raise self._error(self.pos, 'expected "]" or "}" to close the range')
+        include_high = self._peek() == "]"
+        self.pos += 1
+        self._expect_delimiter("range")
+        return Range(ref, low, high, include_low, include_high)
+
+    def _check_range_open(self, opened: int) -> None:
+        """Inside a range, the end of the query means the range was never closed."""
+        if self._at_end():
+            raise self._error(opened, "the range opened here is never closed")
+
+    def _at_to(self) -> bool:
+        """Whether the word TO (upper case) stands at the current column."""
+        after = self.pos + 2
+        return self.text.startswith("TO", self.pos) and (
+            after >= len(self.text) or self.text[after].isspace() or self.text[after] in "]}")
+
+    def _read_bound(self) -> str | None:
+        """A range bound: quoted text, a word, or `*` (None: open end)."""
+        if self._peek() == '"':
+            return self._read_quoted()
+        raw, _ = self._scan_word(stops="]}", keys=False)
+        if raw == "*":
+            return None
+        return _unescape(raw)
+
+    def _parse_comparison(self, ref: FieldRef) -> Range:
+        """`>400`, `>=400`, `<500`, `<=500`: a range open on one side."""
+        operator = self.text[self.pos:self.pos + 2] if self.text.startswith(("<=", ">="), self.pos) else self._peek()
+        self.pos += len(operator)
+        if self._at_end() or self._peek().isspace() or self._peek() == ")":
+            raise self._error(self.pos, f'expected a value after "{operator}"')
+        if self._peek() == '"':
+            bound: str | None = self._read_quoted()
+            self._expect_delimiter("closing quote")
+        else:
+            raw, _ = self._scan_word(stops=")", keys=False)
+            bound = None if raw == "*" else _unescape(raw)
+        if operator == ">":
+            return Range(ref, bound, None, include_low=False)
+        if operator == ">=":
+            return Range(ref, bound, None)
+        if operator == "<":
+            return Range(ref, None, bound, include_high=False)
+        return Range(ref, None, bound)
+
+    # ---------------------------------------------------------------- words
+
+    def _read_quoted(self) -> str:
+        """A double-quoted text (at the opening quote); \\" and \\\\ are its escapes."""
+        opened = self.pos
+        text, end = _read_quoted_at(self.text, opened)
+        if end < 0:
+            raise self._error(opened, "the quote opened here is never closed")
+        self.pos = end
+        return text
+
+    def _scan_word(self, *, stops: str, keys: bool) -> tuple[str, bool]:
+        """The raw text (escapes kept) up to unescaped whitespace or one of `stops`.
+
+        With `keys`, a ["quoted key"] is read whole, so its dots, spaces and colons stay in it.
+        Returns the raw text and whether it held such a key.
+        """
+        start = self.pos
+        text = self.text
+        i = start
+        has_key = False
+        while i < len(text):
+            ch = text[i]
+            if ch == "\\":
+                if i + 1 >= len(text):
+                    raise self._error(i, 'expected a character after "\\" (write "\\\\" for a backslash)')
+                i += 2
+            elif ch.isspace() or ch in stops:
+                break
+            elif keys and text.startswith('["', i):
+                _, end = _read_quoted_at(text, i + 1)
+                if end < 0:
+                    raise self._error(i, "the key opened here is never closed")
+                i = end
+                has_key = True
+            else:
+                i += 1
+        self.pos = i
+        return text[start:i], has_key
+
+
+def _read_quoted_at(text: str, opened: int) -> tuple[str, int]:
+    """The text of the quoted string opening at `opened`, and the index after its closing quote
+    (-1 when it never closes). \\" and \\\\ are escapes; any other backslash is kept as typed."""
+    out: list[str] = []
+    i = opened + 1
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':
+            return "".join(out), i + 1
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in '"\\':
+            out.append(text[i + 1])
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out), -1
+
+
+def _combine(kind: type[And | Or], children: list[Node]) -> Node:
+    """An And or Or of the children, nested ones of the same kind flattened; one child is itself."""
+    flat: list[Node] = []
+    for child in children:
+        if isinstance(child, kind):
+            flat.extend(child.children)
+        else:
+            flat.append(child)
+    if len(flat) == 1:
+        return flat[0]
+    return kind(tuple(flat))
+
+
+def _unescape(raw: str) -> str:
+    """A word as typed with its backslash escapes resolved (`\\*` is a plain star)."""
+    return "".join(text for _, text in _split_word(raw))
+
+
+def _split_word(raw: str) -> list[_Part]:
+    """A word as typed, as literal runs and unescaped `*` / `?` wildcards."""
+    parts: list[_Part] = []
+    literal: list[str] = []
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "\\" and i + 1 < len(raw):
+            literal.append(raw[i + 1])
+            i += 2
+            continue
+        if ch in "*?":
+            if literal:
+                parts.append((False, "".join(literal)))
+                literal = []
+            parts.append((True, ch))
+        else:
+            literal.append(ch)
+        i += 1
+    if literal:
+        parts.append((False, "".join(literal)))
+    return parts
+
+
+def _make_value(raw: str) -> Value:
+    """The Value of an unquoted word as typed (escapes resolved, wildcards noted)."""
+    parts = tuple(_split_word(raw))
+    text = "".join(part for _, part in parts)
+    if not any(wild for wild, _ in parts):
+        return Value(text)
+    return Value(text, wildcard=True, regex=_wildcard_regex(parts))
+
+
+def _is_lone_star(value: Value) -> bool:
+    """Whether a value is a single unescaped `*` (anything at all)."""
+    return value.wildcard and value.text == "*"
+
+
+@functools.lru_cache(maxsize=1024)
+def _wildcard_regex(parts: tuple[_Part, ...]) -> re.Pattern[str]:
+    """The pattern that fullmatches a wildcard value: `*` any run, `?` one character."""
+    pieces = []
+    for wild, text in parts:
+        if not wild:
+            pieces.append(re.escape(text))
+        elif text == "*":
+            pieces.append(".*")
+        else:
+            pieces.append(".")
+    return re.compile("".join(pieces), re.IGNORECASE | re.DOTALL)
+
+
+def _field_ref(raw: str, query: str, offset: int) -> FieldRef:
+    """A FieldRef for a field as typed at column `offset` of `query` (for the error columns)."""
+    if raw in ALIASES:
+        return FieldRef(raw, ALIASES[raw])
+
+    def error(index: int, message: str) -> QuerySyntaxError:
+        column = max(0, min(offset + index, len(query)))
+        return QuerySyntaxError(query, column, message)
+
+    parts: list[str] = []
+    name: list[str] = []
+    after_dot = False  # the last thing read was a "."
+    after_key = False  # the last thing read was a ["key"]
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "\\":
+            if i + 1 >= len(raw):
+                raise error(i, 'expected a character after "\\" (write "\\\\" for a backslash)')
+            name.append(raw[i + 1])
+            i += 2
+        elif ch == ".":
+            if not name and not after_key:
+                raise error(i, f'expected a name before "." in the field {raw}')
+            if name:
+                parts.append("".join(name))
+                name = []
+            after_dot, after_key = True, False
+            i += 1
+        elif raw.startswith('["', i):
+            if name:
+                parts.append("".join(name))
+                name = []
+            key, end = _read_quoted_at(raw, i + 1)
+            if end < 0:
+                raise error(i, "the key opened here is never closed")
+            if end >= len(raw) or raw[end] != "]":
+                raise error(end, 'expected "]" after the quoted key')
+            parts.append(key)
+            i = end + 1
+            after_dot, after_key = False, True
+            if i < len(raw) and raw[i] not in ".[":
+                raise error(i, f'expected "." or ["key"] after "]" in the field {raw}')
+        else:
+            name.append(ch)
+            after_dot, after_key = False, False
+            i += 1
+    if name:
+        parts.append("".join(name))
+    elif after_dot:
+        raise error(len(raw), f'expected a name after "." in the field {raw}')
+    if not parts:
+        raise error(0, "expected a field name")
+    return FieldRef(raw, (tuple(parts),))
+
+
+# ----------------------------------------------------------------------------- value semantics
+
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _number(text: str) -> int | float | None:
+    """The number a text spells (decimal, as in JSON, a sign allowed), or None."""
+    if not _NUMBER.fullmatch(text):
+        return None
+    try:
+        if any(ch in text for ch in ".eE"):
+            return float(text)
+        return int(text)
+    except ValueError:  # more digits than Python converts
+        return None
+
+
+def _is_number(value: object) -> bool:
+    """Whether a JSON value is a number (booleans are not)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _text_form(value: object) -> str:
+    """A scalar JSON value as text: strings as they are, numbers as JSON writes them, true/false."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        try:
+            return orjson.dumps(value).decode()
+        except orjson.JSONEncodeError:
+            return repr(value)
+    return str(value)
+
+
+def _elements(json_value: object) -> list[object]:
+    """The scalars a found value stands for: itself, or a list's elements (nested lists one level)."""
+    if not isinstance(json_value, list):
+        return [json_value]
+    found: list[object] = []
+    for element in json_value:
+        if isinstance(element, list):
+            found.extend(element)
+        else:
+            found.append(element)
+    return found
+
+
+def find_values(event: dict, path: Path) -> list[object]:
+    """The values at a path in an event; [] when it is missing.
+
+    Each step goes through objects; a step that meets a list goes into every element that is an
+    object (Lucene flattens arrays of objects). A list found at the end is one value.
+    """
+    current: list[object] = [event]
+    for key in path:
+        found: list[object] = []
+        for node in current:
+            candidates = node if isinstance(node, list) else [node]
+            for candidate in candidates:
+                if isinstance(candidate, dict) and key in candidate:
+                    found.append(candidate[key])
+        current = found
+        if not current:
+            break
+    return current
+
+
+def value_matches(value: Value, json_value: object) -> bool:
+    """Whether `field:value` matches one JSON value found at the field.
+
+    Strings compare case-insensitively over the whole value; numbers compare as numbers whether
+    the event holds 404 or "404" (and whether the query says 404 or 404.0); `true`/`false`
+    match booleans and the strings "true"/"false"; a wildcard value matches the text form of
+    the value (numbers as written, booleans as true/false). A list matches when any element
+    matches. null, objects and a missing field never match.
+    """
+    return any(_scalar_matches(value, element) for element in _elements(json_value))
+
+
+def _scalar_matches(value: Value, json_value: object) -> bool:
+    """value_matches for one element (a list here is nested too deep and does not match)."""
+    if json_value is None or isinstance(json_value, (dict, list)):
+        return False
+    if value.wildcard:
+        regex = value.regex or _wildcard_regex(tuple(_split_word(value.text)))
+        return regex.fullmatch(_text_form(json_value)) is not None
+    query = value.text
+    if isinstance(json_value, bool):
+        return query.casefold() == ("true" if json_value else "false")
+    query_number = _number(query)
+    if query_number is not None:
+        found = json_value if _is_number(json_value) else _number(str(json_value))
+        if found is not None:
+            return found == query_number
+    return _text_form(json_value).casefold() == query.casefold()
+
+
+def range_matches(node: Range, json_value: object) -> bool:
+    """Whether a JSON value falls in the range: numerically when both the value and the bounds
+    are numbers (or numeric strings), otherwise by case-insensitive string order. Lists: any
+    element. null, objects, booleans and a missing field never match."""
+    return any(_scalar_in_range(node, element) for element in _elements(json_value))
+
+
+def _scalar_in_range(node: Range, json_value: object) -> bool:
+    """range_matches for one element."""
+    if json_value is None or isinstance(json_value, (bool, dict, list)):
+        return False
+    bounds = [bound for bound in (node.low, node.high) if bound is not None]
+    if all(_number(bound) is not None for bound in bounds):
+        found = json_value if _is_number(json_value) else _number(str(json_value))
+        if found is not None:
+            low = None if node.low is None else _number(node.low)
+            high = None if node.high is None else _number(node.high)
+            return _in_bounds(found, low, high, node.include_low, node.include_high)
+    low_text = None if node.low is None else node.low.casefold()
+    high_text = None if node.high is None else node.high.casefold()
+    return _in_bounds(_text_form(json_value).casefold(), low_text, high_text, node.include_low, node.include_high)
+
+
+def _in_bounds(found: Any, low: Any, high: Any, include_low: bool, include_high: bool) -> bool:
+    """Whether `found` lies between the bounds (None: open), each inclusive or not."""
+    if low is not None and (found < low or (found == low and not include_low)):
+        return False
+    if high is not None and (found > high or (found == high and not include_high)):
+        return False
+    return True
+
+
+def exists(json_value: object) -> bool:
+    """Whether a found value counts for `_exists_` (present and not null)."""
+    return json_value is not None
+
+
+def text_pattern(value: Value) -> re.Pattern[bytes]:
+    """The pattern a Text clause looks for in an event's raw bytes, case-insensitively (ASCII).
+
+    The text is searched in its JSON-escaped form (a quote is `\\"` in the log), so a phrase
+    matches the logged text whether or not it holds characters JSON escapes. Unquoted `*`
+    stands for any run of characters other than a double quote, `?` for one such character.
+    """
+    return _text_regex(_value_parts(value))
+
+
+def _value_parts(value: Value) -> tuple[_Part, ...]:
+    """A value as literal runs and wildcards.
+
+    The text alone cannot tell a wildcard `*` from an escaped one, so for a wildcard value the
+    parts are read back from its regex, which this module writes as escaped literal characters,
+    `.*` and `.` only.
+    """
+    if not value.wildcard:
+        return ((False, value.text),)
+    if value.regex is None:
+        return tuple(_split_word(value.text))
+    pattern = value.regex.pattern
+    parts: list[_Part] = []
+    literal: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\" and i + 1 < len(pattern):
+            literal.append(pattern[i + 1])
+            i += 2
+            continue
+        if pattern[i] == ".":
+            if literal:
+                parts.append((False, "".join(literal)))
+                literal = []
+            star = pattern.startswith(".*", i)
+            parts.append((True, "*" if star else "?"))
+            i += 2 if star else 1
+            continue
+        literal.append(pattern[i])
+        i += 1
+    if literal:
+        parts.append((False, "".join(literal)))
+    return tuple(parts)
+
+
+def _json_escaped(text: str) -> bytes:
+    """The text as it appears inside a JSON string (quotes and control characters escaped, UTF-8)."""
+    try:
+        return orjson.dumps(text)[1:-1]
+    except orjson.JSONEncodeError:  # a lone surrogate: no event holds it, but do not fail
+        return json.dumps(text, ensure_ascii=False)[1:-1].encode("utf-8", "surrogatepass")
+
+
+@functools.lru_cache(maxsize=1024)
+def _text_regex(parts: tuple[_Part, ...]) -> re.Pattern[bytes]:
+    """The bytes pattern for a Text clause's parts (see text_pattern)."""
+    pieces: list[bytes] = []
+    for wild, text in parts:
+        if not wild:
+            pieces.append(re.escape(_json_escaped(text)))
+        elif text == "*":
+            pieces.append(b'[^"]*')
+        else:
+            pieces.append(b'[^"]')
+    return re.compile(b"".join(pieces), re.IGNORECASE)
+
+
+def text_matches(value: Value, raw: bytes) -> bool:
+    """Whether a Text clause matches one event's raw bytes (as the store re-reads them)."""
+    return text_pattern(value).search(raw) is not None
