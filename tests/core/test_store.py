@@ -191,7 +191,7 @@ def test_repeated_values_are_stored_once(tmp_path, event, write_lines, read_path
     store = read_paths(*files)
     distinct = {""}
     for e in written:
-        distinct |= {e["action"], e["outcome"], e["severity"], e["initiator"]["name"], e["initiator"]["id"], e["target"]["name"]}
+        distinct |= {e["action"], e["outcome"], e["severity"], e["initiator"]["name"], e["initiator"]["id"], e["target"]["name"], e["target"]["id"]}
     assert len(store) == 2000
     assert len(store.strings) == len(distinct)
     assert len(store.strings) < 20

@@ -19,6 +19,12 @@ MAX_VALUE_BYTES = 4 * 1024 * 1024
 EVENT_KEYS = ("action", "eventTime", "initiator", "target", "outcome")
 
 FLAG_NO_TIME = 1  # the event has no readable eventTime: it keeps its file position
+#: An indexed string field (action, outcome, severity, initiator.name/id, target.name/id) is
+#: missing or null: its column holds "" for it, which a query must not take for an empty string.
+FLAG_ABSENT = 2
+#: An indexed field held something other than a string (a number, a boolean, an object...), or
+#: reason.reasonCode was not a small integer: its column holds a text form, not the value.
+FLAG_TYPED = 4
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -337,7 +343,8 @@ class Batch:
     severity: array = field(default_factory=lambda: array("I"))
     initiator_name: array = field(default_factory=lambda: array("I"))
     initiator_id: array = field(default_factory=lambda: array("I"))
-    target: array = field(default_factory=lambda: array("I"))
+    target_name: array = field(default_factory=lambda: array("I"))
+    target_id: array = field(default_factory=lambda: array("I"))
     reason: array = field(default_factory=lambda: array("h"))
     offsets: array = field(default_factory=lambda: array("q"))
     lengths: array = field(default_factory=lambda: array("I"))
@@ -376,7 +383,8 @@ def column_writer(batch: Batch, ids: dict[str, int]) -> Callable[[dict, int, int
     minutes = _minute_cache
     times, flags = batch.times.append, batch.flags.append
     action, outcome, severity = batch.action.append, batch.outcome.append, batch.severity.append
-    initiator_name, initiator_id, target_col = batch.initiator_name.append, batch.initiator_id.append, batch.target.append
+    initiator_name, initiator_id = batch.initiator_name.append, batch.initiator_id.append
+    target_name, target_id = batch.target_name.append, batch.target_id.append
     reason_col, offsets, lengths, subs = batch.reason.append, batch.offsets.append, batch.lengths.append, batch.subs.append
 
     def slow_id(value: object) -> int:
@@ -388,9 +396,14 @@ def column_writer(batch: Batch, ids: dict[str, int]) -> Callable[[dict, int, int
             strings.append(value)
         return sid
 
+    def odd(value: object) -> int:
+        """The flag a value that is not a plain string gives its row."""
+        return FLAG_ABSENT if value is None else (0 if type(value) is str else FLAG_TYPED)
+
     def add(event: dict, offset: int, length: int, sub: int) -> None:
         t = event.get("eventTime")
         us: int | None = None
+        flag = 0
         # The documented form, `2017-10-19T19:07:50.32+0000`, without the general parser:
         # midnight of the day from a cache, the time of day by arithmetic.
         if type(t) is str and len(t) == 27 and t[22:] == "+0000" and t[10] == "T" and t[19] == ".":
@@ -409,47 +422,66 @@ def column_writer(batch: Batch, ids: dict[str, int]) -> Callable[[dict, int, int
                 times(0)
             else:
                 times(batch.last_time)
-            flags(FLAG_NO_TIME)
+            flag = FLAG_NO_TIME
         else:
             batch.last_time = us
             times(us)
-            flags(0)
+        # Each column: the common case (a string already in the table) is one look-up; anything
+        # else goes through slow_id and marks the row, so queries know the column is not exact.
         v = event.get("action")
         i = get(v) if type(v) is str else None
-        action(slow_id(v) if i is None else i)
+        if i is None:
+            i = slow_id(v)
+            flag |= odd(v)
+        action(i)
         v = event.get("outcome")
         i = get(v) if type(v) is str else None
-        outcome(slow_id(v) if i is None else i)
+        if i is None:
+            i = slow_id(v)
+            flag |= odd(v)
+        outcome(i)
         v = event.get("severity")
         i = get(v) if type(v) is str else None
-        severity(slow_id(v) if i is None else i)
-        initiator = event.get("initiator")
-        if type(initiator) is dict:
-            v = initiator.get("name")
-            i = get(v) if type(v) is str else None
-            initiator_name(slow_id(v) if i is None else i)
-            v = initiator.get("id")
-            i = get(v) if type(v) is str else None
-            initiator_id(slow_id(v) if i is None else i)
-        else:
-            empty = slow_id("")
-            initiator_name(empty)
-            initiator_id(empty)
-        target = event.get("target")
-        if type(target) is dict:
-            v = target.get("name") or target.get("id")
-            i = get(v) if type(v) is str else None
-            target_col(slow_id(v) if i is None else i)
-        else:
-            target_col(slow_id(""))
+        if i is None:
+            i = slow_id(v)
+            flag |= odd(v)
+        severity(i)
+        for obj, name_col, id_col in ((event.get("initiator"), initiator_name, initiator_id),
+                                      (event.get("target"), target_name, target_id)):
+            if type(obj) is dict:
+                v = obj.get("name")
+                i = get(v) if type(v) is str else None
+                if i is None:
+                    i = slow_id(v)
+                    flag |= odd(v)
+                name_col(i)
+                v = obj.get("id")
+                i = get(v) if type(v) is str else None
+                if i is None:
+                    i = slow_id(v)
+                    flag |= odd(v)
+                id_col(i)
+            else:
+                empty = slow_id("")
+                name_col(empty)
+                id_col(empty)
+                flag |= FLAG_ABSENT if obj is None else FLAG_TYPED
         reason = event.get("reason")
         if type(reason) is dict:
             code = reason.get("reasonCode")
-            if type(code) is not int:
-                code = as_int(code)
-            reason_col(code if code is not None and -32768 <= code < 32768 else -1)
+            if type(code) is int and -1 < code < 32768:
+                reason_col(code)
+            else:
+                if code is None:
+                    flag |= FLAG_ABSENT
+                else:
+                    flag |= FLAG_TYPED
+                    code = as_int(code)
+                reason_col(code if code is not None and -1 < code < 32768 else -1)
         else:
             reason_col(-1)
+            flag |= FLAG_ABSENT if reason is None else FLAG_TYPED
+        flags(flag)
         offsets(offset)
         lengths(length)
         subs(sub)

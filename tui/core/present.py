@@ -120,6 +120,11 @@ def initiator_text(store: Store, row: int) -> str:
     return store.text("initiator_name", row) or store.text("initiator_id", row)
 
 
+def target_text(store: Store, row: int) -> str:
+    """The target's name, or its id when the name is empty."""
+    return store.text("target_name", row) or store.text("target_id", row)
+
+
 def row_values(store: Store, row: int, *, time_width: int = 23, with_message: bool = True) -> dict[str, str]:
     """Every column's text for a row; the message needs the full event, read only when asked for."""
     record = store.event(row, keep=False) if with_message else None
@@ -136,6 +141,6 @@ def row_values(store: Store, row: int, *, time_width: int = 23, with_message: bo
         "outcome": store.text("outcome", row),
         "action": store.text("action", row),
         "initiator": initiator_text(store, row),
-        "target": store.text("target", row),
+        "target": target_text(store, row),
         "message": message.strip(),
     }

@@ -14,7 +14,7 @@ from typing import Protocol
 from .decode import FLAG_NO_TIME, Batch, ErrorRecord, decode_value, normalise
 
 #: Column names a Batch and the Store share, holding ids into the string table.
-STRING_COLUMNS = ("action", "outcome", "severity", "initiator_name", "initiator_id", "target")
+STRING_COLUMNS = ("action", "outcome", "severity", "initiator_name", "initiator_id", "target_name", "target_id")
 
 
 class RawReader(Protocol):
@@ -67,7 +67,8 @@ class Store:
         self.severity = array("I")
         self.initiator_name = array("I")
         self.initiator_id = array("I")
-        self.target = array("I")
+        self.target_name = array("I")
+        self.target_id = array("I")
         self.reason = array("h")
         self.segment = array("I")
         self.offsets = array("q")
@@ -78,6 +79,10 @@ class Store:
         self.version = 0
         self.segments: list[Segment] = []
         self.errors: list[ErrorRecord] = []
+        #: field paths materialised for queries (filtering.FieldColumn), kept as the store grows
+        self.field_columns: dict = {}
+        #: per segment, (row count, its rows sorted by offset, their offsets): maps text hits to rows
+        self.segment_rows: dict[int, tuple[int, array, array]] = {}
         self._events_cache: OrderedDict[int, EventRecord] = OrderedDict()
         self._lock = threading.Lock()
 
