@@ -722,7 +722,7 @@ class Reader:
                 while bounds[-1] < tail_start:
                     bounds.append(min(_line_boundary(tail.fd, bounds[-1] + CHUNK_BYTES), tail_start))
                 ranges = list(zip(bounds, bounds[1:]))
-                results = pool.run((tail.spool or tail.path, tail.display, a, b) for a, b in ranges)
+                results = pool.run(("index", (tail.spool or tail.path, tail.display, a, b)) for a, b in ranges)
                 lines_before = 0
                 carry_time: int | None = None
                 for (a, b), batch in zip(ranges, results):

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import os
 import pickle
+import queue as queue_mod
 import struct
 import subprocess
 import sys
+import threading
 from collections import deque
 from typing import BinaryIO, Iterable, Iterator
 
 _FRAME = struct.Struct("<Q")
 
-Job = tuple[str, str, int, int]  # path, source name, start offset, end offset
+#: A job: its kind and its arguments. "index": (path, source name, start offset, end offset)
+#: gives a Batch; "fields" and "text" answer queries (see filtering.py).
+Job = tuple[str, tuple]
 
 
 def _write_frame(out: BinaryIO, payload: bytes) -> None:
@@ -57,35 +61,55 @@ class WorkerPool:
         ]
 
     def run(self, jobs: Iterable[Job]) -> Iterator[object]:
-        """Decode each job's range; results come back in job order."""
+        """Do each job; results come back in job order."""
         queue: deque[subprocess.Popen[bytes]] = deque()
         pending = list(jobs)
         # Two jobs in flight per worker keeps them busy while the parent merges results.
         in_flight = 2 * len(self._procs)
         next_job = 0
+        # Jobs are written by one thread per worker: a job larger than a pipe's buffer must not
+        # block the parent while that worker, its pipe to us full, waits for us to read.
+        feeds = {proc.pid: queue_mod.SimpleQueue() for proc in self._procs}
+        writers = [threading.Thread(target=self._feed, args=(proc, feeds[proc.pid]), daemon=True,
+                                    name="atlens-worker-feed") for proc in self._procs]
+        for writer in writers:
+            writer.start()
 
         def submit() -> None:
             nonlocal next_job
             proc = self._procs[next_job % len(self._procs)]
-            assert proc.stdin is not None
-            _write_frame(proc.stdin, pickle.dumps(pending[next_job], protocol=pickle.HIGHEST_PROTOCOL))
+            feeds[proc.pid].put(pickle.dumps(pending[next_job], protocol=pickle.HIGHEST_PROTOCOL))
             queue.append(proc)
             next_job += 1
 
-        while next_job < len(pending) and len(queue) < in_flight:
-            submit()
-        while queue:
-            proc = queue.popleft()
-            assert proc.stdout is not None
-            frame = _read_frame(proc.stdout)
-            if frame is None:
-                raise WorkerFailed(f"an indexing worker stopped (exit status {proc.poll()})")
-            ok, value = pickle.loads(frame)
-            if not ok:
-                raise WorkerFailed(str(value))
-            if next_job < len(pending):
+        try:
+            while next_job < len(pending) and len(queue) < in_flight:
                 submit()
-            yield value
+            while queue:
+                proc = queue.popleft()
+                assert proc.stdout is not None
+                frame = _read_frame(proc.stdout)
+                if frame is None:
+                    raise WorkerFailed(f"a worker process stopped (exit status {proc.poll()})")
+                ok, value = pickle.loads(frame)
+                if not ok:
+                    raise WorkerFailed(str(value))
+                if next_job < len(pending):
+                    submit()
+                yield value
+        finally:
+            for feed in feeds.values():
+                feed.put(None)
+
+    @staticmethod
+    def _feed(proc: subprocess.Popen[bytes], feed: queue_mod.SimpleQueue) -> None:
+        """Write the jobs put in `feed` to one worker, until None."""
+        while (payload := feed.get()) is not None:
+            try:
+                assert proc.stdin is not None
+                _write_frame(proc.stdin, payload)
+            except (OSError, ValueError):
+                return  # the worker is gone: the reading side reports it
 
     def close(self) -> None:
         """Stop the workers."""
@@ -110,20 +134,29 @@ class WorkerPool:
         self.close()
 
 
-def _serve() -> int:
-    from .sources import index_range
+def _task(kind: str):  # -> Callable[..., object]
+    """The function that does a job of this kind (imported on first use)."""
+    if kind == "index":
+        from .sources import index_range
 
+        return index_range
+    from . import filtering
+
+    return {"fields": filtering.materialise_job, "text": filtering.text_job}[kind]
+
+
+def _serve() -> int:
     src = sys.stdin.buffer
     out = sys.stdout.buffer
     while True:
         frame = _read_frame(src)
         if frame is None:
             return 0
-        path, source, start, end = pickle.loads(frame)
+        kind, args = pickle.loads(frame)
         try:
-            result: tuple[bool, object] = (True, index_range(path, source, start, end))
+            result: tuple[bool, object] = (True, _task(kind)(*args))
         except Exception as exc:  # reported to the parent, which tells the user
-            result = (False, f"{path}: {exc}")
+            result = (False, f"{args[0]}: {exc}")
         _write_frame(out, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
 
 

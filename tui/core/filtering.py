@@ -1,0 +1,608 @@
+"""Answer a parsed query over the store without parsing JSON where the store already knows.
+
+- Fields the store keeps as columns (action, outcome, severity, initiator.name/id,
+  target.name/id, reason.reasonCode) are answered from the columns: each distinct value is
+  tested once, then rows are picked by membership. Rows whose column is not the field's exact
+  string (flagged by the decoder: missing, a number, an object...) are tested on their event.
+- Any other field path is materialised once into a column of value ids (in worker processes
+  for large stores), kept on the store and extended as it grows.
+- Free text searches the raw bytes of the sources, case-insensitively, then maps each hit to
+  the row that holds it.
+- Events that arrive later are tested one by one (`Filter.test`), never by a re-scan.
+
+Masks are Python integers with one byte per row (0 or 1), so AND, OR and NOT over a million
+rows are single big-integer operations.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import re
+from array import array
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from itertools import compress, islice
+from operator import gt
+from typing import Callable, Iterator
+
+import orjson
+
+from .decode import FLAG_ABSENT, FLAG_TYPED, decode_value, normalise
+from .query import (All, And, Exists, Match, Node, Not, Or, Path, Range, Text, Value, exists,
+                    find_values, range_matches, text_pattern, value_matches)
+from .store import Store
+
+#: Field paths the store keeps as string columns, and the column of each.
+STRING_COLUMNS: dict[Path, str] = {
+    ("action",): "action",
+    ("outcome",): "outcome",
+    ("severity",): "severity",
+    ("initiator", "name"): "initiator_name",
+    ("initiator", "id"): "initiator_id",
+    ("target", "name"): "target_name",
+    ("target", "id"): "target_id",
+}
+REASON_CODE: Path = ("reason", "reasonCode")
+#: Rows whose indexed columns are not exact and must be tested on the event itself.
+_ODD = FLAG_ABSENT | FLAG_TYPED
+_ODD_TABLE = bytes(1 if b & _ODD else 0 for b in range(256))
+#: Rows per materialisation job.
+_CHUNK_ROWS = 50_000
+#: Bytes per free-text job, and per piece a job lower-cases and searches at once.
+_TEXT_CHUNK = 64 << 20
+_SCAN_PIECE = 8 << 20
+_NO_VALUES: tuple = ()
+_NO_VALUES_KEY = b"[]"
+
+
+class Cancelled(Exception):
+    """The caller asked to stop (a newer query replaced this one)."""
+
+
+Progress = Callable[[int, int], None]
+
+
+# ----------------------------------------------------------------------------- leaves
+
+
+@dataclass(eq=False)
+class Leaf:
+    """One clause on one field path: the test over the values found at that path."""
+
+    path: Path
+    accepts: Callable[[tuple], bool]
+    #: the column it reads: a string column's name, "reason", or "" for a materialised field
+    column: str
+    verdicts: dict[int, bool] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class TextLeaf:
+    """Free text: a pattern over the raw bytes of each event."""
+
+    value: Value
+    pattern: re.Pattern[bytes]
+    #: the lower-cased literal to look for, when the text holds no wildcard
+    needle: bytes | None
+
+
+def _accepts(node: Match | Range | Exists) -> Callable[[tuple], bool]:
+    """The test a field clause applies to the values found at its path."""
+    if isinstance(node, Match):
+        value = node.value
+        return lambda values: any(value_matches(value, v) for v in values)
+    if isinstance(node, Range):
+        return lambda values: any(range_matches(node, v) for v in values)
+    return lambda values: any(exists(v) for v in values)
+
+
+def _leaf(path: Path, node: Match | Range | Exists) -> Leaf:
+    column = STRING_COLUMNS.get(path) or ("reason" if path == REASON_CODE else "")
+    return Leaf(path, _accepts(node), column)
+
+
+def compile_node(node: Node) -> object:
+    """The query tree with each field clause split into one leaf per path it names."""
+    if isinstance(node, (Match, Range, Exists)):
+        leaves = [_leaf(path, node) for path in node.field.paths]
+        return leaves[0] if len(leaves) == 1 else ("or", leaves)
+    if isinstance(node, Text):
+        literal = None if node.value.wildcard else orjson.dumps(node.value.text)[1:-1].lower()
+        return TextLeaf(node.value, text_pattern(node.value), literal)
+    if isinstance(node, And):
+        return ("and", [compile_node(c) for c in node.children])
+    if isinstance(node, Or):
+        return ("or", [compile_node(c) for c in node.children])
+    if isinstance(node, Not):
+        return ("not", compile_node(node.child))
+    if isinstance(node, All):
+        return ("all",)
+    raise TypeError(f"not a query node: {node!r}")
+
+
+def _leaves(tree: object) -> Iterator[Leaf | TextLeaf]:
+    if isinstance(tree, (Leaf, TextLeaf)):
+        yield tree
+    elif tree[0] in ("and", "or"):
+        for child in tree[1]:
+            yield from _leaves(child)
+    elif tree[0] == "not":
+        yield from _leaves(tree[1])
+
+
+# ----------------------------------------------------------------------------- materialised fields
+
+
+class FieldColumn:
+    """The values found at one field path, for rows 0..len(ids): an id per row into `values`.
+
+    values[0] is the empty tuple (nothing found, or the event could not be re-read); every
+    other entry is the tuple of JSON values found in some event.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.ids = array("I")
+        self.values: list[tuple] = [_NO_VALUES]
+        self._index: dict[bytes, int] = {_NO_VALUES_KEY: 0}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, keys: list[bytes], local_ids: array) -> None:
+        """Append rows given as ids into `keys` (each the JSON text of a tuple of values)."""
+        index = self._index
+        remap = []
+        for key in keys:
+            gid = index.get(key)
+            if gid is None:
+                gid = index[key] = len(self.values)
+                self.values.append(tuple(orjson.loads(key)))
+            remap.append(gid)
+        self.ids.extend(array("I", map(remap.__getitem__, local_ids)))
+
+
+def _values_at(event: dict, path: Path) -> tuple:
+    return tuple(find_values(event, path))
+
+
+def materialise_job(path: str, offsets: bytes, lengths: bytes, subs: bytes, paths: list[Path]) -> list[tuple[list[bytes], array]]:
+    """For rows of one file given by their offsets, the values at each path: (keys, ids) per path.
+
+    Runs in a worker process or inline; a row that cannot be read or decoded finds nothing.
+    """
+    offs, lens, sbs = array("q"), array("I"), array("H")
+    offs.frombytes(offsets)
+    lens.frombytes(lengths)
+    sbs.frombytes(subs)
+    if not path:  # the source can no longer be read: nothing is found in its rows
+        return [([_NO_VALUES_KEY], array("I", bytes(4 * len(offs)))) for _ in paths]
+    out = [([_NO_VALUES_KEY], array("I"), {_NO_VALUES_KEY: 0}) for _ in paths]
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        data: bytes | mmap.mmap = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        try:
+            last_offset = -1
+            found: list[dict] | str = ""
+            for off, length, sub in zip(offs, lens, sbs):
+                if off != last_offset:
+                    last_offset = off
+                    raw = data[off:off + length]
+                    found = decode_value(raw) if len(raw) == length else "truncated"
+                event = normalise(found[sub]) if type(found) is list and sub < len(found) else None
+                for p, (keys, ids, index) in zip(paths, out):
+                    if event is None:
+                        ids.append(0)
+                        continue
+                    try:
+                        key = orjson.dumps(find_values(event, p))
+                    except TypeError:
+                        key = _NO_VALUES_KEY
+                    i = index.get(key)
+                    if i is None:
+                        i = index[key] = len(keys)
+                        keys.append(key)
+                    ids.append(i)
+        finally:
+            if isinstance(data, mmap.mmap):
+                data.close()
+    return [(keys, ids) for keys, ids, _ in out]
+
+
+# ----------------------------------------------------------------------------- free text
+
+
+def text_job(path: str, start: int, end: int, needle: bytes | None, pattern: bytes, flags: int) -> array:
+    """Offsets of hits of a text clause in path[start:end], at most one per line.
+
+    The file is mapped and searched a few megabytes at a time, each piece cut at a line end
+    (the JSON-escaped text holds no line break, so no hit spans two pieces).
+    """
+    hits = array("q")
+    search = None if needle is not None else re.compile(pattern, flags).search
+    with open(path, "rb") as fh:
+        if start >= end:
+            return hits
+        data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            pos = start
+            while pos < end:
+                stop = data.find(b"\n", min(pos + _SCAN_PIECE, end))
+                stop = end if stop < 0 or stop >= end else stop + 1
+                piece = data[pos:stop]
+                _piece_hits(piece.lower() if search is None else piece, needle, search, pos, hits)
+                pos = stop
+        finally:
+            data.close()
+    return hits
+
+
+def _piece_hits(hay: bytes, needle: bytes | None, search, base: int, hits: array) -> None:
+    """Append base + the offset of the first hit on each line of hay."""
+    if needle is not None:
+        i = hay.find(needle)
+        while i >= 0:
+            hits.append(base + i)
+            nl = hay.find(b"\n", i)
+            if nl < 0:
+                return
+            i = hay.find(needle, nl + 1)
+        return
+    m = search(hay)
+    while m is not None:
+        hits.append(base + m.start())
+        nl = hay.find(b"\n", m.start())
+        if nl < 0:
+            return
+        m = search(hay, nl + 1)
+
+
+def _line_bounds(path: str, end: int, step: int) -> list[tuple[int, int]]:
+    """[start, end) ranges of about `step` bytes that begin at line starts."""
+    bounds = [0]
+    with open(path, "rb") as fh:
+        while bounds[-1] + step < end:
+            fh.seek(bounds[-1] + step)
+            rest = fh.readline()
+            nxt = fh.tell() if rest.endswith(b"\n") else end
+            if nxt >= end:
+                break
+            bounds.append(nxt)
+    bounds.append(end)
+    return list(zip(bounds, bounds[1:]))
+
+
+# ----------------------------------------------------------------------------- the filter
+
+
+class Filter:
+    """A query bound to a store: `rows()` answers it over what is stored, `test(row)` for one row.
+
+    The time bounds (`since_us`, `until_us`) are applied as the store's span over time order.
+    """
+
+    #: Materialise in worker processes from this many rows on (tests lower it to use them).
+    pool_from_rows = 200_000
+
+    def __init__(self, store: Store, node: Node, *, since_us: int | None = None, until_us: int | None = None) -> None:
+        self.store = store
+        self.node = node
+        self.since_us = since_us
+        self.until_us = until_us
+        self.tree = compile_node(node)
+        self.everything = isinstance(node, All)
+
+    # -------------------------------------------------------------- preparing
+
+    def field_paths(self) -> list[Path]:
+        """Field paths the query reads that are not columns of the store."""
+        seen: dict[Path, None] = {}
+        for leaf in _leaves(self.tree):
+            if isinstance(leaf, Leaf) and not leaf.column:
+                seen[leaf.path] = None
+        return list(seen)
+
+    def missing_rows(self) -> int:
+        """Rows still to materialise before `rows()` can answer from columns alone."""
+        columns = self.store.field_columns
+        n = len(self.store)
+        return sum(n - len(columns[p]) if p in columns else n for p in self.field_paths())
+
+    def prepare(self, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> None:
+        """Materialise the field paths the query reads for every stored row."""
+        paths = self.field_paths()
+        if paths:
+            materialise(self.store, paths, progress=progress, cancelled=cancelled, pool_from_rows=self.pool_from_rows)
+
+    # -------------------------------------------------------------- bulk
+
+    def rows(self, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> array:
+        """Row ids of every stored event that matches, in time order."""
+        store = self.store
+        with store._lock:
+            n = len(store)
+            order = array("I", store.order)
+        lo, hi = store.span(self.since_us, self.until_us, order)
+        if lo or hi < len(order):
+            order = order[lo:hi]
+        if self.everything:
+            return order
+        self.prepare(progress, cancelled)
+        mask = self._mask(self.tree, n, cancelled).to_bytes(n, "little") if n else b""
+        late = [r for r in order if r >= n]  # rows the reader added after n was taken
+        if late:
+            keep = set(filter(self.test, late))
+            return array("I", (r for r in order if (mask[r] if r < n else r in keep)))
+        return array("I", compress(order, map(mask.__getitem__, order)))
+
+    def count(self) -> int:
+        return len(self.rows())
+
+    def _mask(self, tree: object, n: int, cancelled: Callable[[], bool] | None) -> int:
+        if cancelled is not None and cancelled():
+            raise Cancelled
+        if isinstance(tree, Leaf):
+            return int.from_bytes(self._leaf_mask(tree, n), "little")
+        if isinstance(tree, TextLeaf):
+            return int.from_bytes(self._text_mask(tree, n), "little")
+        kind = tree[0]
+        if kind == "all":
+            return _ones(n)
+        if kind == "not":
+            return _ones(n) ^ self._mask(tree[1], n, cancelled)
+        masks = (self._mask(child, n, cancelled) for child in tree[1])
+        result = next(masks)
+        if kind == "and":
+            for m in masks:
+                if not result:
+                    break
+                result &= m
+        else:
+            for m in masks:
+                result |= m
+        return result
+
+    def _leaf_mask(self, leaf: Leaf, n: int) -> bytes | bytearray:
+        store = self.store
+        if leaf.column == "":
+            col = store.field_columns[leaf.path]
+            values = col.values
+            ids = col.ids[:n]
+            accepted = {i for i in set(ids) if leaf.accepts(values[i])}
+            return bytes(map(accepted.__contains__, ids))
+        column = (store.reason if leaf.column == "reason" else getattr(store, leaf.column))[:n]
+        if leaf.column == "reason":
+            accepted = {c for c in set(column) if leaf.accepts((c,))}
+        else:
+            strings = store.strings
+            accepted = {sid for sid in set(column) if leaf.accepts((strings[sid],))}
+        mask = bytes(map(accepted.__contains__, column))
+        odd = _odd_rows(store, n)
+        if not odd:
+            return mask
+        fixed = bytearray(mask)
+        for row in odd:
+            event = store.event(row, keep=False).event
+            fixed[row] = leaf.accepts(_values_at(event, leaf.path)) if event is not None else False
+        return fixed
+
+    def _text_mask(self, leaf: TextLeaf, n: int) -> bytearray:
+        store = self.store
+        mask = bytearray(n)
+        if not n:
+            return mask
+        for seg_id, seg in enumerate(store.segments):
+            path = getattr(seg.reader, "path", None)
+            rows, offs = _segment_rows(store, seg_id, n)
+            if not rows:
+                continue
+            if path is None or getattr(seg.reader, "gone", ""):
+                for row in rows:  # no file to scan: each event's bytes, one by one
+                    raw = store.raw(row)
+                    mask[row] = raw is not None and leaf.pattern.search(raw) is not None
+                continue
+            lengths = store.lengths
+            end = max(offs[-1] + lengths[rows[-1]], 0)
+            hits = _text_hits(path, end, leaf)
+            for pos in hits:
+                k = bisect_right(offs, pos) - 1
+                if k < 0:
+                    continue
+                start = offs[k]
+                if pos >= start + lengths[rows[k]]:
+                    continue
+                # rows from one JSON array share their bytes: a hit marks each of them
+                while k >= 0 and offs[k] == start:
+                    mask[rows[k]] = 1
+                    k -= 1
+        return mask
+
+    # -------------------------------------------------------------- one row
+
+    def test(self, row: int) -> bool:
+        """Whether one stored row matches (for events that arrive while following)."""
+        store = self.store
+        if not store.within(row, self.since_us, self.until_us):
+            return False
+        if self.everything:
+            return True
+        return self._test(self.tree, row, {})
+
+    def _test(self, tree: object, row: int, memo: dict) -> bool:
+        if isinstance(tree, Leaf):
+            return self._test_leaf(tree, row, memo)
+        if isinstance(tree, TextLeaf):
+            raw = memo.get("raw")
+            if raw is None:
+                raw = memo["raw"] = self.store.raw(row) or b""
+            return tree.pattern.search(raw) is not None
+        kind = tree[0]
+        if kind == "all":
+            return True
+        if kind == "not":
+            return not self._test(tree[1], row, memo)
+        if kind == "and":
+            return all(self._test(child, row, memo) for child in tree[1])
+        return any(self._test(child, row, memo) for child in tree[1])
+
+    def _test_leaf(self, leaf: Leaf, row: int, memo: dict) -> bool:
+        store = self.store
+        if leaf.column and not store.flags[row] & _ODD:
+            if leaf.column == "reason":
+                return leaf.accepts((store.reason[row],))
+            sid = getattr(store, leaf.column)[row]
+            verdict = leaf.verdicts.get(sid)
+            if verdict is None:
+                verdict = leaf.verdicts[sid] = leaf.accepts((store.strings[sid],))
+            return verdict
+        if not leaf.column:
+            col = store.field_columns.get(leaf.path)
+            if col is not None and row < len(col.ids):
+                return leaf.accepts(col.values[col.ids[row]])
+        if "event" not in memo:
+            memo["event"] = store.event(row, keep=False).event
+        event = memo["event"]
+        return event is not None and leaf.accepts(_values_at(event, leaf.path))
+
+
+# ----------------------------------------------------------------------------- helpers over the store
+
+
+def _ones(n: int) -> int:
+    return int.from_bytes(b"\x01" * n, "little")
+
+
+def _odd_rows(store: Store, n: int) -> list[int]:
+    """Rows below n whose indexed columns are not exact strings."""
+    marks = store.flags[:n].tobytes().translate(_ODD_TABLE)
+    if b"\x01" not in marks:
+        return []
+    return [m.start() for m in re.finditer(b"\x01", marks)]
+
+
+def _segment_rows(store: Store, seg_id: int, n: int) -> tuple[array, array]:
+    """A segment's rows below n sorted by byte offset, with those offsets (kept on the store)."""
+    cache = store.segment_rows
+    hit = cache.get(seg_id)
+    if hit is not None and hit[0] == n:
+        return hit[1], hit[2]
+    offsets = store.offsets
+    if len(store.segments) == 1:
+        rows = array("I", range(n))
+    else:
+        rows = array("I", compress(range(n), map(seg_id.__eq__, store.segment[:n])))
+    offs = array("q", map(offsets.__getitem__, rows))
+    if any(map(gt, offs, islice(offs, 1, None))):
+        # Stable: rows of one JSON array share an offset and stay in the order of their subs.
+        rows = array("I", sorted(rows, key=offsets.__getitem__))
+        offs = array("q", map(offsets.__getitem__, rows))
+    cache[seg_id] = (n, rows, offs)
+    return rows, offs
+
+
+def _text_hits(path: str, end: int, leaf: TextLeaf) -> list[int]:
+    """Offsets of the text's hits in path[0:end]: in worker processes for large files."""
+    args = (leaf.needle, leaf.pattern.pattern, leaf.pattern.flags)
+    if end < _TEXT_CHUNK * 2:
+        return list(text_job(path, 0, end, *args))
+    from .workers import WorkerPool
+
+    hits: list[int] = []
+    with WorkerPool(2) as pool:
+        for result in pool.run(("text", (path, a, b, *args)) for a, b in _line_bounds(path, end, _TEXT_CHUNK)):
+            hits.extend(result)  # type: ignore[arg-type]
+    return hits
+
+
+def materialise(store: Store, paths: list[Path], *, progress: Progress | None = None,
+                cancelled: Callable[[], bool] | None = None, pool_from_rows: int = 200_000) -> None:
+    """Extend the field columns of `paths` to every stored row."""
+    columns = store.field_columns
+    for p in paths:
+        columns.setdefault(p, FieldColumn(p))
+    n = len(store)
+    start = min(len(columns[p]) for p in paths)
+    if start >= n:
+        return
+    # Paths already further along are cut back, so one pass extends them all together.
+    for p in paths:
+        col = columns[p]
+        if len(col) > start:
+            del col.ids[start:]
+    jobs, plan = _materialise_jobs(store, paths, start, n)
+    if len(plan) == 0:
+        return
+    if n - start >= pool_from_rows and len(jobs) > 1:
+        from .workers import WorkerPool
+
+        with WorkerPool(2) as pool:
+            _collect(columns, paths, plan, pool.run(("fields", job) for job in jobs), n - start, progress, cancelled)
+    else:
+        _collect(columns, paths, plan, (materialise_job(*job) for job in jobs), n - start, progress, cancelled)
+
+
+def _materialise_jobs(store: Store, paths: list[Path], start: int, n: int) -> tuple[list[tuple], list[tuple[int, int, array | None]]]:
+    """Jobs (file, offsets, lengths, subs, paths) over rows start..n, and for each job the rows it covers."""
+    jobs: list[tuple] = []
+    plan: list[tuple[int, int, array | None]] = []
+    for a in range(start, n, _CHUNK_ROWS):
+        b = min(n, a + _CHUNK_ROWS)
+        segs = store.segment[a:b]
+        first = segs[0]
+        if segs.count(first) == len(segs):
+            groups = [(first, None)]
+        else:
+            groups = [(s, array("I", compress(range(a, b), map(s.__eq__, segs)))) for s in sorted(set(segs))]
+        for seg_id, rows in groups:
+            reader = store.segments[seg_id].reader
+            path = getattr(reader, "path", None)
+            if rows is None:
+                offs, lens, subs = store.offsets[a:b], store.lengths[a:b], store.subs[a:b]
+            else:
+                offs = array("q", map(store.offsets.__getitem__, rows))
+                lens = array("I", map(store.lengths.__getitem__, rows))
+                subs = array("H", map(store.subs.__getitem__, rows))
+            if path is None or getattr(reader, "gone", ""):
+                path = ""  # nothing to read: every row finds nothing
+            jobs.append((path, offs.tobytes(), lens.tobytes(), subs.tobytes(), paths))
+            plan.append((a, b, rows))
+    return jobs, plan
+
+
+def _collect(columns: dict[Path, FieldColumn], paths: list[Path], plan: list, results: Iterator,
+             total: int, progress: Progress | None, cancelled: Callable[[], bool] | None) -> None:
+    """Append job results to the columns in row order (a chunk split by segment is merged first)."""
+    done = 0
+    pending: dict[int, list[tuple[array | None, list]]] = {}
+    for (a, b, rows), result in zip(plan, results):
+        if cancelled is not None and cancelled():
+            raise Cancelled
+        pending.setdefault(a, []).append((rows, result))
+        covered = sum(b - a if r is None else len(r) for r, _ in pending[a])
+        if covered < b - a:
+            continue
+        parts = pending.pop(a)
+        for k, p in enumerate(paths):
+            col = columns[p]
+            if len(parts) == 1:
+                keys, ids = parts[0][1][k]
+                col.add(keys, ids)
+                continue
+            merged_keys: list[bytes] = []
+            merged = array("I", bytes(4 * (b - a)))
+            for rows, result in parts:
+                keys, ids = result[k]
+                base = len(merged_keys)
+                merged_keys.extend(keys)
+                for row, i in zip(rows, ids):  # type: ignore[arg-type]
+                    merged[row - a] = base + i
+            col.add(merged_keys, merged)
+        done += b - a
+        if progress is not None:
+            progress(done, total)
+
+
+def is_indexed(path: Path) -> bool:
+    """Whether a field path is answered from the store's own columns."""
+    return path in STRING_COLUMNS or path == REASON_CODE
