@@ -498,10 +498,27 @@ def run_tui(argv: list[str]) -> int:
         if not os.path.exists(folder):
             raise UsageError(f"--catalog {folder}: no such catalog directory or file")
     stdin_fd = _stdin_for_tui(specs)
-    from .app import AtlensApp  # Textual is imported only when a screen is needed
+    # Importing Textual takes 0.3 s: meanwhile the newest rows of plain files are on screen,
+    # drawn as the app will draw them (best effort: never raises, draws nothing when unsure).
+    previewed = False
+    if stdin_fd is None:
+        try:
+            from . import preview
 
-    app = AtlensApp(specs, stdin_fd=stdin_fd, since_us=since, until_us=until, catalog_dirs=args.catalog)
-    app.run()
+            previewed = preview.show(specs, since_us=since, until_us=until)
+        except Exception:
+            previewed = False
+    app = None
+    try:
+        from .app import AtlensApp  # Textual is imported only when a screen is needed
+
+        app = AtlensApp(specs, stdin_fd=stdin_fd, since_us=since, until_us=until, catalog_dirs=args.catalog)
+        app.run()
+    finally:
+        # Textual enters the preview's alternate screen and leaves it on exit; if it never
+        # started (an error, Ctrl+C while importing), the preview's screen must go here.
+        if previewed and getattr(app, "_driver", None) is None:
+            preview.restore()
     return app.return_code or EXIT_OK
 
 

@@ -1,0 +1,395 @@
+"""The first screen, drawn before Textual is imported (which alone takes about 0.3 s).
+
+`atlens FILE` shows the newest events at once: this module reads only the end of each input
+file, decodes it with the same code as the app, and writes the screen the app is about to
+draw (column titles, the newest rows with the last one selected, the status line, the key
+line) with plain ANSI escapes in the alternate screen. Textual then enters the same alternate
+screen and paints over it. Best effort: anything unusual (standard input, gzip, directories,
+multi-line JSON, a small or odd terminal, any error) draws nothing and the app starts as before.
+
+Imports neither textual nor rich: it must cost next to nothing before the app's own start.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import sys
+import unicodedata
+
+from .core.decode import Batch, decode_jsonl, format_time_us, sniff_multiline
+from .core.present import Column, fit, layout, printable, row_values
+from .core.sources import GZIP_MAGIC, PARALLEL_THRESHOLD, TAIL_FIRST_BYTES, InputSpec
+from .core.store import Store
+
+#: The grid leaves a column for its scrollbar (event_grid.SCROLLBAR_WIDTH), shown or not.
+SCROLLBAR_WIDTH = 1
+#: Lines around the grid: column titles above; status line and key line below.
+CHROME_LINES = 3
+#: More inputs than this: no preview (each costs an open and two reads).
+MAX_FILES = 32
+#: What the status line says until the app has read the inputs.
+LOADING = "reading…"
+
+#: Textual's footer for the app's bindings, as it draws it: (key, description) left, palette right.
+FOOTER_KEYS = (("end", "Follow"), ("⏎", "Open"), ("q", "Quit"), ("e", "Bad lines"))
+FOOTER_RIGHT_WIDTH = 12  # "▏^p palette "
+
+# Colours of Textual's default theme (textual-dark) as the app shows them.
+_BACKGROUND = (18, 18, 18)
+_PANEL = (36, 47, 56)
+_TEXT = (224, 224, 224)
+_TIME = (255, 255, 255)
+_ACCENT = (254, 166, 43)
+_ERROR = (185, 60, 91)
+_SECONDARY = (0, 69, 120)
+
+#: style name -> (foreground, background, bold, italic, dim-like colour); None: terminal default
+_STYLES: dict[str, tuple[tuple[int, int, int] | None, tuple[int, int, int] | None, bool, bool]] = {
+    "title": (None, None, False, False),
+    "blank": (_TEXT, _BACKGROUND, False, False),
+    "time": (_TIME, _BACKGROUND, False, False),
+    "missing": (_TIME, _BACKGROUND, False, True),
+    "normal": (_TEXT, _BACKGROUND, False, False),
+    "critical": (_ERROR, _BACKGROUND, True, False),
+    "warning": (_ACCENT, _BACKGROUND, False, False),
+    "failure": (_ERROR, _BACKGROUND, False, False),
+    "pending": (_SECONDARY, _BACKGROUND, False, False),
+    "status": ((226, 227, 229), _PANEL, False, False),
+    "status-following": ((152, 224, 36), _PANEL, True, False),
+    "status-loading": ((88, 209, 235), _PANEL, True, False),
+    "status-inputs": ((161, 165, 170), _PANEL, False, False),
+    "footer": (_TEXT, _PANEL, False, False),
+    "footer-key": ((255, 166, 43), _PANEL, True, False),
+    "footer-bar": ((73, 82, 89), _PANEL, False, False),
+}
+_CURSOR_BACKGROUND = _ACCENT
+
+Line = list[tuple[str, str]]  # (text, style name); "+cursor" appended for the selected row
+
+
+# ----------------------------------------------------------------------------- reading the tails
+
+
+class _TailBytes:
+    """The end of a file held in memory, read by absolute offset (a store segment's reader)."""
+
+    def __init__(self, start: int, data: bytes) -> None:
+        self.start = start
+        self.data = data
+
+    def read(self, offset: int, length: int) -> bytes | None:
+        begin = offset - self.start
+        if begin < 0 or begin + length > len(self.data):
+            return None
+        return self.data[begin:begin + length]
+
+    def unavailable_reason(self) -> str:
+        return "outside the part read for the first screen"
+
+
+def load_tails(paths: list[str], tail_bytes: int | None = None) -> Store | None:
+    """A store of the last events of each file, added in the order the app's reader adds them.
+
+    The app reads small files whole and, for each large one, first the events after the first
+    line break in its last TAIL_FIRST_BYTES (newest file first): the preview takes exactly that
+    part of a large file, and the same amount of the end of a small one. None when an input is
+    not a plain file of JSON lines (the app then starts without a preview).
+    """
+    if len(paths) > MAX_FILES:
+        return None
+    if tail_bytes is None:
+        tail_bytes = TAIL_FIRST_BYTES
+    parts: list[tuple[bool, float, str, int, bytes]] = []  # (large, mtime, name, start, data)
+    seen: set[tuple[int, int]] = set()
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            if (st.st_dev, st.st_ino) in seen:
+                continue  # the same file given twice: the app reads it once
+            seen.add((st.st_dev, st.st_ino))
+            size = st.st_size
+            head = os.pread(fd, 65536, 0)
+            if head[:2] == GZIP_MAGIC or sniff_multiline(head):
+                return None
+            large = size > PARALLEL_THRESHOLD
+            start = max(0, size - tail_bytes)
+            data = os.pread(fd, size - start, start)
+        finally:
+            os.close(fd)
+        if start:
+            # Whole lines only, from the first line break on (as the app's reader cuts).
+            cut = data.find(b"\n") + 1
+            if not cut:
+                continue
+            start += cut
+            data = data[cut:]
+        if not large:
+            # A small file is read up to its last line break: a last line without one may still be
+            # being written, and the app waits for its end.
+            data = data[:data.rfind(b"\n") + 1]
+        parts.append((large, st.st_mtime, str(path), start, data))
+    store = Store()
+    small = [p for p in parts if not p[0]]
+    large_parts = sorted((p for p in parts if p[0]), key=lambda p: -p[1])
+    for _, _, name, start, data in small + large_parts:
+        segment = store.add_segment(name, _TailBytes(start, data))
+        batch = Batch(name)
+        if data:
+            decode_jsonl(batch, {}, data, start, 1)
+        store.add(segment, batch, with_errors=False)
+    return store
+
+
+# ----------------------------------------------------------------------------- the screen as text
+
+
+def _row_kind(values: dict[str, str]) -> str:
+    """The colour of a row, as the grid picks it."""
+    severity = values["severity"].lower()
+    outcome = values["outcome"].lower()
+    if severity == "critical":
+        return "critical"
+    if outcome == "failure":
+        return "failure"
+    if severity == "warning":
+        return "warning"
+    if outcome == "pending":
+        return "pending"
+    return "normal"
+
+
+def _row_line(store: Store, row: int, columns: list[tuple[Column, int]], width: int, selected: bool) -> Line:
+    """One grid row: the same cells, cut and padded as EventGrid._render_row does."""
+    time_width = columns[0][1] if columns[0][0].key == "time" else 23
+    shows_message = columns[-1][0].key == "message"
+    values = row_values(store, row, time_width=time_width, with_message=shows_message)
+    kind = _row_kind(values)
+    suffix = "+cursor" if selected else ""
+    (first, first_width), *rest = columns
+    time_kind = "time" if store.has_time(row) else "missing"
+    line: Line = [(fit(values[first.key], first_width), (time_kind if first.key == "time" else kind) + suffix)]
+    if rest:
+        line.append((" " + " ".join(fit(values[c.key], w) for c, w in rest), kind + suffix))
+    used = sum(w for _, w in columns) + len(columns) - 1
+    if used < width:
+        line.append((" " * (width - used), kind + suffix))
+    return line
+
+
+def _cells(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _crop(parts: Line, width: int, fill_style: str) -> Line:
+    """Pieces cut (or padded with fill_style) to exactly width cells."""
+    out: Line = []
+    used = 0
+    for text, style in parts:
+        size = _cells(text)
+        if used + size > width:
+            out.append((fit(text, width - used), style))
+            return out
+        out.append((text, style))
+        used += size
+    if used < width:
+        out.append((" " * (width - used), fill_style))
+    return out
+
+
+def _status_line(inputs: str, width: int) -> Line:
+    parts: Line = [(" ● following ", "status-following"), (f"│ {LOADING} ", "status-loading")]
+    if inputs:
+        parts.append(("│ " + printable(inputs), "status-inputs"))
+    return _crop(parts, width, "status")
+
+
+def _footer_line(width: int) -> Line:
+    left: Line = []
+    for key, description in FOOTER_KEYS:
+        left += [(f" {key} ", "footer-key"), (f"{description} ", "footer")]
+    right: Line = [("▏", "footer-bar"), ("^p", "footer-key"), (" palette ", "footer")]
+    if width <= FOOTER_RIGHT_WIDTH:
+        return _crop(left, width, "footer")
+    return _crop(left, width - FOOTER_RIGHT_WIDTH, "footer") + right
+
+
+def inputs_text(specs: list[InputSpec], since_us: int | None = None, until_us: int | None = None) -> str:
+    """What the status line names, as the app's on_mount writes it."""
+    inputs = ", ".join(spec.describe() for spec in specs)
+    if since_us is not None or until_us is not None:
+        since = format_time_us(since_us, millis=False) if since_us is not None else "…"
+        until = format_time_us(until_us, millis=False) if until_us is not None else "…"
+        inputs = f"{since} to {until} │ {inputs}"
+    return inputs
+
+
+def build(paths: list[str], width: int, height: int, *, since_us: int | None = None,
+          until_us: int | None = None, inputs: str | None = None) -> list[Line] | None:
+    """Every line of the first screen as styled pieces; None when there is nothing sensible to draw."""
+    if width < 20 or height < CHROME_LINES + 1:
+        return None
+    store = load_tails(paths)
+    if store is None:
+        return None
+    columns = layout(width - SCROLLBAR_WIDTH)
+    if not columns:
+        return None
+    grid_height = height - CHROME_LINES
+    lo, hi = store.span(since_us, until_us)
+    rows = store.order[max(lo, hi - grid_height):hi]
+    titles = " ".join(fit(column.title, w) for column, w in columns)
+    lines: list[Line] = [[(titles.ljust(width), "title")]]
+    for i, row in enumerate(rows):
+        lines.append(_row_line(store, row, columns, width, selected=i == len(rows) - 1))
+    lines.extend([[(" " * width, "blank")]] * (grid_height - len(rows)))
+    if inputs is None:
+        inputs = ", ".join(paths)
+    lines.append(_status_line(inputs, width))
+    lines.append(_footer_line(width))
+    return lines
+
+
+def preview_lines(paths: list[str], width: int, height: int, *, since_us: int | None = None,
+                  until_us: int | None = None, inputs: str | None = None) -> list[str]:
+    """The first screen as plain text, one string per terminal line (empty when none is drawn)."""
+    lines = build(paths, width, height, since_us=since_us, until_us=until_us, inputs=inputs)
+    return ["".join(text for text, _ in line) for line in lines or []]
+
+
+# ----------------------------------------------------------------------------- the screen as escapes
+
+
+def _colour_256(rgb: tuple[int, int, int]) -> int:
+    """The nearest colour of the xterm 256-colour palette (cube or grey ramp)."""
+    levels = (0, 95, 135, 175, 215, 255)
+    ri, gi, bi = (min(range(6), key=lambda i, v=v: abs(levels[i] - v)) for v in rgb)
+    cube = (levels[ri], levels[gi], levels[bi])
+    grey_index = max(0, min(23, round((sum(rgb) / 3 - 8) / 10)))
+    grey = 8 + 10 * grey_index
+
+    def distance(colour: tuple[int, int, int]) -> int:
+        return sum((x - y) ** 2 for x, y in zip(colour, rgb))
+
+    if distance((grey, grey, grey)) < distance(cube):
+        return 232 + grey_index
+    return 16 + 36 * ri + 6 * gi + bi
+
+
+def _sgr(style: str, colours: str) -> str:
+    base, _, cursor = style.partition("+")
+    fg, bg, bold, italic = _STYLES[base]
+    if cursor:
+        bg, bold = _CURSOR_BACKGROUND, True
+    codes = ["0"]
+    if bold:
+        codes.append("1")
+    if italic:
+        codes.append("3")
+    for kind, rgb in (("38", fg), ("48", bg)):
+        if rgb is None or colours == "none":
+            continue
+        if colours == "truecolor":
+            codes.append(f"{kind};2;{rgb[0]};{rgb[1]};{rgb[2]}")
+        else:
+            codes.append(f"{kind};5;{_colour_256(rgb)}")
+    return "\x1b[" + ";".join(codes) + "m"
+
+
+def colour_system(environ: dict[str, str] | os._Environ[str] = os.environ) -> str:
+    """"truecolor", "256" or "none", roughly as Rich decides it for Textual."""
+    if environ.get("NO_COLOR"):
+        return "none"
+    if environ.get("COLORTERM", "").lower() in ("truecolor", "24bit"):
+        return "truecolor"
+    return "256"
+
+
+def _park(lines: list[Line]) -> tuple[int, int]:
+    """Where the (hidden) cursor waits: in the blank middle of the key line when there is one.
+
+    Keys typed before the app starts are echoed by the terminal until Textual turns echo off
+    (they still reach the app): there they land on blank cells and never scroll the screen.
+    """
+    footer = "".join(text for text, _ in lines[-1])
+    width = _cells(footer)
+    used = _cells(footer[:max(0, len(footer) - FOOTER_RIGHT_WIDTH)].rstrip())
+    if width - FOOTER_RIGHT_WIDTH - used >= 8:
+        return len(lines), used + 2
+    return 1, 1
+
+
+def to_ansi(lines: list[Line], colours: str = "truecolor") -> str:
+    """The escapes that draw lines from the top left of the alternate screen, cursor hidden."""
+    out = ["\x1b[?1049h\x1b[?25l"]
+    for y, line in enumerate(lines):
+        out.append(f"\x1b[{y + 1};1H")
+        for text, style in line:
+            out.append(_sgr(style, colours))
+            out.append(text)
+    row, column = _park(lines)
+    out.append(f"\x1b[0m\x1b[{row};{column}H")
+    return "".join(out)
+
+
+# ----------------------------------------------------------------------------- the terminal
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def terminal_fd() -> int | None:
+    """The descriptor Textual draws on (its Linux driver writes to stderr), if a terminal.
+
+    Both stdout and stderr must be the terminal: with either redirected, no preview.
+    """
+    try:
+        out, err = sys.__stdout__, sys.__stderr__
+        if out is None or err is None or not out.isatty() or not err.isatty():
+            return None
+        if os.environ.get("TERM", "") in ("", "dumb"):
+            return None
+        return err.fileno()
+    except Exception:
+        return None
+
+
+def show(specs: list[InputSpec], *, since_us: int | None = None, until_us: int | None = None) -> bool:
+    """Draw the first screen on the terminal; True when something was drawn.
+
+    Never raises: the preview is only a head start, and the app starts the same without it.
+    Reads nothing from standard input (keys typed now wait for the app).
+    """
+    try:
+        fd = terminal_fd()
+        if fd is None or not specs or any(spec.kind != "file" for spec in specs):
+            return False
+        # Textual takes its size the same way (COLUMNS and LINES first, then the terminal).
+        width, height = shutil.get_terminal_size((0, 0))
+        lines = build([spec.text for spec in specs], width, height, since_us=since_us, until_us=until_us,
+                      inputs=inputs_text(specs, since_us, until_us))
+        if lines is None:
+            return False
+        _write_all(fd, to_ansi(lines, colour_system()).encode("utf-8", "replace"))
+        return True
+    except Exception:
+        return False
+
+
+def restore() -> None:
+    """Leave the alternate screen and show the cursor again (when the app did not start after all)."""
+    try:
+        fd = terminal_fd()
+        if fd is not None:
+            _write_all(fd, b"\x1b[0m\x1b[?25h\x1b[?1049l")
+    except Exception:
+        pass
