@@ -12,11 +12,14 @@ import signal
 import sys
 import textwrap
 import threading
-from typing import Callable, TextIO
+from collections import Counter
+from typing import Callable, Sequence, TextIO
 
 import orjson
 
+from .core.filtering import Filter, field_texts, json_value
 from .core.present import COLUMNS, fit, layout, printable, row_values
+from .core.query import FieldRef, Node, QuerySyntaxError, field_ref, parse
 from .core.sources import InputError, InputSpec, Reader, resolve_inputs
 from .core.store import Store
 from .core.timespec import TimeSpecError, parse_bound
@@ -30,7 +33,8 @@ class UsageError(Exception):
 
 
 def _fail(message: str) -> int:
-    print(f"atlens: {printable(message)}", file=sys.stderr)
+    text = "\n".join(printable(line) for line in message.split("\n"))
+    print(f"atlens: {text}", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -70,12 +74,42 @@ def build_tui_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_QUERY_EPILOG = """\
+query syntax (as in IBM Cloud Logs, Kibana, LogDNA):
+  action:iam-identity.*               field:value; * and ? are wildcards; values match whole
+  outcome:failure severity:critical   clauses side by side must all hold (AND)
+  -outcome:success  NOT x  a OR b     negation, alternatives, (parentheses)
+  initiator.host.agent:"IBM Cloud CLI"  quoted values; any field path, nested ones included
+  requestData["token.account.bss"]:x  keys that hold dots or spaces
+  code:[400 TO 499]  code:>=400       ranges: [] inclusive, {} exclusive, > >= < <=
+  _exists_:requestData.prev_instance_name   the field is present
+  apikey  "service id"                words and phrases anywhere in the event (any case)
+  strings compare case-insensitively; 404 matches 404 and "404"; true matches true and "true"
+
+short field names:
+  initiator  initiator.name or initiator.id     target  target.name or target.id
+  agent      initiator.host.agent               ip      initiator.host.address
+  code       reason.reasonCode                  user    initiator.name
+  time       eventTime                          action, outcome, severity: as they are
+
+exit status: 0 events matched, 1 nothing matched, 2 bad query, option or input
+"""
+
+
 def build_query_parser() -> argparse.ArgumentParser:
     """`atlens query PATH ...`."""
-    parser = _Parser(prog="atlens query", description="Print events headless, in time order.")
+    parser = _Parser(prog="atlens query", description="Print events headless, in time order.",
+                     epilog=_QUERY_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", metavar="PATH", help="log files, globs or directories; '-' reads standard input")
+    parser.add_argument("-q", "--query", metavar="QUERY", default="",
+                        help="only the events that match QUERY (syntax below)")
     parser.add_argument("--format", choices=("table", "jsonl", "csv"), default="table",
                         help="table (aligned text), jsonl (the unwrapped, normalised events), csv")
+    parser.add_argument("--fields", metavar="A,B,C",
+                        help="print these fields (paths or short names) instead of the usual columns")
+    parser.add_argument("--stats", action="append", default=[], metavar="FIELD",
+                        help="count the matching events per value of FIELD, most frequent first; "
+                             "given twice, per pair of values")
     parser.add_argument("--count", action="store_true", help="print only the number of events")
     parser.add_argument("--follow", "-f", action="store_true", help="keep printing events as they arrive")
     parser.add_argument("--errors", action="store_true", help="print the lines that are not events (file, line, byte, reason) instead of events")
@@ -95,12 +129,16 @@ def build_demo_parser() -> argparse.ArgumentParser:
 # ----------------------------------------------------------------------------- query
 
 
-def _write_rows(store: Store, rows: list[int], fmt: str, out: TextIO, widths: list[tuple[str, int]] | None) -> None:
+def _write_rows(store: Store, rows: Sequence[int], fmt: str, out: TextIO, widths: list[tuple[str, int]] | None,
+                fields: list[FieldRef] | None = None) -> None:
+    if fields:
+        _write_fields(store, rows, fmt, out, fields, terminal=widths is not None)
+        return
     if fmt == "jsonl":
         for row in rows:
-            record = store.event(row)
+            record = store.event(row, keep=False)
             if record.event is not None:
-                out.write(orjson.dumps(record.event).decode())
+                out.write(_json_line(record.event))
                 out.write("\n")
         return
     if fmt == "csv":
@@ -118,6 +156,33 @@ def _write_rows(store: Store, rows: list[int], fmt: str, out: TextIO, widths: li
             out.write(" ".join(fit(values[key], width) for key, width in widths).rstrip() + "\n")
 
 
+def _write_fields(store: Store, rows: Sequence[int], fmt: str, out: TextIO, fields: list[FieldRef], *, terminal: bool) -> None:
+    """The chosen fields of each row: JSON values in jsonl, their text in csv and table."""
+    if fmt == "jsonl":
+        for row in rows:
+            record = store.event(row, keep=False)
+            if record.event is None:
+                continue
+            found = {ref.text: json_value(record.event, ref) for ref in fields}
+            out.write(_json_line(found) + "\n")
+        return
+    columns = [field_texts(store, ref, rows) for ref in fields]
+    if fmt == "csv":
+        writer = csv.writer(out)
+        for values in zip(*columns):
+            writer.writerow([printable(v) for v in values])
+        return
+    # A table: each column as wide as its widest value (cut at 60 cells on a terminal).
+    cap = 60 if terminal else None
+    widths = [max([len(ref.text), *(len(printable(v)) for v in col)]) for ref, col in zip(fields, columns)]
+    if cap:
+        widths = [min(w, cap) for w in widths]
+    out.write("  ".join(ref.text.ljust(w) for ref, w in zip(fields, widths)).rstrip() + "\n")
+    for values in zip(*columns):
+        cells = (fit(v, w) if cap else printable(v).ljust(w) for v, w in zip(values, widths))
+        out.write("  ".join(cells).rstrip() + "\n")
+
+
 def _table_widths(out: TextIO) -> list[tuple[str, int]] | None:
     """Column widths for a terminal; None (no truncation) when writing to a pipe or file."""
     if not out.isatty():
@@ -126,39 +191,108 @@ def _table_widths(out: TextIO) -> list[tuple[str, int]] | None:
     return [(column.key, w) for column, w in layout(width)]
 
 
+def _glue_query(argv: list[str]) -> list[str]:
+    """`-q -severity:normal` is a query that starts with a minus, not an option: keep it the value."""
+    out: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-q", "--query"):
+            value = next(args, None)
+            out.append(arg if value is None else f"--query={value}")
+        else:
+            out.append(arg)
+        if arg == "--":
+            out.extend(args)
+    return out
+
+
+def _parse_query(text: str) -> Node:
+    """The parsed query, or a usage error that shows where it went wrong."""
+    try:
+        return parse(text)
+    except QuerySyntaxError as exc:
+        lines = [printable(line) for line in exc.caret().split("\n")]
+        raise UsageError("bad query:\n  " + "\n  ".join(lines)) from None
+
+
+def _field_refs(texts: list[str], option: str) -> list[FieldRef]:
+    refs = []
+    for text in texts:
+        try:
+            refs.append(field_ref(text.strip()))
+        except QuerySyntaxError as exc:
+            raise UsageError(f"{option} {text!r}: {exc.message}") from None
+    return refs
+
+
 def run_query(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """`atlens query`: events in time order, or their count, or the error records."""
+    """`atlens query`: matching events in time order, or their count, or counts per value, or the error records."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    args = build_query_parser().parse_args(argv)
+    args = build_query_parser().parse_args(_glue_query(argv))
     since, until = _bounds(args)
+    node = _parse_query(args.query)
+    fields = _field_refs([f for f in args.fields.split(",") if f.strip()], "--fields") if args.fields is not None else None
+    if fields == []:
+        raise UsageError("--fields needs at least one field name, as in --fields action,initiator,code")
+    stats = _field_refs(args.stats, "--stats")
+    if stats and (args.follow or args.count or fields or args.errors):
+        raise UsageError("--stats counts what has been read: it cannot be combined with --follow, --count, --fields or --errors")
     specs = resolve_inputs(args.paths, follow=args.follow)
     store = Store()
     reader = Reader(store, specs)
     try:
         reader.load(follow=args.follow)
-        lo, hi = store.span(since, until)
-        rows = list(store.order[lo:hi])
+        query = Filter(store, node, since_us=since, until_us=until)
+        rows = query.rows()
         widths = _table_widths(out) if args.format == "table" else None
         if args.errors:
             for error in store.errors:
                 out.write(printable(error.describe()) + "\n")
+        elif stats:
+            _write_stats(store, rows, stats, args.format, out)
         elif args.count:
             out.write(f"{len(rows)}\n")
         else:
             if args.format == "csv":
-                csv.writer(out).writerow([c.key for c in COLUMNS])
-            _write_rows(store, rows, args.format, out, widths)
+                csv.writer(out).writerow([f.text for f in fields] if fields else [c.key for c in COLUMNS])
+            _write_rows(store, rows, args.format, out, widths, fields)
         out.flush()
         matched = len(rows)
         _summarise_errors(store, err, listed=args.errors)
         if args.follow:
-            matched += _follow_query(store, reader, args, since, until, out, widths)
+            matched += _follow_query(store, reader, args, query, out, widths, fields)
     finally:
         reader.close()
     if args.errors:
         return EXIT_OK if store.errors else EXIT_NO_MATCH
     return EXIT_OK if matched else EXIT_NO_MATCH
+
+
+def _write_stats(store: Store, rows: Sequence[int], refs: list[FieldRef], fmt: str, out: TextIO) -> None:
+    """Counts per value (or per combination of values), most frequent first."""
+    columns = [field_texts(store, ref, rows) for ref in refs]
+    counts = Counter(zip(*columns))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    names = [ref.text for ref in refs]
+    if fmt == "jsonl":
+        for key, count in ranked:
+            out.write(orjson.dumps({"count": count, **dict(zip(names, key))}).decode() + "\n")
+        return
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(["count", *names])
+        for key, count in ranked:
+            writer.writerow([count, *(printable(v) for v in key)])
+        return
+    total = len(rows)
+    count_width = max(len("count"), len(str(ranked[0][1])) if ranked else 1)
+    shown = [[printable(v) if v else "(none)" for v in key] for key, _ in ranked]
+    widths = [max([len(name), *(len(line[i]) for line in shown)]) for i, name in enumerate(names)]
+    out.write(f"{'count':>{count_width}}   share  " + "  ".join(n.ljust(w) for n, w in zip(names, widths)).rstrip() + "\n")
+    for (key, count), line in zip(ranked, shown):
+        share = f"{100 * count / total:5.1f}%"
+        out.write(f"{count:>{count_width}}  {share}  " + "  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() + "\n")
 
 
 def _summarise_errors(store: Store, err: TextIO, *, listed: bool) -> None:
@@ -169,8 +303,8 @@ def _summarise_errors(store: Store, err: TextIO, *, listed: bool) -> None:
                   f"(first: {printable(first.source)}:{first.line}: {printable(first.reason)}); '--errors' lists them\n")
 
 
-def _follow_query(store: Store, reader: Reader, args: argparse.Namespace, since: int | None, until: int | None,
-                  out: TextIO, widths: list[tuple[str, int]] | None) -> int:
+def _follow_query(store: Store, reader: Reader, args: argparse.Namespace, query: Filter,
+                  out: TextIO, widths: list[tuple[str, int]] | None, fields: list[FieldRef] | None) -> int:
     """Print events as they arrive until interrupted; returns how many were printed."""
     stop = threading.Event()
     printed = 0
@@ -193,14 +327,14 @@ def _follow_query(store: Store, reader: Reader, args: argparse.Namespace, since:
             if total > seen_rows:
                 new = sorted(range(seen_rows, total), key=store.times.__getitem__)
                 seen_rows = total
-                rows = [r for r in new if store.within(r, since, until)]
+                rows = [r for r in new if query.test(r)]
                 if args.errors:
                     rows = []
                 elif args.count:
                     printed += len(rows)
                     out.write(f"{printed}\n")
                 else:
-                    _write_rows(store, rows, args.format, out, widths)
+                    _write_rows(store, rows, args.format, out, widths, fields)
                     printed += len(rows)
                 out.flush()
             if args.errors and len(store.errors) > seen_errors:

@@ -558,3 +558,27 @@ def test_query_follow_prints_events_appended_to_a_file(tmp_path, lines, writer):
             proc.wait()
     assert "Traceback" not in errors, errors
     assert jsonl_seqs(out.lines) == list(range(1, 13))
+
+
+def test_query_follow_prints_only_arriving_events_that_match(tmp_path, lines, writer):
+    log = tmp_path / "a.log"
+    log.write_text(lines(1, 2, 3))
+    # requestData.seq is not an indexed field: it is materialised for the events read, and each
+    # arriving event is tested on its own.
+    proc = start_query(str(log), "--follow", "--format", "jsonl", "-q", "requestData.seq:(2 OR 5 OR 9) OR action:svc.obj.n11")
+    assert proc.stdout is not None
+    out, err = OutputLines(proc.stdout), OutputLines(proc.stderr)
+    try:
+        assert jsonl_seqs(out.wait_count(1)) == [2]
+        w = writer()
+        w.run(["write", str(log), lines(4, 5, 6)])
+        assert jsonl_seqs(out.wait_count(2)) == [2, 5]
+        w.run(["write", str(log), lines(*range(7, 13))])
+        assert jsonl_seqs(out.wait_count(4)) == [2, 5, 9, 11]
+        errors = end_query(proc, signal.SIGINT, err)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "Traceback" not in errors, errors
+    assert jsonl_seqs(out.lines) == [2, 5, 9, 11]
