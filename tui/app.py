@@ -11,12 +11,14 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 
 from catalog import Catalog, CatalogError, explain
 from catalog import loader as catalog_loader
 
 from .core.decode import format_time_us
+from .core.filtering import Cancelled, Filter, QueryView
+from .core.query import QuerySyntaxError, parse
 from .core.sources import InputSpec, ReadProgress, Reader
 from .core.store import Store
 from .widgets.event_grid import ColumnHeader, EventGrid
@@ -53,6 +55,28 @@ class LoadProgress(Message):
         return isinstance(message, LoadProgress)
 
 
+class FilterProgress(Message):
+    """How far the scan for a new query has come (materialising a field)."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FilterProgress)
+
+
+class FilterReady(Message):
+    """The scan for a query finished: its rows, to show."""
+
+    def __init__(self, query: Filter, rows: object, text: str) -> None:
+        super().__init__()
+        self.query = query
+        self.rows = rows
+        self.text = text
+
+
 class ReaderFailed(Message):
     """The reader stopped on an error the user must see."""
 
@@ -68,6 +92,7 @@ class AtlensApp(App[int]):
     TITLE = "atlens"
     BINDINGS = [
         Binding("q", "quit", "Quit"),
+        Binding("slash", "filter", "Filter"),
         Binding("e", "errors", "Bad lines"),
     ]
 
@@ -89,10 +114,16 @@ class AtlensApp(App[int]):
         self._last_redraw = 0.0
         self.first_rows_at: float | None = None
         self._frozen = False
+        #: the query typed last and applied (or being applied), "" for every event
+        self.query_text = ""
+        self._scan_generation = 0
+        self._scan_pending = False
 
     def compose(self) -> ComposeResult:
         yield ColumnHeader(id="header")
         yield EventGrid(self.store, since_us=self.since_us, until_us=self.until_us, id="grid")
+        yield Input(placeholder="filter: action:iam-identity.* outcome:failure -severity:normal   (Enter applies, Esc closes)",
+                    id="filter")
         yield StatusBar(id="status")
         yield Footer()
 
@@ -145,6 +176,10 @@ class AtlensApp(App[int]):
         self._redraw_due = False
         self._last_redraw = time.monotonic()
         grid = self.grid
+        view = grid.view
+        if view is not None and not view.take_new() and not self._scan_pending:
+            # Too many new rows to test one by one (a file being indexed): scan again.
+            self._start_scan(view.query.node, self.query_text)
         grid.sync()
         if self.first_rows_at is None and grid.count:
             self.first_rows_at = time.monotonic()
@@ -155,6 +190,7 @@ class AtlensApp(App[int]):
         self.status_bar.update_counts(
             events=grid.count, errors=len(self.store.errors),
             following=grid.following, new_while_paused=grid.new_while_paused,
+            total=len(self.store) if grid.view is not None else None,
         )
 
     def _tick(self) -> None:
@@ -184,6 +220,91 @@ class AtlensApp(App[int]):
 
     @on(EventGrid.CursorMoved)
     def _cursor_moved(self) -> None:
+        self._update_status()
+
+    # ------------------------------------------------------------------ filtering
+
+    def action_filter(self) -> None:
+        """Open the filter line, holding the active query to edit."""
+        box = self.query_one("#filter", Input)
+        box.value = self.query_text
+        box.add_class("-open")
+        box.focus()
+
+    def _close_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.remove_class("-open")
+        self.grid.focus()
+
+    def on_key(self, event) -> None:
+        if event.key == "escape" and self.focused is not None and self.focused.id == "filter":
+            event.stop()
+            self._close_filter()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, message: Input.Submitted) -> None:
+        text = message.value.strip()
+        try:
+            node = parse(text)
+        except QuerySyntaxError as exc:
+            # The line stays open with the cursor where the query went wrong.
+            message.input.cursor_position = exc.column
+            self.status_bar.show_message(f"bad query at column {exc.column + 1}: {exc.message}", seconds=30)
+            self.bell()
+            return
+        self._close_filter()
+        self.query_text = text
+        self.status_bar.query = text
+        if not text:
+            self._scan_generation += 1
+            self._scan_pending = False
+            self.status_bar.filtering = ""
+            self.grid.set_view(None)
+            self._update_status()
+            return
+        self._start_scan(node, text)
+
+    def _start_scan(self, node, text: str) -> None:
+        self._scan_generation += 1
+        self._scan_pending = True
+        self.status_bar.filtering = "filtering…"
+        self.status_bar.refresh()
+        self._scan(node, text, self._scan_generation)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="filter", name="filter")
+    def _scan(self, node, text: str, generation: int) -> None:
+        """Answer a query over the store (runs on its own thread; a newer query cancels it)."""
+        query = Filter(self.store, node, since_us=self.since_us, until_us=self.until_us)
+
+        def cancelled() -> bool:
+            return generation != self._scan_generation
+
+        try:
+            rows = query.rows(progress=lambda done, total: self.post_message(FilterProgress(done, total)),
+                              cancelled=cancelled)
+        except Cancelled:
+            return
+        except Exception as exc:  # shown in the status line, never as a traceback
+            self.post_message(ReaderStatus(f"filter failed: {exc}"))
+            return
+        if not cancelled():
+            self.post_message(FilterReady(query, rows, text))
+
+    @on(FilterProgress)
+    def _filter_progress(self, message: FilterProgress) -> None:
+        if self._scan_pending and message.total:
+            self.status_bar.filtering = f"filtering {100 * message.done // message.total}%"
+            self.status_bar.refresh()
+
+    @on(FilterReady)
+    def _filter_ready(self, message: FilterReady) -> None:
+        if message.text != self.query_text:
+            return  # a newer query was typed meanwhile
+        self._scan_pending = False
+        self.status_bar.filtering = ""
+        view = QueryView(message.query, message.rows)
+        view.take_new()  # rows that arrived during the scan
+        self.grid.set_view(view)
         self._update_status()
 
     # ------------------------------------------------------------------ actions

@@ -24,12 +24,12 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import compress, islice
 from operator import gt
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import orjson
 
 from .decode import FLAG_ABSENT, FLAG_TYPED, decode_value, normalise
-from .query import (All, And, Exists, Match, Node, Not, Or, Path, Range, Text, Value, exists,
+from .query import (All, And, Exists, FieldRef, Match, Node, Not, Or, Path, Range, Text, Value, exists,
                     find_values, range_matches, text_pattern, value_matches)
 from .store import Store
 
@@ -292,6 +292,8 @@ class Filter:
         self.until_us = until_us
         self.tree = compile_node(node)
         self.everything = isinstance(node, All)
+        #: the store's row count when `rows()` last answered: later rows are for `test`
+        self.scanned = 0
 
     # -------------------------------------------------------------- preparing
 
@@ -327,17 +329,15 @@ class Filter:
         if lo or hi < len(order):
             order = order[lo:hi]
         if self.everything:
+            self.scanned = n
             return order
         self.prepare(progress, cancelled)
-        mask = self._mask(self.tree, n, cancelled).to_bytes(n, "little") if n else b""
-        late = [r for r in order if r >= n]  # rows the reader added after n was taken
-        if late:
-            keep = set(filter(self.test, late))
-            return array("I", (r for r in order if (mask[r] if r < n else r in keep)))
+        self.scanned = n
+        if not n:
+            return order
+        mask = self._mask(self.tree, n, cancelled).to_bytes(n, "little")
+        # The order was taken with n under the store's lock: every row in it is below n.
         return array("I", compress(order, map(mask.__getitem__, order)))
-
-    def count(self) -> int:
-        return len(self.rows())
 
     def _mask(self, tree: object, n: int, cancelled: Callable[[], bool] | None) -> int:
         if cancelled is not None and cancelled():
@@ -606,3 +606,111 @@ def _collect(columns: dict[Path, FieldColumn], paths: list[Path], plan: list, re
 def is_indexed(path: Path) -> bool:
     """Whether a field path is answered from the store's own columns."""
     return path in STRING_COLUMNS or path == REASON_CODE
+
+
+# ----------------------------------------------------------------------------- values of a field, for output
+
+
+def value_text(values: tuple | list) -> str:
+    """The values found at a field as one line of text: strings as they are, others as JSON."""
+    parts = []
+    for v in values:
+        if type(v) is str:
+            parts.append(v)
+        else:
+            try:
+                parts.append(orjson.dumps(v).decode())
+            except TypeError:
+                parts.append(str(v))
+    return ", ".join(parts)
+
+
+def json_value(event: dict, ref: FieldRef) -> object:
+    """A field's JSON value in an event: from the first path of the reference that has one;
+    several values (through lists of objects) as a list; None when absent."""
+    for path in ref.paths:
+        found = find_values(event, path)
+        if found:
+            return found[0] if len(found) == 1 else found
+    return None
+
+
+def field_texts(store: Store, ref: FieldRef, rows: Sequence[int]) -> list[str]:
+    """The text of a field for each row ("" when absent): from the store's columns where it
+    keeps the field, otherwise from a materialised column (built once, kept on the store)."""
+    per_path = [_path_texts(store, path, rows) for path in ref.paths]
+    if len(per_path) == 1:
+        return per_path[0]
+    return [next((t for t in texts if t), "") for texts in zip(*per_path)]
+
+
+def _path_texts(store: Store, path: Path, rows: Sequence[int]) -> list[str]:
+    if path in STRING_COLUMNS or path == REASON_CODE:
+        flags = store.flags
+        if path == REASON_CODE:
+            codes = store.reason
+            texts = [str(codes[r]) if not flags[r] & _ODD else None for r in rows]
+        else:
+            column, strings = getattr(store, STRING_COLUMNS[path]), store.strings
+            texts = [strings[column[r]] if not flags[r] & _ODD else None for r in rows]
+        for i, text in enumerate(texts):
+            if text is None:  # a row whose column is not the exact value: read the event
+                event = store.event(rows[i], keep=False).event
+                texts[i] = value_text(find_values(event, path)) if event is not None else ""
+        return texts
+    materialise(store, [path])
+    col = store.field_columns[path]
+    values, ids = col.values, col.ids
+    cache: dict[int, str] = {}
+    out = []
+    for r in rows:
+        i = ids[r]
+        text = cache.get(i)
+        if text is None:
+            text = cache[i] = value_text(values[i])
+        out.append(text)
+    return out
+
+
+# ----------------------------------------------------------------------------- a live view
+
+
+class QueryView:
+    """The rows a query selects, in time order, grown as the store grows.
+
+    `order` is extended in place while arriving rows come after the last one shown; any
+    other change (a row that sorts earlier) bumps `version`, as the store's own order does.
+    """
+
+    #: More new rows than this at once (a file being indexed) are answered by a new scan.
+    TEST_AT_MOST = 5_000
+
+    def __init__(self, query: Filter, rows: array) -> None:
+        self.query = query
+        self.store = query.store
+        self.order = rows
+        self.version = 0
+        self.seen = query.scanned
+
+    def take_new(self) -> bool:
+        """Test the rows added since the last call; False when there are too many (re-scan instead)."""
+        store = self.store
+        total = len(store)
+        if total - self.seen > self.TEST_AT_MOST:
+            return False
+        test = self.query.test
+        fresh = [r for r in range(self.seen, total) if test(r)]
+        self.seen = total
+        if not fresh:
+            return True
+        times = store.times
+        key = times.__getitem__
+        fresh.sort(key=key)
+        order = self.order
+        if not order or key(fresh[0]) >= key(order[-1]):
+            order.extend(fresh)
+            return True
+        for row in fresh:
+            order.insert(bisect_right(order, key(row), key=key), row)
+        self.version += 1
+        return True

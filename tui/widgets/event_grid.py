@@ -108,7 +108,9 @@ class EventGrid(ScrollView, can_focus=True):
         self._order: array = store.order
         self._lo = 0
         self._hi = 0
-        self._version = -1
+        self._version: object = -1
+        #: the rows of the active query (filtering.QueryView), or None for every event
+        self.view = None
         self.cursor = -1
         self._strips: OrderedDict[tuple[int, int, bool], Strip] = OrderedDict()
         self._row_styles_cache: dict[str, Style] | None = None
@@ -134,13 +136,19 @@ class EventGrid(ScrollView, can_focus=True):
     def sync(self) -> None:
         """Take in what the store holds now; called when it grew (a handful of times a second)."""
         store = self.store
-        order = store.order
+        view = self.view
         before = self.count
         anchor = self.cursor_row
-        reordered = store.version != self._version or order is not self._order
+        if view is None:
+            order = store.order
+            version: object = store.version
+        else:
+            order = view.order
+            version = (id(view), view.version)
+        reordered = version != self._version or order is not self._order
         self._order = order
-        self._version = store.version
-        self._lo, self._hi = store.span(self.since_us, self.until_us, order)
+        self._version = version
+        self._lo, self._hi = store.span(self.since_us, self.until_us, order) if view is None else (0, len(order))
         if reordered:
             self._strips.clear()
         self._set_virtual_height(self.count)
@@ -155,6 +163,17 @@ class EventGrid(ScrollView, can_focus=True):
             if reordered and anchor is not None:
                 self._move_cursor(self._find(anchor), scroll_end=False, notify=False)
         self.refresh()
+
+    def set_view(self, view) -> None:  # view: filtering.QueryView | None
+        """Show the rows of a query (None: every event); the cursor stays on its event if shown."""
+        anchor = self.cursor_row
+        self.view = view
+        self._version = None
+        before_following = self.following
+        self.sync()
+        if not before_following and anchor is not None:
+            self._move_cursor(self._find(anchor), scroll_end=False, notify=False)
+        self.new_while_paused = 0
 
     def _set_virtual_height(self, height: int) -> None:
         """Grow the scrollable height without a layout pass of the whole screen.

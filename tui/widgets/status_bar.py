@@ -32,16 +32,23 @@ class StatusBar(Widget):
         self.progress: tuple[int, int, bool] = (0, 0, True)
         self.message = ""
         self._message_until = 0.0
+        #: the active query, and what its scan is doing ("" when idle)
+        self.query = ""
+        self.filtering = ""
+        self.total: int | None = None
         self._samples: deque[tuple[float, int]] = deque(maxlen=20)
         self._strip: tuple[tuple, Strip] | None = None
 
-    def update_counts(self, *, events: int, errors: int, following: bool, new_while_paused: int) -> None:
-        """New totals; keeps a short history for the events-per-second figure."""
+    def update_counts(self, *, events: int, errors: int, following: bool, new_while_paused: int,
+                      total: int | None = None) -> None:
+        """New totals (total: every event, when a query shows only some); keeps a short
+        history for the events-per-second figure."""
         self.events = events
+        self.total = total
         self.errors = errors
         self.following = following
         self.new_while_paused = new_while_paused
-        self._samples.append((time.monotonic(), events))
+        self._samples.append((time.monotonic(), total if total is not None else events))
         self.refresh()
 
     def show_message(self, text: str, seconds: float = 8.0) -> None:
@@ -80,7 +87,14 @@ class StatusBar(Widget):
             add((" ❚❚ paused ", "bold yellow"))
             if self.new_while_paused:
                 add((f"+{self.new_while_paused:,} new (End) ", "bold yellow"))
-        add((f"│ {self.events:,} events ", ""))
+        if self.total is None:
+            add((f"│ {self.events:,} events ", ""))
+        else:
+            add((f"│ {self.events:,} of {self.total:,} events ", ""))
+        if self.filtering:
+            add((f"│ {self.filtering} ", "bold cyan"))
+        if self.query:
+            add((f"│ filter: {printable(self.query)} ", "bold magenta"))
         if self.errors:
             add((f"│ {self.errors:,} bad line{'s' if self.errors != 1 else ''} (e) ", "bold red"))
         done, total, finished = self.progress

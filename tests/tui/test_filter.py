@@ -1,0 +1,81 @@
+"""Pilot tests of filtering the live table with the query language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input
+
+from tui.app import AtlensApp
+from tui.core.sources import InputSpec
+from tui.widgets.event_grid import EventGrid
+
+from tests.tui.helpers import append_events, make_event, wait_for
+from tests.tui.test_table import screen_lines, status_text
+
+
+def failing(seq: int) -> dict:
+    return make_event(seq, outcome="failure", severity="critical", reason={"reasonCode": 403},
+                      requestData={"lock": seq % 20 == 0})
+
+
+async def type_query(pilot, app: AtlensApp, text: str) -> None:
+    await pilot.press("slash")
+    box = app.query_one("#filter", Input)
+    assert app.focused is box
+    box.value = ""
+    await pilot.press(*text)
+    await pilot.press("enter")
+
+
+async def test_a_query_narrows_the_table_and_new_events_are_tested_as_they_arrive(tmp_path: Path) -> None:
+    log = tmp_path / "activity.log"
+    append_events(log, [failing(i) if i % 10 == 0 else make_event(i) for i in range(100)])
+    app = AtlensApp([InputSpec(str(log), "file")])
+    async with app.run_test(size=(120, 24)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 100, "100 events")
+        await type_query(pilot, app, "outcome:failure requestData.lock:true")
+        await wait_for(pilot, lambda: grid.count == 5, "the 5 locked failures (0, 20, 40, 60, 80)")
+        lines = [line for line in screen_lines(grid) if line.strip()]
+        assert len(lines) == 5 and "key-80 " in lines[-1] and "key-0 " in lines[0]
+        assert "5 of 100 events" in status_text(app)
+        assert "filter: outcome:failure requestData.lock:true" in status_text(app)
+        # Arriving events: only those that match join the table, the newest at the bottom.
+        append_events(log, [failing(i) if i % 10 == 0 else make_event(i) for i in range(100, 130)])
+        await wait_for(pilot, lambda: "of 130 events" in status_text(app), "the 30 new events read")
+        await wait_for(pilot, lambda: grid.count == 7, "100 and 120 added to the view")
+        assert "key-120 " in [line for line in screen_lines(grid) if line.strip()][-1]
+        assert grid.following
+        # An empty query shows every event again.
+        await type_query(pilot, app, "")
+        await wait_for(pilot, lambda: grid.count == 130, "every event")
+        assert "filter:" not in status_text(app)
+
+
+async def test_a_bad_query_says_where_and_keeps_the_line_open(log_file: Path) -> None:
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(120, 24)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 100, "100 events")
+        await type_query(pilot, app, "action:(n1")
+        box = app.query_one("#filter", Input)
+        assert app.focused is box
+        assert "bad query at column 8" in status_text(app)
+        assert box.cursor_position == 7
+        assert grid.count == 100  # nothing was filtered away by a typo
+        await pilot.press("escape")
+        assert app.focused is grid and not box.has_class("-open")
+
+
+async def test_free_text_and_escape_keeps_the_active_query(log_file: Path) -> None:
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(120, 24)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 100, "100 events")
+        await type_query(pilot, app, '"ServiceId-42"')
+        await wait_for(pilot, lambda: grid.count == 1, "the one event that names ServiceId-42")
+        await pilot.press("slash")
+        assert app.query_one("#filter", Input).value == '"ServiceId-42"'
+        await pilot.press("escape")
+        assert grid.count == 1
