@@ -11,7 +11,8 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Input
+from rich.text import Text
+from textual.widgets import Footer, Input, Static
 
 from catalog import Catalog, CatalogError, explain
 from catalog import loader as catalog_loader
@@ -124,6 +125,7 @@ class AtlensApp(App[int]):
         yield EventGrid(self.store, since_us=self.since_us, until_us=self.until_us, id="grid")
         yield Input(placeholder="filter: action:iam-identity.* outcome:failure -severity:normal   (Enter applies, Esc closes)",
                     id="filter")
+        yield Static(id="filter-error")
         yield StatusBar(id="status")
         yield Footer()
 
@@ -234,6 +236,7 @@ class AtlensApp(App[int]):
     def _close_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.remove_class("-open")
+        self.query_one("#filter-error", Static).remove_class("-open")
         self.grid.focus()
 
     def on_key(self, event) -> None:
@@ -249,6 +252,10 @@ class AtlensApp(App[int]):
         except QuerySyntaxError as exc:
             # The line stays open with the cursor where the query went wrong.
             message.input.cursor_position = exc.column
+            error = self.query_one("#filter-error", Static)
+            # A caret under the column (the line's text starts after one cell of padding).
+            error.update(Text(" " * (exc.column + 1) + "^ " + exc.message, no_wrap=True, overflow="ellipsis"))
+            error.add_class("-open")
             self.status_bar.show_message(f"bad query at column {exc.column + 1}: {exc.message}", seconds=30)
             self.bell()
             return

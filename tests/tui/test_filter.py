@@ -62,6 +62,8 @@ async def test_a_bad_query_says_where_and_keeps_the_line_open(log_file: Path) ->
         box = app.query_one("#filter", Input)
         assert app.focused is box
         assert "bad query at column 8" in status_text(app)
+        error = app.query_one("#filter-error").render_line(0).text
+        assert error.startswith(" " * 8 + "^ unbalanced")  # under the "(" of the typed query
         assert box.cursor_position == 7
         assert grid.count == 100  # nothing was filtered away by a typo
         await pilot.press("escape")
