@@ -354,16 +354,168 @@ def bench_render(path: Path) -> None:
     print(f"- {rows} rows: median {float(median):.1f} ms, worst {float(worst):.1f} ms")
 
 
+# ----------------------------------------------------------------------------- queries
+
+#: The lnav format for these events (lnav does not recognise them without one): `lnav -I benchmarks/lnav`.
+LNAV_CONFIG = REPO / "benchmarks" / "lnav"
+#: Each external tool run is stopped after this many seconds.
+TOOL_TIMEOUT = 120
+
+QUERY_LOOP = """
+import sys, time, orjson
+t = time.perf_counter(); n = 0; rest = b""; loads = orjson.loads; needle = sys.argv[2].lower().encode()
+with open(sys.argv[1], "rb") as fh:
+    while block := fh.read(8 << 20):
+        lines = (rest + block).split(b"\\n"); rest = lines.pop()
+        for line in lines:
+            if CONDITION:
+                n += 1
+print(time.perf_counter() - t, n, 0, 0)
+"""
+
+ATLENS_QUERY = """
+import json, sys, time
+sys.path.insert(0, sys.argv[2])
+from tui.core.store import Store
+from tui.core.sources import Reader, resolve_inputs
+from tui.core.filtering import Filter
+from tui.core.query import parse
+queries = json.loads(sys.argv[3])
+t = time.perf_counter()
+store = Store()
+reader = Reader(store, resolve_inputs([sys.argv[1]], follow=False))
+reader.load(follow=False)
+result = {"index": time.perf_counter() - t, "events": len(store), "test_us": {}, "first": {}, "repeated": {}, "count": {}}
+# One event at a time first, before any field path is materialised: an event that arrives
+# while following is not in a materialised column yet, so its field is read from its JSON.
+last = range(max(0, len(store) - 10_000), len(store))
+for q in queries:
+    f = Filter(store, parse(q))
+    t = time.perf_counter()
+    for row in last:
+        f.test(row)
+    result["test_us"][q] = 1e6 * (time.perf_counter() - t) / len(last)
+# Then each query over everything, twice (a new Filter each time, as when the query is typed again).
+for q in queries:
+    for key in ("first", "repeated"):
+        t = time.perf_counter()
+        rows = Filter(store, parse(q)).rows()
+        result[key][q] = time.perf_counter() - t
+    result["count"][q] = len(rows)
+reader.close()
+print(json.dumps(result))
+"""
+
+
+def count_command(shell: str) -> tuple[float, int] | None:
+    """Wall time and the last number a shell pipeline prints (bash, pipefail), or None when it
+    fails; each tool in it is expected to run under `timeout TOOL_TIMEOUT`."""
+    t = time.perf_counter()
+    try:
+        result = subprocess.run(["bash", "-c", f"set -o pipefail; {shell}"], capture_output=True, text=True,
+                                timeout=TOOL_TIMEOUT + 30)
+    except subprocess.TimeoutExpired:
+        return None
+    elapsed = time.perf_counter() - t
+    numbers = re.findall(r"\d+", result.stdout)
+    return (elapsed, int(numbers[-1])) if result.returncode == 0 and numbers else None
+
+
+def rare_service_id(path: Path) -> str:
+    """A service ID name that occurs in the file, the rarest in its first 16 MB (a needle, not hay)."""
+    with open(path, "rb") as fh:
+        head = fh.read(16 << 20)
+    counts: dict[bytes, int] = {}
+    for name in re.findall(rb"ServiceId-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", head):
+        counts[name] = counts.get(name, 0) + 1
+    return min(counts, key=lambda name: (counts[name], name)).decode()
+
+
+def bench_query(path: Path) -> None:
+    """Three queries over the 1M-event file: atlens (index once, then Filter.rows() per query)
+    beside an orjson-every-line Python loop, jq (grep -ci for free text) and lnav (load + SQL),
+    all on the same warm file. Counts are checked against jq's (grep's for free text)."""
+    warm(path)
+    needle = rare_service_id(path)
+    file = shlex.quote(str(path))
+    queries = [
+        {"query": "action:iam-identity.* outcome:failure", "label": "indexed fields",
+         "loop": '(e := loads(line)).get("action", "").startswith("iam-identity.") and e.get("outcome") == "failure"',
+         "jq": 'select((.action | type == "string" and startswith("iam-identity.")) and .outcome == "failure")',
+         "lnav": "action LIKE 'iam-identity.%' AND outcome = 'failure'"},
+        {"query": "requestData.lock:true", "label": "field path not indexed",
+         "loop": 'isinstance(r := loads(line).get("requestData"), dict) and r.get("lock") is True',
+         "jq": 'select(.requestData | type == "object" and .lock == true)',
+         "lnav": "json_type(requestData, '$.lock') = 'true'"},
+        {"query": f'"{needle}"', "label": "free text",
+         "loop": "needle in line.lower()",
+         "grep": needle,
+         "lnav": f"instr(lower(log_raw_text), '{needle.lower()}')"},
+    ]
+    ours = json.loads(subprocess.run([sys.executable, "-c", ATLENS_QUERY, str(path), str(REPO),
+                                      json.dumps([q["query"] for q in queries])],
+                                     capture_output=True, text=True, check=True).stdout)
+    lnav_note = "" if shutil.which("lnav") else "not installed"
+    for q in queries:
+        q["loop_s"] = run_python(QUERY_LOOP.replace("CONDITION", q["loop"]), str(path), needle)[0]
+        if "jq" in q:
+            q["base"] = count_command(f"timeout {TOOL_TIMEOUT} jq -c {shlex.quote(q['jq'])} {file} | wc -l") if shutil.which("jq") else None
+        else:
+            q["base"] = count_command(f"timeout {TOOL_TIMEOUT} grep -ci {shlex.quote(q['grep'])} {file}")
+        if not lnav_note:
+            sql = f";SELECT count(*) FROM ibm_at_log WHERE {q['lnav']}"
+            q["lnav_r"] = count_command(f"timeout {TOOL_TIMEOUT} lnav -I {shlex.quote(str(LNAV_CONFIG))} -n -c {shlex.quote(sql)} {file}")
+
+    def secs(value: float | None) -> str:
+        return f"{value:.2f} s" if value is not None else "failed or timed out"
+
+    print(f"\n## Queries over {ours['events']:,} events ({path.stat().st_size / 1e9:.2f} GB, in the page cache)\n")
+    print(f"atlens index, built once before the queries: {ours['index']:.2f} s. "
+          "lnav loads the file on every run (load + SQL over its own JSON format, benchmarks/lnav).\n")
+    print("| query | atlens first | atlens repeated | matches | orjson loop (Python) | jq (grep -ci for text) | lnav (load + SQL) | target | met |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|---|")
+    warnings = []
+    for q in queries:
+        first, repeated, count = ours["first"][q["query"]], ours["repeated"][q["query"]], ours["count"][q["query"]]
+        base = q["base"]
+        base_cell = secs(base[0] if base else None) + (" (grep)" if "grep" in q else "")
+        if base and base[1] != count:
+            warnings.append(f"WARNING: `{q['query']}`: atlens counted {count:,}, {'grep' if 'grep' in q else 'jq'} {base[1]:,}")
+        if lnav_note:
+            lnav_cell = f"not measured ({lnav_note})"
+        else:
+            lnav_cell = secs(q["lnav_r"][0] if q["lnav_r"] else None)
+            if q["lnav_r"] and q["lnav_r"][1] != count:
+                warnings.append(f"WARNING: `{q['query']}`: atlens counted {count:,}, lnav {q['lnav_r'][1]:,}")
+        if q["label"] == "indexed fields":
+            target, met = "< 0.2 s", first < 0.2
+        elif q["label"] == "field path not indexed":
+            limit = 1.5 * q["loop_s"]
+            target, met = f"first ≤ 1.5x loop ({limit:.2f} s), repeated < 0.2 s", first <= limit and repeated < 0.2
+        else:
+            target, met = "< 1 s", first < 1.0
+        print(f"| `{q['query']}` ({q['label']}) | {first:.3f} s | {repeated:.3f} s | {count:,} | {q['loop_s']:.2f} s "
+              f"| {base_cell} | {lnav_cell} | {target} | {'yes' if met else 'NO'} |")
+    tests = ours["test_us"]
+    worst = max(tests, key=tests.get)
+    mean = statistics.mean(tests.values())
+    print(f"| a new event tested against the active query (`Filter.test`, last 10,000 rows) "
+          f"| mean {mean:.1f} µs, worst {tests[worst]:.1f} µs (`{worst}`) | | | | | | < 1 ms | {'yes' if tests[worst] < 1000 else 'NO'} |")
+    print("\nPer query, one event: " + "; ".join(f"`{q}` {us:.1f} µs" for q, us in tests.items()))
+    for line in warnings:
+        print(line)
+
+
 # ----------------------------------------------------------------------------- main
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100k events only, shorter follow runs")
-    parser.add_argument("--only", action="append", choices=["index", "screen", "render", "follow", "idle"],
+    parser.add_argument("--only", action="append", choices=["index", "screen", "render", "follow", "idle", "query"],
                         help="run only these parts (repeatable)")
     args = parser.parse_args()
-    parts = set(args.only or ["index", "screen", "render", "follow", "idle"])
+    parts = set(args.only or ["index", "screen", "render", "follow", "idle", "query"])
     if not shutil.which("tmux"):
         print("tmux is needed for the screen measurements: apt-get install tmux", file=sys.stderr)
         return 2
@@ -383,6 +535,8 @@ def main() -> int:
         print_follow([bench_follow(20, seconds), bench_follow(2000, seconds), bench_follow(20000, seconds / 2)])
     if "idle" in parts:
         print(f"\n## Idle: following a quiet file\n\n- atlens CPU: {bench_idle():.2f} % of a core")
+    if "query" in parts:
+        bench_query(data_file(sizes[-1]))
     return 0
 
 

@@ -28,7 +28,7 @@ from typing import Callable, Iterator, Sequence
 
 import orjson
 
-from .decode import FLAG_ABSENT, FLAG_TYPED, decode_value, normalise
+from .decode import FLAG_ABSENT, FLAG_TYPED, decode_value, normalise, sniff_multiline
 from .query import (All, And, Exists, FieldRef, Match, Node, Not, Or, Path, Range, Text, Value, exists,
                     find_values, range_matches, text_pattern, value_matches)
 from .store import Store
@@ -337,6 +337,15 @@ class Filter:
             return order
         mask = self._mask(self.tree, n, cancelled).to_bytes(n, "little")
         # The order was taken with n under the store's lock: every row in it is below n.
+        if mask.count(1) < n // 16:
+            # Few matches: the store's order is by (time, row id), so sorting the matching
+            # rows by time (stably, from row-id order) gives the same sequence, cheaper than
+            # walking the whole order.
+            times = store.times
+            found = sorted((m.start() for m in re.finditer(b"\x01", mask)), key=times.__getitem__)
+            if self.since_us is not None or self.until_us is not None:
+                found = [r for r in found if store.within(r, self.since_us, self.until_us)]
+            return array("I", found)
         return array("I", compress(order, map(mask.__getitem__, order)))
 
     def _mask(self, tree: object, n: int, cancelled: Callable[[], bool] | None) -> int:
@@ -393,17 +402,21 @@ class Filter:
         if not n:
             return mask
         for seg_id, seg in enumerate(store.segments):
-            path = getattr(seg.reader, "path", None)
+            path = _source_path(seg.reader)
             rows, offs = _segment_rows(store, seg_id, n)
             if not rows:
                 continue
-            if path is None or getattr(seg.reader, "gone", ""):
+            if not path:
                 for row in rows:  # no file to scan: each event's bytes, one by one
                     raw = store.raw(row)
                     mask[row] = raw is not None and leaf.pattern.search(raw) is not None
                 continue
             lengths = store.lengths
             end = max(offs[-1] + lengths[rows[-1]], 0)
+            if _multiline(path):
+                # Rows may share a line or span several: search each row's own bytes.
+                _search_rows(path, rows, offs, lengths, leaf.pattern, mask)
+                continue
             hits = _text_hits(path, end, leaf)
             for pos in hits:
                 k = bisect_right(offs, pos) - 1
@@ -490,20 +503,90 @@ def _segment_rows(store: Store, seg_id: int, n: int) -> tuple[array, array]:
     offsets = store.offsets
     if len(store.segments) == 1:
         rows = array("I", range(n))
+        offs = offsets[:n]
     else:
         rows = array("I", compress(range(n), map(seg_id.__eq__, store.segment[:n])))
-    offs = array("q", map(offsets.__getitem__, rows))
-    if any(map(gt, offs, islice(offs, 1, None))):
-        # Stable: rows of one JSON array share an offset and stay in the order of their subs.
-        rows = array("I", sorted(rows, key=offsets.__getitem__))
         offs = array("q", map(offsets.__getitem__, rows))
+    if any(map(gt, offs, islice(offs, 1, None))):
+        rows, offs = _sort_by_offset(rows, offs, offsets)
     cache[seg_id] = (n, rows, offs)
     return rows, offs
 
 
+def _sort_by_offset(rows: array, offs: array, offsets: array) -> tuple[array, array]:
+    """Rows sorted by offset. A large file is indexed in chunks, newest first: its rows come
+    in a few runs, each in offset order, that are put in order by moving whole runs."""
+    cuts = [0, *(i + 1 for i in compress(range(len(offs) - 1), map(gt, offs, islice(offs, 1, None)))), len(offs)]
+    runs = sorted(zip(cuts, cuts[1:]), key=lambda run: offs[run[0]])
+    new_rows, new_offs = array("I"), array("q")
+    for a, b in runs:
+        new_rows.extend(rows[a:b])
+        new_offs.extend(offs[a:b])
+    if any(map(gt, new_offs, islice(new_offs, 1, None))):
+        # Runs that overlap (files interleaved some other way): a full, stable sort.
+        new_rows = array("I", sorted(rows, key=offsets.__getitem__))
+        new_offs = array("q", map(offsets.__getitem__, new_rows))
+    return new_rows, new_offs
+
+
+def _source_path(reader: object) -> str:
+    """A path that reads a segment's bytes, or "" when none does.
+
+    Its file's name while that name still holds the same file; once it no longer does (rotated
+    away, deleted, a gzip spool removed) the descriptor the reader keeps, through /proc (which a
+    worker process can open too).
+    """
+    path = getattr(reader, "path", None)
+    if path is None or getattr(reader, "gone", ""):
+        return ""
+    identity = getattr(reader, "identity", None)
+    try:
+        st = os.stat(path)
+        if identity is None or (st.st_dev, st.st_ino) == identity:
+            return path
+    except OSError:
+        pass
+    fd = getattr(reader, "fd", None)
+    proc = f"/proc/{os.getpid()}/fd/{fd}"
+    try:
+        st = os.stat(proc)
+    except (OSError, TypeError):
+        return ""
+    return proc if (st.st_dev, st.st_ino) == identity else ""
+
+
+def _multiline(path: str) -> bool:
+    """Whether a file holds multi-line JSON (as the reader decided from its head), not JSON lines."""
+    try:
+        with open(path, "rb") as fh:
+            return sniff_multiline(fh.read(65536))
+    except OSError:
+        return True
+
+
+def _search_rows(path: str, rows: array, offs: array, lengths: array, pattern: re.Pattern[bytes], mask: bytearray) -> None:
+    """Mark the rows (sorted by offset) whose own bytes hold the pattern."""
+    with open(path, "rb") as fh:
+        if not os.fstat(fh.fileno()).st_size:
+            return
+        data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            search = pattern.search
+            last, hit = -1, False
+            for row, off in zip(rows, offs):
+                if off != last:  # rows from one JSON array share their bytes
+                    last = off
+                    hit = search(data, off, off + lengths[row]) is not None
+                if hit:
+                    mask[row] = 1
+        finally:
+            data.close()
+
+
 def _text_hits(path: str, end: int, leaf: TextLeaf) -> list[int]:
-    """Offsets of the text's hits in path[0:end]: in worker processes for large files."""
-    args = (leaf.needle, leaf.pattern.pattern, leaf.pattern.flags)
+    """Offsets of the text's hits in path[0:end] (a JSON-lines file): in worker processes for large files."""
+    # Each row is one line here: a wildcard must not run on into the next line (the next row).
+    args = (leaf.needle, leaf.pattern.pattern.replace(b'[^"]', b'[^"\\n]'), leaf.pattern.flags)
     if end < _TEXT_CHUNK * 2:
         return list(text_job(path, 0, end, *args))
     from .workers import WorkerPool
@@ -556,15 +639,13 @@ def _materialise_jobs(store: Store, paths: list[Path], start: int, n: int) -> tu
             groups = [(s, array("I", compress(range(a, b), map(s.__eq__, segs)))) for s in sorted(set(segs))]
         for seg_id, rows in groups:
             reader = store.segments[seg_id].reader
-            path = getattr(reader, "path", None)
+            path = _source_path(reader)  # "": nothing to read, every row finds nothing
             if rows is None:
                 offs, lens, subs = store.offsets[a:b], store.lengths[a:b], store.subs[a:b]
             else:
                 offs = array("q", map(store.offsets.__getitem__, rows))
                 lens = array("I", map(store.lengths.__getitem__, rows))
                 subs = array("H", map(store.subs.__getitem__, rows))
-            if path is None or getattr(reader, "gone", ""):
-                path = ""  # nothing to read: every row finds nothing
             jobs.append((path, offs.tobytes(), lens.tobytes(), subs.tobytes(), paths))
             plan.append((a, b, rows))
     return jobs, plan
