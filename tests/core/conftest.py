@@ -72,10 +72,10 @@ def write_lines(path: Path, lines: Iterable[bytes | str | dict], *, newline: byt
     return path
 
 
-def read_paths(*paths: Path | str) -> Store:
+def read_paths(*paths: Path | str, parallel: bool = False) -> Store:
     """Read inputs once, as `atlens query` does, into a new store (the reader is closed)."""
     store = Store()
-    reader = Reader(store, resolve_inputs([str(p) for p in paths]), parallel=False)
+    reader = Reader(store, resolve_inputs([str(p) for p in paths]), parallel=parallel)
     try:
         reader.load(follow=False)
     finally:

@@ -108,7 +108,10 @@ def compile_node(node: Node) -> object:
         leaves = [_leaf(path, node) for path in node.field.paths]
         return leaves[0] if len(leaves) == 1 else ("or", leaves)
     if isinstance(node, Text):
-        literal = None if node.value.wildcard else orjson.dumps(node.value.text)[1:-1].lower()
+        try:
+            literal = None if node.value.wildcard else orjson.dumps(node.value.text)[1:-1].lower()
+        except orjson.JSONEncodeError:  # a lone surrogate (undecodable bytes in argv): search by the pattern
+            literal = None
         return TextLeaf(node.value, text_pattern(node.value), literal)
     if isinstance(node, And):
         return ("and", [compile_node(c) for c in node.children])
@@ -415,7 +418,7 @@ class Filter:
             end = max(offs[-1] + lengths[rows[-1]], 0)
             if _multiline(path):
                 # Rows may share a line or span several: search each row's own bytes.
-                _search_rows(path, rows, offs, lengths, leaf.pattern, mask)
+                _search_rows(path, rows, offs, lengths, leaf, mask)
                 continue
             hits = _text_hits(path, end, leaf)
             for pos in hits:
@@ -564,19 +567,26 @@ def _multiline(path: str) -> bool:
         return True
 
 
-def _search_rows(path: str, rows: array, offs: array, lengths: array, pattern: re.Pattern[bytes], mask: bytearray) -> None:
-    """Mark the rows (sorted by offset) whose own bytes hold the pattern."""
+def _search_rows(path: str, rows: array, offs: array, lengths: array, leaf: TextLeaf, mask: bytearray) -> None:
+    """Mark the rows (sorted by offset) whose own bytes hold the text."""
     with open(path, "rb") as fh:
         if not os.fstat(fh.fileno()).st_size:
             return
         data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         try:
-            search = pattern.search
+            search, needle = leaf.pattern.search, leaf.needle
+            base, low = 0, b""  # a lower-cased piece of the file, from offset base
             last, hit = -1, False
             for row, off in zip(rows, offs):
                 if off != last:  # rows from one JSON array share their bytes
                     last = off
-                    hit = search(data, off, off + lengths[row]) is not None
+                    end = off + lengths[row]
+                    if needle is None:
+                        hit = search(data, off, end) is not None
+                    else:
+                        if end > base + len(low):
+                            base, low = off, data[off:max(end, off + _SCAN_PIECE)].lower()
+                        hit = low.find(needle, off - base, end - base) >= 0
                 if hit:
                     mask[row] = 1
         finally:
