@@ -268,3 +268,12 @@ def test_escape_sequences_in_events_cannot_reach_the_terminal(tmp_path, fmt):
     assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
     assert "\\x1b]0;owned\\x07\\x1b[2J [bold red]x[/] \\x9b31m" in out
     assert "eve\\x1b[8m" in out
+
+
+def test_pretty_printed_json_piped_in_is_read_as_events():
+    # The shape of standard input is told from its first line, not from the empty spool.
+    events = [make_event("iam-am.policy.update", s) for s in (3, 1, 2)]
+    result = run("-", "--format", "jsonl", stdin=json.dumps(events, indent=2).encode())
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stderr == b""
+    assert [json.loads(line)["eventTime"] for line in result.stdout.decode().splitlines()] == [at(1), at(2), at(3)]

@@ -373,7 +373,8 @@ class Tail:
         self.fingerprint = b""
         self.ml_state = MultiLineState()
         head = os.pread(self.fd, 65536, 0)
-        self.multiline = sniff_multiline(head)
+        # A spool (stdin) may still be empty: the shape is told by the first line when it comes.
+        self.multiline: bool | None = sniff_multiline(head) if head.strip() else None
 
     # -- reading
 
@@ -409,6 +410,11 @@ class Tail:
         batch = Batch(self.display)
         ids: dict[str, int] = {}
         skipped = 0
+        if self.multiline is None:
+            if not final and (not data.strip() or b"\n" not in data):
+                self.pending = data  # nothing yet to tell JSON lines from multi-line JSON
+                return 0
+            self.multiline = sniff_multiline(data[:65536])
         if self.skipping:
             newline = data.find(b"\n")
             if newline < 0:
