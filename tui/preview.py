@@ -33,7 +33,7 @@ MAX_FILES = 32
 LOADING = "reading…"
 
 #: Textual's footer for the app's bindings, as it draws it: (key, description) left, palette right.
-FOOTER_KEYS = (("end", "Follow"), ("⏎", "Open"), ("q", "Quit"), ("e", "Bad lines"))
+FOOTER_KEYS = (("end", "Follow"), ("⏎", "Open"), ("q", "Quit"), ("/", "Filter"), ("e", "Bad lines"))
 FOOTER_RIGHT_WIDTH = 12  # "▏^p palette "
 
 # Colours of Textual's default theme (textual-dark) as the app shows them.
