@@ -17,8 +17,8 @@ from textual.widgets import Footer, Input, Static
 from catalog import Catalog, CatalogError, explain
 from catalog import loader as catalog_loader
 
-from .core.decode import format_time_us
 from .core.filtering import Cancelled, Filter, QueryView
+from .core.present import inputs_text
 from .core.query import QuerySyntaxError, parse
 from .core.sources import InputSpec, ReadProgress, Reader
 from .core.store import Store
@@ -134,11 +134,7 @@ class AtlensApp(App[int]):
         self.grid = self.query_one(EventGrid)
         self.status_bar = self.query_one(StatusBar)
         status = self.status_bar
-        status.inputs = ", ".join(spec.describe() for spec in self.specs)
-        if self.since_us is not None or self.until_us is not None:
-            since = format_time_us(self.since_us, millis=False) if self.since_us is not None else "…"
-            until = format_time_us(self.until_us, millis=False) if self.until_us is not None else "…"
-            status.inputs = f"{since} to {until} │ {status.inputs}"
+        status.inputs = inputs_text(self.specs, self.since_us, self.until_us)
         self.grid.focus()
         self.set_interval(1.0, self._tick)
         self._read()

@@ -18,8 +18,8 @@ import stat
 import sys
 import unicodedata
 
-from .core.decode import Batch, decode_jsonl, format_time_us, sniff_multiline
-from .core.present import Column, fit, layout, printable, row_values
+from .core.decode import Batch, decode_jsonl, sniff_multiline
+from .core.present import Line, fit, inputs_text, layout, printable, row_line
 from .core.sources import GZIP_MAGIC, PARALLEL_THRESHOLD, TAIL_FIRST_BYTES, InputSpec
 from .core.store import Store
 
@@ -65,8 +65,6 @@ _STYLES: dict[str, tuple[tuple[int, int, int] | None, tuple[int, int, int] | Non
     "footer-bar": ((73, 82, 89), _PANEL, False, False),
 }
 _CURSOR_BACKGROUND = _ACCENT
-
-Line = list[tuple[str, str]]  # (text, style name); "+cursor" appended for the selected row
 
 
 # ----------------------------------------------------------------------------- reading the tails
@@ -148,39 +146,6 @@ def load_tails(paths: list[str], tail_bytes: int | None = None) -> Store | None:
 # ----------------------------------------------------------------------------- the screen as text
 
 
-def _row_kind(values: dict[str, str]) -> str:
-    """The colour of a row, as the grid picks it."""
-    severity = values["severity"].lower()
-    outcome = values["outcome"].lower()
-    if severity == "critical":
-        return "critical"
-    if outcome == "failure":
-        return "failure"
-    if severity == "warning":
-        return "warning"
-    if outcome == "pending":
-        return "pending"
-    return "normal"
-
-
-def _row_line(store: Store, row: int, columns: list[tuple[Column, int]], width: int, selected: bool) -> Line:
-    """One grid row: the same cells, cut and padded as EventGrid._render_row does."""
-    time_width = columns[0][1] if columns[0][0].key == "time" else 23
-    shows_message = columns[-1][0].key == "message"
-    values = row_values(store, row, time_width=time_width, with_message=shows_message)
-    kind = _row_kind(values)
-    suffix = "+cursor" if selected else ""
-    (first, first_width), *rest = columns
-    time_kind = "time" if store.has_time(row) else "missing"
-    line: Line = [(fit(values[first.key], first_width), (time_kind if first.key == "time" else kind) + suffix)]
-    if rest:
-        line.append((" " + " ".join(fit(values[c.key], w) for c, w in rest), kind + suffix))
-    used = sum(w for _, w in columns) + len(columns) - 1
-    if used < width:
-        line.append((" " * (width - used), kind + suffix))
-    return line
-
-
 def _cells(text: str) -> int:
     if text.isascii():
         return len(text)
@@ -220,16 +185,6 @@ def _footer_line(width: int) -> Line:
     return _crop(left, width - FOOTER_RIGHT_WIDTH, "footer") + right
 
 
-def inputs_text(specs: list[InputSpec], since_us: int | None = None, until_us: int | None = None) -> str:
-    """What the status line names, as the app's on_mount writes it."""
-    inputs = ", ".join(spec.describe() for spec in specs)
-    if since_us is not None or until_us is not None:
-        since = format_time_us(since_us, millis=False) if since_us is not None else "…"
-        until = format_time_us(until_us, millis=False) if until_us is not None else "…"
-        inputs = f"{since} to {until} │ {inputs}"
-    return inputs
-
-
 def build(paths: list[str], width: int, height: int, *, since_us: int | None = None,
           until_us: int | None = None, inputs: str | None = None) -> list[Line] | None:
     """Every line of the first screen as styled pieces; None when there is nothing sensible to draw."""
@@ -247,7 +202,7 @@ def build(paths: list[str], width: int, height: int, *, since_us: int | None = N
     titles = " ".join(fit(column.title, w) for column, w in columns)
     lines: list[Line] = [[(titles.ljust(width), "title")]]
     for i, row in enumerate(rows):
-        lines.append(_row_line(store, row, columns, width, selected=i == len(rows) - 1))
+        lines.append(row_line(store, row, columns, width, selected=i == len(rows) - 1))
     lines.extend([[(" " * width, "blank")]] * (grid_height - len(rows)))
     if inputs is None:
         inputs = ", ".join(paths)

@@ -144,3 +144,53 @@ def row_values(store: Store, row: int, *, time_width: int = 23, with_message: bo
         "target": target_text(store, row),
         "message": message.strip(),
     }
+
+
+#: A line of the screen as (text, style name) pieces; the grid and the preview give the names colours.
+Line = list[tuple[str, str]]
+
+
+def row_kind(values: dict[str, str]) -> str:
+    """The colour a row takes: critical, failure, warning, pending or normal."""
+    severity = values["severity"].lower()
+    outcome = values["outcome"].lower()
+    if severity == "critical":
+        return "critical"
+    if outcome == "failure":
+        return "failure"
+    if severity == "warning":
+        return "warning"
+    if outcome == "pending":
+        return "pending"
+    return "normal"
+
+
+def row_line(store: Store, row: int, columns: list[tuple[Column, int]], width: int, selected: bool) -> Line:
+    """One table row as styled pieces: the time, then every other cell joined (each cut to its
+    width), then padding to width. Style names: the row's kind (or "time"/"missing" for the
+    time cell), with "+cursor" when the row is selected."""
+    time_width = columns[0][1] if columns and columns[0][0].key == "time" else 23
+    # Reading the full event for its message is only worth it when the message is shown.
+    shows_message = columns[-1][0].key == "message"
+    values = row_values(store, row, time_width=time_width, with_message=shows_message)
+    kind = row_kind(values)
+    suffix = "+cursor" if selected else ""
+    (first, first_width), *rest = columns
+    time_kind = "time" if store.has_time(row) else "missing"
+    line: Line = [(fit(values[first.key], first_width), (time_kind if first.key == "time" else kind) + suffix)]
+    if rest:
+        line.append((" " + " ".join(fit(values[c.key], w) for c, w in rest), kind + suffix))
+    used = sum(w for _, w in columns) + len(columns) - 1
+    if used < width:
+        line.append((" " * (width - used), kind + suffix))
+    return line
+
+
+def inputs_text(specs: list, since_us: int | None = None, until_us: int | None = None) -> str:
+    """What the status line names: the inputs (sources.InputSpec), after the time bounds if any."""
+    inputs = ", ".join(spec.describe() for spec in specs)
+    if since_us is not None or until_us is not None:
+        since = format_time_us(since_us, millis=False) if since_us is not None else "…"
+        until = format_time_us(until_us, millis=False) if until_us is not None else "…"
+        inputs = f"{since} to {until} │ {inputs}"
+    return inputs

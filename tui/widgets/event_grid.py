@@ -17,7 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..core.present import Column, fit, layout, row_values
+from ..core.present import Column, fit, layout, row_line
 from ..core.store import Store
 
 #: Width of the vertical scrollbar; the header leaves the same room so columns line up.
@@ -270,33 +270,8 @@ class EventGrid(ScrollView, can_focus=True):
     def _render_row(self, row: int, width: int, selected: bool) -> Strip:
         # Columns keep their place whether or not the scrollbar is showing (it only shows while paused).
         columns = self._layout(width if self.show_vertical_scrollbar else width - SCROLLBAR_WIDTH)
-        time_width = columns[0][1] if columns and columns[0][0].key == "time" else 23
-        # Reading the full event for its message is only worth it when the message is shown.
-        shows_message = columns[-1][0].key == "message"
-        values = row_values(self.store, row, time_width=time_width, with_message=shows_message)
-        severity = values["severity"].lower()
-        outcome = values["outcome"].lower()
-        if severity == "critical":
-            kind = "critical"
-        elif outcome == "failure":
-            kind = "failure"
-        elif severity == "warning":
-            kind = "warning"
-        elif outcome == "pending":
-            kind = "pending"
-        else:
-            kind = "normal"
         styles = self._row_styles()
-        suffix = "+cursor" if selected else ""
-        # Two segments a row: the time, and every other cell joined (each cut to its width).
-        first, *rest = columns
-        time_kind = "time" if self.store.has_time(row) else "missing"
-        segments = [Segment(fit(values[first[0].key], first[1]), styles[(time_kind if first[0].key == "time" else kind) + suffix])]
-        if rest:
-            segments.append(Segment(" " + " ".join(fit(values[c.key], w) for c, w in rest), styles[kind + suffix]))
-        used = sum(w for _, w in columns) + len(columns) - 1
-        if used < width:
-            segments.append(Segment(" " * (width - used), styles[kind + suffix]))
+        segments = [Segment(text, styles[style]) for text, style in row_line(self.store, row, columns, width, selected)]
         return Strip(segments, width)
 
     def notify_style_update(self) -> None:
