@@ -28,7 +28,7 @@ from typing import Callable, Iterator, Sequence
 
 import orjson
 
-from .decode import FLAG_ABSENT, FLAG_TYPED, decode_value, normalise, sniff_multiline
+from .decode import FLAG_ABSENT, FLAG_TYPED, decode_value, normalise
 from .query import (All, And, Exists, FieldRef, Match, Node, Not, Or, Path, Range, Text, Value, exists,
                     find_values, range_matches, text_pattern, value_matches)
 from .store import Store
@@ -416,7 +416,7 @@ class Filter:
                 continue
             lengths = store.lengths
             end = max(offs[-1] + lengths[rows[-1]], 0)
-            if _multiline(path):
+            if seg.multiline:
                 # Rows may share a line or span several: search each row's own bytes.
                 _search_rows(path, rows, offs, lengths, leaf, mask)
                 continue
@@ -556,15 +556,6 @@ def _source_path(reader: object) -> str:
     except (OSError, TypeError):
         return ""
     return proc if (st.st_dev, st.st_ino) == identity else ""
-
-
-def _multiline(path: str) -> bool:
-    """Whether a file holds multi-line JSON (as the reader decided from its head), not JSON lines."""
-    try:
-        with open(path, "rb") as fh:
-            return sniff_multiline(fh.read(65536))
-    except OSError:
-        return True
 
 
 def _search_rows(path: str, rows: array, offs: array, lengths: array, leaf: TextLeaf, mask: bytearray) -> None:

@@ -375,6 +375,7 @@ class Tail:
         head = os.pread(self.fd, 65536, 0)
         # A spool (stdin) may still be empty: the shape is told by the first line when it comes.
         self.multiline: bool | None = sniff_multiline(head) if head.strip() else None
+        self.reader.store.segments[self.segment].multiline = bool(self.multiline)
 
     # -- reading
 
@@ -415,6 +416,7 @@ class Tail:
                 self.pending = data  # nothing yet to tell JSON lines from multi-line JSON
                 return 0
             self.multiline = sniff_multiline(data[:65536])
+            self.reader.store.segments[self.segment].multiline = self.multiline
         if self.skipping:
             newline = data.find(b"\n")
             if newline < 0:

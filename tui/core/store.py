@@ -34,6 +34,9 @@ class Segment:
     name: str
     reader: RawReader
     kind: str = "file"
+    #: multi-line JSON (pretty-printed, arrays, concatenated objects) rather than JSON lines:
+    #: rows may then share a line or span several
+    multiline: bool = False
     lines: int = 0
     blank: int = 0
     events: int = 0
