@@ -166,6 +166,12 @@ class FieldColumn:
         self.ids.extend(array("I", map(remap.__getitem__, local_ids)))
 
 
+def _event_values(store: Store, row: int, path: Path) -> tuple:
+    """The values at path in a row's event, parsed from its source (nothing when it cannot be read)."""
+    event = store.event(row, keep=False).event
+    return () if event is None else tuple(find_values(event, path))
+
+
 def _values_at(event: dict, path: Path) -> tuple:
     return tuple(find_values(event, path))
 
@@ -308,12 +314,6 @@ class Filter:
                 seen[leaf.path] = None
         return list(seen)
 
-    def missing_rows(self) -> int:
-        """Rows still to materialise before `rows()` can answer from columns alone."""
-        columns = self.store.field_columns
-        n = len(self.store)
-        return sum(n - len(columns[p]) if p in columns else n for p in self.field_paths())
-
     def prepare(self, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> None:
         """Materialise the field paths the query reads for every stored row."""
         paths = self.field_paths()
@@ -395,8 +395,7 @@ class Filter:
             return mask
         fixed = bytearray(mask)
         for row in odd:
-            event = store.event(row, keep=False).event
-            fixed[row] = leaf.accepts(_values_at(event, leaf.path)) if event is not None else False
+            fixed[row] = leaf.accepts(_event_values(store, row, leaf.path))
         return fixed
 
     def _text_mask(self, leaf: TextLeaf, n: int) -> bytearray:
@@ -685,11 +684,6 @@ def _collect(columns: dict[Path, FieldColumn], paths: list[Path], plan: list, re
             progress(done, total)
 
 
-def is_indexed(path: Path) -> bool:
-    """Whether a field path is answered from the store's own columns."""
-    return path in STRING_COLUMNS or path == REASON_CODE
-
-
 # ----------------------------------------------------------------------------- values of a field, for output
 
 
@@ -737,8 +731,7 @@ def _path_texts(store: Store, path: Path, rows: Sequence[int]) -> list[str]:
             texts = [strings[column[r]] if not flags[r] & _ODD else None for r in rows]
         for i, text in enumerate(texts):
             if text is None:  # a row whose column is not the exact value: read the event
-                event = store.event(rows[i], keep=False).event
-                texts[i] = value_text(find_values(event, path)) if event is not None else ""
+                texts[i] = value_text(_event_values(store, rows[i], path))
         return texts
     materialise(store, [path])
     col = store.field_columns[path]
