@@ -13,7 +13,7 @@ import sys
 import textwrap
 import threading
 from collections import Counter
-from typing import Callable, Sequence, TextIO
+from typing import Callable, Iterator, Sequence, TextIO
 
 import orjson
 
@@ -172,15 +172,19 @@ def _write_fields(store: Store, rows: Sequence[int], fmt: str, out: TextIO, fiel
         for values in zip(*columns):
             writer.writerow([printable(v) for v in values])
         return
-    # A table: each column as wide as its widest value (cut at 60 cells on a terminal).
-    cap = 60 if terminal else None
-    widths = [max([len(ref.text), *(len(printable(v)) for v in col)]) for ref, col in zip(fields, columns)]
-    if cap:
-        widths = [min(w, cap) for w in widths]
-    out.write("  ".join(ref.text.ljust(w) for ref, w in zip(fields, widths)).rstrip() + "\n")
-    for values in zip(*columns):
-        cells = (fit(v, w) if cap else printable(v).ljust(w) for v, w in zip(values, widths))
-        out.write("  ".join(cells).rstrip() + "\n")
+    for line in _aligned([ref.text for ref in fields], list(zip(*columns)), terminal=terminal):
+        out.write(line + "\n")
+
+
+def _aligned(header: list[str], lines: Sequence[Sequence[str]], *, terminal: bool) -> Iterator[str]:
+    """A table as text lines: each column as wide as its widest value, cut at 60 cells on a
+    terminal; log text escaped."""
+    widths = [max([len(title), *(len(printable(line[i])) for line in lines)]) for i, title in enumerate(header)]
+    if terminal:
+        widths = [min(w, 60) for w in widths]
+    yield "  ".join(title.ljust(w) for title, w in zip(header, widths)).rstrip()
+    for line in lines:
+        yield "  ".join(fit(v, w) if terminal else printable(v).ljust(w) for v, w in zip(line, widths)).rstrip()
 
 
 def _table_widths(out: TextIO) -> list[tuple[str, int]] | None:
@@ -250,7 +254,7 @@ def run_query(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
             for error in store.errors:
                 out.write(printable(error.describe()) + "\n")
         elif stats:
-            _write_stats(store, rows, stats, args.format, out)
+            _write_stats(store, rows, stats, args.format, out, terminal=out.isatty())
         elif args.count:
             out.write(f"{len(rows)}\n")
         else:
@@ -269,7 +273,7 @@ def run_query(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
     return EXIT_OK if matched else EXIT_NO_MATCH
 
 
-def _write_stats(store: Store, rows: Sequence[int], refs: list[FieldRef], fmt: str, out: TextIO) -> None:
+def _write_stats(store: Store, rows: Sequence[int], refs: list[FieldRef], fmt: str, out: TextIO, *, terminal: bool) -> None:
     """Counts per value (or per combination of values), most frequent first."""
     columns = [field_texts(store, ref, rows) for ref in refs]
     counts = Counter(zip(*columns))
@@ -277,7 +281,7 @@ def _write_stats(store: Store, rows: Sequence[int], refs: list[FieldRef], fmt: s
     names = [ref.text for ref in refs]
     if fmt == "jsonl":
         for key, count in ranked:
-            out.write(orjson.dumps({"count": count, **dict(zip(names, key))}).decode() + "\n")
+            out.write(_json_line({"count": count, **dict(zip(names, key))}) + "\n")
         return
     if fmt == "csv":
         writer = csv.writer(out)
@@ -287,12 +291,10 @@ def _write_stats(store: Store, rows: Sequence[int], refs: list[FieldRef], fmt: s
         return
     total = len(rows)
     count_width = max(len("count"), len(str(ranked[0][1])) if ranked else 1)
-    shown = [[printable(v) if v else "(none)" for v in key] for key, _ in ranked]
-    widths = [max([len(name), *(len(line[i]) for line in shown)]) for i, name in enumerate(names)]
-    out.write(f"{'count':>{count_width}}   share  " + "  ".join(n.ljust(w) for n, w in zip(names, widths)).rstrip() + "\n")
-    for (key, count), line in zip(ranked, shown):
-        share = f"{100 * count / total:5.1f}%"
-        out.write(f"{count:>{count_width}}  {share}  " + "  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() + "\n")
+    lines = [[str(count).rjust(count_width), f"{100 * count / total:5.1f}%", *(v or "(none)" for v in key)]
+             for key, count in ranked]
+    for line in _aligned(["count".rjust(count_width), " share", *names], lines, terminal=terminal):
+        out.write(line + "\n")
 
 
 def _summarise_errors(store: Store, err: TextIO, *, listed: bool) -> None:

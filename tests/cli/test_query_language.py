@@ -164,3 +164,11 @@ def test_jsonl_cannot_carry_terminal_controls(tmp_path):
     out = run(str(path), "--format", "jsonl").stdout
     assert "\u009b".encode() not in out and "\u202e".encode() not in out
     assert json.loads(out)["message"] == "a\u009b31mred\u202eevil"
+
+
+def test_stats_as_jsonl_cannot_carry_terminal_controls(tmp_path):
+    path = tmp_path / "hostile.log"
+    path.write_bytes(jsonl([make_event("x.y.z", 1, initiator={"name": "eve\u009b2J\u202e"})]))
+    out = run(str(path), "--stats", "initiator", "--format", "jsonl").stdout
+    assert "\u009b".encode() not in out and "\u202e".encode() not in out
+    assert json.loads(out) == {"count": 1, "initiator": "eve\u009b2J\u202e"}
