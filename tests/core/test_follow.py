@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -515,11 +516,22 @@ def test_events_arriving_in_two_files_at_once_are_merged_in_time_order(tmp_path,
 # ----------------------------------------------------------------------------- the command line
 
 
-def test_query_follow_streams_stdin_as_it_arrives(lines):
-    proc = start_query("-", "--follow", "--format", "jsonl", stdin=subprocess.PIPE)
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-    out, err = OutputLines(proc.stdout), OutputLines(proc.stderr)
+@contextmanager
+def running_query(*args: str, stdin: int | None = None) -> Iterator[tuple[subprocess.Popen[str], OutputLines, OutputLines]]:
+    """`atlens query ARGS` running, with its output and errors read as lines; killed if still running at the end."""
+    proc = start_query(*args, stdin=stdin)
+    assert proc.stdout is not None and proc.stderr is not None
     try:
+        yield proc, OutputLines(proc.stdout), OutputLines(proc.stderr)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_query_follow_streams_stdin_as_it_arrives(lines):
+    with running_query("-", "--follow", "--format", "jsonl", stdin=subprocess.PIPE) as (proc, out, err):
+        assert proc.stdin is not None
         for seq in range(1, 6):
             text = lines(seq)
             # Each event in two writes, as a pipe may deliver a line in pieces.
@@ -530,10 +542,6 @@ def test_query_follow_streams_stdin_as_it_arrives(lines):
             assert jsonl_seqs(out.wait_count(seq)) == list(range(1, seq + 1))
         proc.stdin.close()
         errors = end_query(proc, signal.SIGTERM, err)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert "Traceback" not in errors, errors
     assert jsonl_seqs(out.lines) == [1, 2, 3, 4, 5]
 
@@ -541,10 +549,7 @@ def test_query_follow_streams_stdin_as_it_arrives(lines):
 def test_query_follow_prints_events_appended_to_a_file(tmp_path, lines, writer):
     log = tmp_path / "a.log"
     log.write_text(lines(1, 2, 3))
-    proc = start_query(str(log), "--follow", "--format", "jsonl")
-    assert proc.stdout is not None
-    out, err = OutputLines(proc.stdout), OutputLines(proc.stderr)
-    try:
+    with running_query(str(log), "--follow", "--format", "jsonl") as (proc, out, err):
         assert jsonl_seqs(out.wait_count(3)) == [1, 2, 3]
         w = writer()
         for burst in ([4], [5, 6, 7], list(range(8, 13))):
@@ -552,10 +557,6 @@ def test_query_follow_prints_events_appended_to_a_file(tmp_path, lines, writer):
             assert jsonl_seqs(out.wait_count(burst[-1])) == list(range(1, burst[-1] + 1))
         # Ctrl-C, as a user ends it.
         errors = end_query(proc, signal.SIGINT, err)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert "Traceback" not in errors, errors
     assert jsonl_seqs(out.lines) == list(range(1, 13))
 
@@ -565,10 +566,8 @@ def test_query_follow_prints_only_arriving_events_that_match(tmp_path, lines, wr
     log.write_text(lines(1, 2, 3))
     # requestData.seq is not an indexed field: it is materialised for the events read, and each
     # arriving event is tested on its own.
-    proc = start_query(str(log), "--follow", "--format", "jsonl", "-q", "requestData.seq:(2 OR 5 OR 9) OR action:svc.obj.n11")
-    assert proc.stdout is not None
-    out, err = OutputLines(proc.stdout), OutputLines(proc.stderr)
-    try:
+    query = "requestData.seq:(2 OR 5 OR 9) OR action:svc.obj.n11"
+    with running_query(str(log), "--follow", "--format", "jsonl", "-q", query) as (proc, out, err):
         assert jsonl_seqs(out.wait_count(1)) == [2]
         w = writer()
         w.run(["write", str(log), lines(4, 5, 6)])
@@ -576,9 +575,5 @@ def test_query_follow_prints_only_arriving_events_that_match(tmp_path, lines, wr
         w.run(["write", str(log), lines(*range(7, 13))])
         assert jsonl_seqs(out.wait_count(4)) == [2, 5, 9, 11]
         errors = end_query(proc, signal.SIGINT, err)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert "Traceback" not in errors, errors
     assert jsonl_seqs(out.lines) == [2, 5, 9, 11]
