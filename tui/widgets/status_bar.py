@@ -15,6 +15,10 @@ from textual.widget import Widget
 from ..core.present import printable
 
 
+#: Seconds between repaints of the status line when only its counts changed.
+COUNTS_INTERVAL = 0.25
+
+
 class StatusBar(Widget):
     """One line of facts about what is being read; the app feeds it, it only draws."""
 
@@ -38,18 +42,30 @@ class StatusBar(Widget):
         self.total: int | None = None
         self._samples: deque[tuple[float, int]] = deque(maxlen=20)
         self._strip: tuple[tuple, Strip] | None = None
+        self._painted_at = 0.0
+        self._paint_due = False
 
     def update_counts(self, *, events: int, errors: int, following: bool, new_while_paused: int,
                       total: int | None = None) -> None:
         """New totals (total: every event, when a query shows only some); keeps a short
         history for the events-per-second figure."""
+        # Following or paused, and how many arrived meanwhile, show at once: they answer a key.
+        # Counts alone change with every arriving event; they are drawn at most COUNTS_INTERVAL
+        # apart, so a steady stream costs a few status repaints a second, not one per event.
+        at_once = following != self.following or new_while_paused != self.new_while_paused or errors != self.errors
         self.events = events
         self.total = total
         self.errors = errors
         self.following = following
         self.new_while_paused = new_while_paused
-        self._samples.append((time.monotonic(), total if total is not None else events))
-        self.refresh()
+        now = time.monotonic()
+        self._samples.append((now, total if total is not None else events))
+        wait = COUNTS_INTERVAL - (now - self._painted_at)
+        if at_once or wait <= 0:
+            self.refresh()
+        elif not self._paint_due:
+            self._paint_due = True
+            self.set_timer(wait, self.refresh)
 
     def show_message(self, text: str, seconds: float = 8.0) -> None:
         """A passing notice (a file deleted, rotated...)."""
@@ -69,6 +85,8 @@ class StatusBar(Widget):
     def render_line(self, y: int) -> Strip:
         """The line drawn from plain segments: it changes with every arriving event, and
         going through Text and Textual's content pipeline cost a millisecond each time."""
+        self._painted_at = time.monotonic()
+        self._paint_due = False
         width = self.size.width
         base = self.rich_style
         key = (width, base, tuple(self.parts()))
