@@ -856,11 +856,10 @@ class Reader:
                 # the bulk of the notifications, only need the known files read.
                 # A modified file not yet known (announced while still empty) counts as new too.
                 known = {os.path.abspath(path) for path in self.tails}
-                self.poll_all(rescan=not changes or any(change != Change.modified or path not in known
-                                                        for change, path in changes))
-                now = self.watch_paths()
-                if now != watched:
-                    watched = now
+                rescan = not changes or any(change != Change.modified or path not in known for change, path in changes)
+                self.poll_all(rescan=rescan)
+                if rescan and self.watch_paths() != watched:
+                    watched = self.watch_paths()
                     break
 
     def close(self) -> None:
