@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import threading
@@ -95,6 +96,7 @@ class AtlensApp(App[int]):
         Binding("q", "quit", "Quit"),
         Binding("slash", "filter", "Filter"),
         Binding("e", "errors", "Bad lines"),
+        Binding("ctrl+l", "redraw", "Redraw the screen", show=False),
     ]
 
     def __init__(self, specs: list[InputSpec], *, stdin_fd: int | None = None, since_us: int | None = None,
@@ -168,7 +170,15 @@ class AtlensApp(App[int]):
             self._redraw()
         elif not self._redraw_due:
             self._redraw_due = True
-            self.set_timer(wait, self._redraw)
+            # The event loop's own timer: a Textual timer is a task and a signature inspection
+            # each time, a noticeable share of the work of a slow, steady stream.
+            asyncio.get_running_loop().call_later(wait, self._redraw_later)
+
+    def _redraw_later(self) -> None:
+        try:
+            self._redraw()
+        except Exception as error:  # outside Textual's message loop: hand it to Textual
+            self._handle_exception(error)
 
     def _redraw(self) -> None:
         self._redraw_due = False
@@ -337,6 +347,11 @@ class AtlensApp(App[int]):
     def action_errors(self) -> None:
         """List the lines that are not events."""
         self.push_screen(ErrorsScreen(list(self.store.errors)))
+
+    def action_redraw(self) -> None:
+        """Draw the whole screen again (after line noise on a slow link, or another program's output)."""
+        self.screen.refresh()
+        self.status_bar.show_message("screen redrawn", seconds=3)
 
     async def action_quit(self) -> None:
         """Stop following and leave."""
