@@ -72,6 +72,31 @@ def test_follows_pauses_and_resumes_in_a_real_terminal(log: Path, size: tuple[in
         term.close()
 
 
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+def test_rows_arriving_while_following_look_exactly_like_a_full_repaint(log: Path, size: tuple[int, int]) -> None:
+    # Arrivals are drawn by scrolling the table's lines in the terminal and drawing only the
+    # new rows: what that leaves on screen, colours and cursor included, must be what a
+    # repaint of everything draws.
+    assert TMUX is not None
+    term = Terminal(TMUX, [*ATLENS, str(log)], width=size[0], height=size[1])
+    try:
+        term.wait_for("svc-39")
+        append_from_another_process(log, 40, 3)  # fewer rows than the screen holds: no scrolling yet at 160x50
+        term.wait_for("svc-42")
+        append_from_another_process(log, 43, 30)  # one at a time, 10 ms apart
+        term.wait_until(lambda s: "svc-72" in s and "73 events" in s, "the newest row and the count")
+        before = term.styled_screen().splitlines()
+        term.keys("C-l")
+        after = term.wait_until(lambda s: "screen redrawn" in s, "the redraw notice") and term.styled_screen().splitlines()
+        status = next(i for i, line in enumerate(after) if "screen redrawn" in line)
+        assert len(before) == len(after) == size[1]
+        # Everything but the status line (which now carries the notice) is unchanged.
+        assert [line for i, line in enumerate(before) if i != status] == [line for i, line in enumerate(after) if i != status]
+        assert sum("svc-72" in line for line in after) == 1
+    finally:
+        term.close()
+
+
 def test_opens_an_event_and_lists_bad_lines(log: Path) -> None:
     assert TMUX is not None
     with open(log, "ab") as fh:

@@ -48,6 +48,10 @@ class Terminal:
         """The visible screen as text."""
         return self._tmux("capture-pane", "-p", "-t", self.session)
 
+    def styled_screen(self) -> str:
+        """The visible screen with its colours and attributes, as escape sequences."""
+        return self._tmux("capture-pane", "-e", "-p", "-t", self.session)
+
     def keys(self, *keys: str) -> None:
         """Type keys (tmux key names: Up, End, Enter, Escape, q...)."""
         self._tmux("send-keys", "-t", self.session, *keys)

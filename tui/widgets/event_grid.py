@@ -9,6 +9,7 @@ from collections import OrderedDict
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual._ansi_sequences import SYNC_END, SYNC_START
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -156,6 +157,8 @@ class EventGrid(ScrollView, can_focus=True):
         # The owner of the grid calls sync and reads the cursor after it: no CursorMoved here,
         # which at thousands of events a second would be a message per event to every ancestor.
         if self.following:
+            if not reordered and grown > 0 and self._draw_arrivals(before):
+                return
             self._move_cursor(self.count - 1, scroll_end=True, notify=False)
         else:
             if grown > 0:
@@ -163,6 +166,50 @@ class EventGrid(ScrollView, can_focus=True):
             if reordered and anchor is not None:
                 self._move_cursor(self._find(anchor), scroll_end=False, notify=False)
         self.refresh()
+
+    def _draw_arrivals(self, before: int) -> bool:
+        """Show rows that arrived while following by scrolling the terminal, not repainting.
+
+        A full repaint of the table for each arriving event cost most of the CPU of a slow,
+        steady stream, and sent a screen of bytes down the (maybe slow) link. Instead the
+        table's lines are scrolled by the terminal itself (a scroll region), and only the new
+        rows and the row that lost the cursor are drawn. This is only done when nothing can
+        be in the way: the table spans the whole width (a scroll region moves whole lines),
+        its screen is on top, no notification covers it, and it was showing the newest rows.
+        Returns whether it drew; if not, the caller repaints as usual.
+        """
+        app = self.app
+        driver = app._driver
+        if driver is None or app.is_headless or driver.is_inline or app._batch_count:
+            return False
+        height = self.size.height
+        region = self.content_region
+        old_top = max(0, before - height)
+        new_top = max(0, self.count - height)
+        shift = new_top - old_top
+        first = before - 1 - new_top  # the screen line of the row that had the cursor
+        if (shift >= height or first < 0 or self.cursor != before - 1 or self.scroll_offset.y != old_top
+                or self.screen is not app.screen or len(app._notifications) or region.x != 0
+                or region.width != self.screen.size.width or region.bottom > self.screen.size.height):
+            return False
+        self.cursor = self.count - 1
+        self.set_reactive(ScrollView.scroll_target_y, new_top)
+        self.set_reactive(ScrollView.scroll_y, new_top)
+        width = self.size.width
+        console = app.console
+        out = [SYNC_START] if app._sync_available else []
+        if shift:
+            # DECSTBM limits scrolling to the table's lines; line feeds at its bottom scroll it.
+            top, bottom = region.y + 1, region.y + height
+            out.append(f"\x1b[{top};{bottom}r\x1b[{bottom};1H" + "\n" * shift + "\x1b[r")
+        for y, strip in enumerate(self.render_lines(Region(0, first, width, height - first)), first):
+            out.append(f"\x1b[{region.y + y + 1};{region.x + 1}H")
+            out.append(strip.render(console))
+        if app._sync_available:
+            out.append(SYNC_END)
+        driver.write("".join(out))
+        driver.flush()
+        return True
 
     def set_view(self, view) -> None:  # view: filtering.QueryView | None
         """Show the rows of a query (None: every event); the cursor stays on its event if shown."""
@@ -187,6 +234,8 @@ class EventGrid(ScrollView, can_focus=True):
             return
         had_scrollbar = self.show_vertical_scrollbar
         self.set_reactive(EventGrid.virtual_size, size)
+        if self.following and not had_scrollbar:
+            return  # following hides the scrollbar (overflow hidden): nothing to update
         self._scroll_update(size)
         if self.show_vertical_scrollbar != had_scrollbar:
             self.refresh(layout=True)
