@@ -170,7 +170,7 @@ def test_field_queries_read_as_users_type_them() -> None:
     assert field_query(("initiator", "host", "agent"), "IBM Cloud CLI") == 'initiator.host.agent:"IBM Cloud CLI"'
     assert field_query(("requestData", "lock"), True) == "requestData.lock:true"
     assert field_query(("reason", "reasonCode"), 403, exclude=True) == "-reason.reasonCode:403"
-    assert field_query(("requestData", "token.account.bss"), "x") == 'requestData["token.account.bss"]:"x"'
+    assert field_query(("requestData", "token.account.bss"), "x") == 'requestData["token.account.bss"]:x'
     assert field_query(("target", "id"), None) == "-_exists_:target.id"
     assert field_query(("a",), {"b": 1}) is None
     assert field_query(("a",), []) is None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tui.core.present import COLUMNS, layout, printable, row_values, time_text
+from tui.core.present import (AVAILABLE_COLUMNS, COLUMNS, DEFAULT_KEYS, cell_filter, columns_for, findings_level,
+                              header_text, layout, printable, row_layout, row_line, row_values, time_text)
 
 
 @pytest.mark.parametrize("raw, shown", [
@@ -87,3 +90,181 @@ def test_an_unreadable_event_shows_why_in_the_message(tmp_path, event, write_lin
     values = row_values(store, 0)
     assert values["message"].startswith("[event unavailable:")
     assert "truncated" in values["message"]
+
+
+# ----------------------------------------------------------------------------- local time
+
+
+@pytest.fixture
+def time_zone():
+    """set(tz): the process's local time zone for the test (POSIX rules: no zone database needed)."""
+    import os
+    import time
+
+    before = os.environ.get("TZ")
+
+    def set_zone(tz: str) -> None:
+        os.environ["TZ"] = tz
+        time.tzset()
+
+    yield set_zone
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+@pytest.mark.parametrize("tz, full, short", [
+    ("CET-1CEST,M3.5.0,M10.5.0/3", "2026-11-20 11:02:03.123+01:00", "2026-11-20 11:02:03.123"),
+    ("EST5EDT,M3.2.0,M11.1.0", "2026-11-20 05:02:03.123-05:00", "2026-11-20 05:02:03.123"),
+    ("IST-5:30", "2026-11-20 15:32:03.123+05:30", "2026-11-20 15:32:03.123"),
+    ("UTC0", "2026-11-20 10:02:03.123+00:00", "2026-11-20 10:02:03.123"),
+])
+def test_local_time_shows_the_offset_when_29_cells_allow(tmp_path, event, write_lines, read_path, time_zone,
+                                                        tz, full, short):
+    time_zone(tz)
+    store = read_path(write_lines(tmp_path / "at.log", [event(eventTime="2026-11-20T10:02:03.123+0000")]))
+    assert time_text(store, 0, 29, local=True) == full
+    assert time_text(store, 0, 40, True) == full
+    assert time_text(store, 0, 28, local=True) == short
+    assert time_text(store, 0, 19, local=True) == short[:19]
+    assert time_text(store, 0, 14, local=True) == short[5:19]
+    assert time_text(store, 0, 29) == "2026-11-20 10:02:03.123"  # UTC is never followed by an offset
+
+
+def test_local_time_follows_daylight_saving_time(tmp_path, event, write_lines, read_path, time_zone):
+    time_zone("CET-1CEST,M3.5.0,M10.5.0/3")
+    store = read_path(write_lines(tmp_path / "at.log", [event(eventTime="2026-07-01T10:00:00Z")]))
+    assert time_text(store, 0, 29, local=True) == "2026-07-01 12:00:00.000+02:00"
+
+
+def test_local_time_column_is_titled_and_grows_to_hold_the_offset():
+    utc = {c.key: (c.title, w) for c, w in layout(300)}
+    local = {c.key: (c.title, w) for c, w in layout(300, local=True)}
+    assert utc["time"] == ("Time (UTC)", 23)
+    assert local["time"] == ("Time (local)", 29)
+    assert {c.key: w for c, w in layout(80, local=True)}["time"] < 29  # narrow: the offset goes first
+
+
+def test_event_without_time_says_so_in_local_time_too(tmp_path, event, write_lines, read_path, time_zone):
+    time_zone("CET-1CEST,M3.5.0,M10.5.0/3")
+    store = read_path(write_lines(tmp_path / "at.log", [event(eventTime=None)]))
+    assert time_text(store, 0, 29, local=True) == "(no time)"
+
+
+# ----------------------------------------------------------------------------- chosen columns
+
+
+def test_every_available_column_has_a_unique_key_and_a_title_that_fits():
+    keys = [c.key for c in AVAILABLE_COLUMNS]
+    assert len(set(keys)) == len(keys)
+    assert {"code", "initiator_id", "target_id"} <= set(keys)
+    assert [c.key for c in COLUMNS] == list(DEFAULT_KEYS)
+    assert all(len(c.title) <= c.min_width for c in AVAILABLE_COLUMNS)
+
+
+def test_chosen_columns_are_laid_out_in_the_order_given():
+    keys = ("code", "action", "target_id", "initiator_id")
+    columns = layout(200, keys)
+    assert [c.key for c, _ in columns] == list(keys)
+    assert [c.title for c, _ in columns] == ["Code", "Action", "Target ID", "Initiator ID"]
+    assert sum(w for _, w in columns) + len(columns) - 1 == 200
+
+
+def test_chosen_columns_fill_any_width_exactly_and_drop_from_the_end():
+    keys = ("message", "code", "time", "target_id")
+    for width in range(1, 200):
+        columns = layout(width, keys)
+        shown = [c.key for c, _ in columns]
+        assert shown == list(keys)[:len(shown)], width
+        assert shown, f"width {width}: the first column is cut rather than dropped"
+        assert sum(w for _, w in columns) + len(columns) - 1 == width, width
+
+
+def test_unknown_or_repeated_columns_are_refused():
+    with pytest.raises(ValueError, match="agent"):
+        layout(100, ("time", "agent"))
+    with pytest.raises(ValueError, match="twice"):
+        columns_for(("time", "time"))
+
+
+def test_row_line_draws_the_chosen_columns_at_their_place_under_the_titles(tmp_path, event, write_lines, read_path):
+    store = read_path(write_lines(tmp_path / "at.log", [event(reason={"reasonCode": 403})]))
+    columns = row_layout(120, ("code", "initiator_id", "target_id", "action"))
+    header = header_text(columns, 120)
+    line = "".join(text for text, _ in row_line(store, 0, columns, 120, False))
+    assert len(header) == len(line) == 120
+    for title, value in (("Code", "403"), ("Initiator ID", "IBMid-270000ABCD"), ("Target ID", "crn:v1:"),
+                         ("Action", "iam-identity.user-apikey.login")):
+        assert line.index(value) == header.index(title), title
+
+
+def test_a_missing_reason_code_shows_nothing(tmp_path, event, write_lines, read_path):
+    store = read_path(write_lines(tmp_path / "at.log", [event(reason=None)]))
+    assert row_values(store, 0)["code"] == ""
+
+
+# ----------------------------------------------------------------------------- marks and the cell
+
+
+def test_row_line_marks_findings_before_the_columns(tmp_path, event, write_lines, read_path):
+    store = read_path(write_lines(tmp_path / "at.log", [event(), event()]))
+    columns = row_layout(100)
+    plain = row_line(store, 0, columns, 100, False)
+    security = row_line(store, 0, columns, 100, False, mark="security")
+    notable = row_line(store, 1, columns, 100, True, mark="notable")
+    assert plain[0] == (" ", "normal")
+    assert security[0] == ("!", "mark-security")
+    assert notable[0] == ("•", "mark-notable+cursor")
+    texts = ["".join(t for t, _ in line) for line in (plain, security, notable)]
+    assert texts[0][1:] == texts[1][1:] == texts[2][1:]
+    assert all(len(text) == 100 for text in texts)
+
+
+def test_the_cell_piece_is_exactly_the_cell_and_only_on_the_selected_row(tmp_path, event, write_lines, read_path):
+    store = read_path(write_lines(tmp_path / "at.log", [event()]))
+    columns = row_layout(120)
+    action = [c.key for c, _ in columns].index("action")
+    width = {c.key: w for c, w in columns}["action"]
+    line = row_line(store, 0, columns, 120, True, cell=action)
+    cells = [(text, style) for text, style in line if style.endswith("+cell")]
+    assert cells == [("iam-identity.user-apikey.login".ljust(width), "normal+cursor+cell")]
+    assert "".join(t for t, _ in line) == "".join(t for t, _ in row_line(store, 0, columns, 120, True))
+    assert not any("+cell" in style for _, style in row_line(store, 0, columns, 120, False, cell=action))
+
+
+def test_findings_level_of_real_events(read_path):
+    from catalog import loader
+
+    store = read_path(Path(__file__).resolve().parents[2] / "sample_logs" / "serviceids_apikeys.jsonl")
+    catalog = loader.default()
+    levels = [findings_level(store.event(row), catalog) for row in range(len(store))]
+    assert set(levels) <= {"", "notable", "security"}
+    assert levels[3] == "security"  # the update of a locked service ID, refused
+
+
+# ----------------------------------------------------------------------------- the value behind a cell
+
+
+def test_cell_filter_gives_the_logged_value_not_the_text_shown(tmp_path, event, write_lines, read_path):
+    long_action = "iam-identity.serviceid-apikey." + "x" * 60
+    store = read_path(write_lines(tmp_path / "at.log", [
+        event(action=long_action, message="  a\x1b[31m message \n", reason={"reasonCode": 404}),
+        event(initiator={"id": "iam-ServiceId-9", "name": ""}, target={"id": "crn:v1:x"}),
+        event(reason=None, outcome=None),
+        event(initiator={"name": 42, "id": "x"}, reason={"reasonCode": "503"}),
+    ]))
+    assert cell_filter(store, 0, "action") == ("action", long_action)
+    assert cell_filter(store, 0, "message") == ("message", "  a\x1b[31m message \n")
+    assert cell_filter(store, 0, "code") == ("reason.reasonCode", "404")
+    assert cell_filter(store, 0, "initiator") == ("initiator.name", "alice@example.com")
+    assert cell_filter(store, 0, "time") is None
+    assert cell_filter(store, 1, "initiator") == ("initiator.id", "iam-ServiceId-9")  # the id is what is shown
+    assert cell_filter(store, 1, "target") == ("target.id", "crn:v1:x")
+    assert cell_filter(store, 1, "target_id") == ("target.id", "crn:v1:x")
+    assert cell_filter(store, 2, "code") is None
+    assert cell_filter(store, 2, "outcome") is None
+    assert cell_filter(store, 2, "severity") == ("severity", "normal")
+    assert cell_filter(store, 3, "initiator") == ("initiator.name", "42")
+    assert cell_filter(store, 3, "code") == ("reason.reasonCode", "503")

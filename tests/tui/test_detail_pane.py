@@ -196,7 +196,7 @@ async def test_equals_and_minus_ask_for_a_filter_that_matches_the_event() -> Non
         await cursor_to(pilot, pane, "responseData.errors[0].code")
         await pilot.press("exclamation_mark")
         await pilot.pause()
-        assert app.queries == ['initiator.host.agent:"Not Set"', "-requestData.lock:true", '-responseData.errors.code:"forbidden"']
+        assert app.queries == ['initiator.host.agent:"Not Set"', "-requestData.lock:true", "-responseData.errors.code:forbidden"]
         raw = orjson.dumps(event)
         assert [matches(parse(q), event, raw) for q in app.queries] == [True, False, False]
         # An object has no single value to filter on: the user is told, nothing is asked.

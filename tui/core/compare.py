@@ -28,6 +28,7 @@ import orjson
 from catalog.loader import path_part
 
 from .present import printable
+from .query import quote_value
 
 #: A decoded JSON value (what orjson.loads returns); spelled `object`: the core holds no `Any`.
 JSONValue = object
@@ -188,7 +189,6 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_@$][A-Za-z0-9_@$\-]*")
 #: Bare words the parser reads as something else when one stands alone as the whole field.
 _RESERVED = frozenset({"AND", "OR", "NOT", "TO", "_exists_", "initiator", "target", "agent", "ip", "code", "user", "time"})
 #: Characters escaped with a backslash in an unquoted value.
-_WORD_SPECIALS = frozenset(' \t()"\\*?:[]{}<>!+-&|^~/')
 
 
 def _has_control(text: str) -> bool:
@@ -218,12 +218,7 @@ def _query_value(value: JSONValue) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return json_text(value)
-    text = str(value)
-    if not _has_control(text):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    # A query holding control characters could not be shown or typed: each one becomes the
-    # one-character wildcard, the rest is written as an unquoted word with escapes.
-    return "".join("?" if _has_control(ch) else ("\\" + ch if ch in _WORD_SPECIALS or ch.isspace() else ch) for ch in text)
+    return quote_value(str(value))
 
 
 def field_query(parts: tuple[str, ...], value: JSONValue, *, exclude: bool = False) -> str | None:

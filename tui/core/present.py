@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import unicodedata
+from fractions import Fraction
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from .decode import format_time_us
-from .store import Store
+from .decode import FLAG_ABSENT, FLAG_TYPED, format_time_us
+from .store import EventRecord, Store
+
+if TYPE_CHECKING:
+    from catalog.loader import Catalog
 
 
 def _escape_table() -> dict[int, str]:
@@ -64,50 +71,131 @@ class Column:
     key: str
     title: str
     min_width: int
+    #: the width it grows to when there is room (0: none, it only takes what is left at the end)
     width: int
 
 
-#: Columns in the order they are shown; when space is short the later ones go first.
-COLUMNS = (
-    Column("time", "Time (UTC)", 14, 23),
+_TIME_UTC = Column("time", "Time (UTC)", 14, 23)
+#: In local time the offset from UTC follows the milliseconds when the column has room for it.
+_TIME_LOCAL = Column("time", "Time (local)", 14, 29)
+
+#: Every column the table can show, in the order a chooser lists them.
+AVAILABLE_COLUMNS = (
+    _TIME_UTC,
     Column("severity", "Severity", 8, 8),
     Column("outcome", "Outcome", 7, 7),
     Column("action", "Action", 20, 40),
     Column("initiator", "Initiator", 12, 28),
+    Column("initiator_id", "Initiator ID", 12, 30),
     Column("target", "Target", 12, 26),
+    Column("target_id", "Target ID", 12, 40),
+    Column("code", "Code", 4, 5),
     Column("message", "Message", 30, 0),
 )
-#: Who gets spare width first, and up to how much (the message takes whatever remains).
-_GROWTH = (("action", 32), ("initiator", 20), ("time", 19), ("target", 20), ("action", 40), ("initiator", 28), ("target", 26), ("time", 23))
+_BY_KEY = {column.key: column for column in AVAILABLE_COLUMNS}
+#: The columns shown until the user chooses others, in their order.
+DEFAULT_KEYS = ("time", "severity", "outcome", "action", "initiator", "target", "message")
+#: The default columns (also those `atlens query` prints); when space is short the later ones go first.
+COLUMNS = tuple(_BY_KEY[key] for key in DEFAULT_KEYS)
+#: Who gets spare width first, and up to how much (never beyond a column's own width; the last
+#: column takes whatever remains).
+_GROWTH = (("action", 32), ("initiator", 20), ("time", 19), ("target", 20), ("action", 40), ("initiator", 28),
+           ("target", 26), ("time", 23), ("initiator_id", 30), ("target_id", 40), ("code", 5), ("time", 29))
+
+#: Cells before the columns of a table line: the mark of an event with findings.
+MARK_WIDTH = 1
+#: The mark of each findings level that has one (the highest level of the event's findings).
+MARKS = {"security": "!", "notable": "•", "marked": "◆"}
 
 
-def layout(width: int, gap: int = 1) -> list[tuple[Column, int]]:
-    """Columns that fit in width, with the width each gets (the last one takes what is left)."""
+def columns_for(keys: Sequence[str] | None = None, *, local: bool = False) -> tuple[Column, ...]:
+    """The columns named by keys (None: the default ones), in that order, the time column titled
+    for the zone shown. Raises ValueError for an unknown key or one given twice."""
+    if keys is None:
+        keys = DEFAULT_KEYS
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"a column is named twice in {', '.join(keys)}")
+    out: list[Column] = []
+    for key in keys:
+        column = _BY_KEY.get(key)
+        if column is None:
+            raise ValueError(f"no column {key!r}; the columns are {', '.join(_BY_KEY)}")
+        out.append(_TIME_LOCAL if key == "time" and local else column)
+    return tuple(out)
+
+
+def layout(width: int, keys: Sequence[str] | None = None, *, local: bool = False, gap: int = 1) -> list[tuple[Column, int]]:
+    """Columns that fit in width, with the width each gets (the last one takes what is left).
+
+    Args:
+        keys: the columns in the order shown (None: the default ones); when space is short the
+            later ones go first, and the first one is cut rather than dropped.
+        local: the time column shows local time (wider: the offset from UTC fits at 29 cells).
+    """
+    columns = columns_for(keys, local=local)
     chosen: list[Column] = []
     used = 0
-    for column in COLUMNS:
+    for column in columns:
         need = column.min_width + (gap if chosen else 0)
         if used + need > width:
             break
         chosen.append(column)
         used += need
+    if not chosen:
+        return [(columns[0], width)] if columns and width > 0 else []
     widths = {c.key: c.min_width for c in chosen}
+    most_of = {c.key: c.width for c in chosen}
     spare = width - used
     for key, most in _GROWTH:
         if key in widths and spare > 0:
-            extra = min(spare, max(0, most - widths[key]))
+            extra = min(spare, max(0, min(most, most_of[key]) - widths[key]))
             widths[key] += extra
             spare -= extra
-    if chosen and spare > 0:
+    if spare > 0:
         widths[chosen[-1].key] += spare
     return [(c, widths[c.key]) for c in chosen]
 
 
-def time_text(store: Store, row: int, width: int = 23) -> str:
-    """The row's time as shown: full with milliseconds, or month-day and time when narrow."""
+def row_layout(width: int, keys: Sequence[str] | None = None, *, local: bool = False) -> list[tuple[Column, int]]:
+    """The columns of a table line `width` cells wide, which begins with the findings mark."""
+    return layout(width - MARK_WIDTH, keys, local=local)
+
+
+def header_text(columns: list[tuple[Column, int]], width: int) -> str:
+    """The column titles placed as row_line places the cells below them, padded to width."""
+    return (" " * MARK_WIDTH + " ".join(fit(column.title, w) for column, w in columns)).ljust(width)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def format_local_us(us: int) -> tuple[str, str]:
+    """Microseconds since the epoch in the local time zone (the process's TZ): the time as
+    `YYYY-MM-DD HH:MM:SS.mmm`, and its offset from UTC as `+HH:MM`."""
+    try:
+        when = (_EPOCH + timedelta(microseconds=us)).astimezone()
+    except (OverflowError, OSError, ValueError):  # beyond what the platform's local time covers
+        return format_time_us(us), "+00:00"
+    offset = when.utcoffset() or timedelta(0)
+    minutes = round(offset.total_seconds() / 60)
+    hours, minutes = divmod(abs(minutes), 60)
+    sign = "-" if offset < timedelta(0) else "+"
+    return f"{when:%Y-%m-%d %H:%M:%S}.{when.microsecond // 1000:03d}", f"{sign}{hours:02d}:{minutes:02d}"
+
+
+def time_text(store: Store, row: int, width: int = 23, local: bool = False) -> str:
+    """The row's time as shown: full with milliseconds, or month-day and time when narrow.
+
+    local: in the local time zone, with the offset from UTC after it when width allows 29 cells.
+    """
     if not store.has_time(row):
         return "(no time)"
-    text = format_time_us(store.times[row])
+    if local:
+        text, offset = format_local_us(store.times[row])
+        if width >= 29:
+            return text + offset
+    else:
+        text = format_time_us(store.times[row])
     if width >= 23:
         return text
     if width >= 19:
@@ -125,23 +213,30 @@ def target_text(store: Store, row: int) -> str:
     return store.text("target_name", row) or store.text("target_id", row)
 
 
-def row_values(store: Store, row: int, *, time_width: int = 23, with_message: bool = True) -> dict[str, str]:
-    """Every column's text for a row; the message needs the full event, read only when asked for."""
-    record = store.event(row, keep=False) if with_message else None
-    if record is None:
+def row_values(store: Store, row: int, *, time_width: int = 23, with_message: bool = True, local: bool = False,
+               record: EventRecord | None = None) -> dict[str, str]:
+    """Every column's text for a row; the message needs the full event, read only when asked for
+    (record: the row's event when the caller has read it already)."""
+    if with_message and record is None:
+        record = store.event(row, keep=False)
+    if not with_message or record is None:
         message = ""
     elif record.event is None:
         message = f"[event unavailable: {record.problem}]"
     else:
         value = record.event.get("message")
         message = value if isinstance(value, str) else ("" if value is None else str(value))
+    code = store.reason[row]
     return {
-        "time": time_text(store, row, time_width),
+        "time": time_text(store, row, time_width, local),
         "severity": store.text("severity", row),
         "outcome": store.text("outcome", row),
         "action": store.text("action", row),
         "initiator": initiator_text(store, row),
+        "initiator_id": store.text("initiator_id", row),
         "target": target_text(store, row),
+        "target_id": store.text("target_id", row),
+        "code": str(code) if code >= 0 else "",
         "message": message.strip(),
     }
 
@@ -165,32 +260,152 @@ def row_kind(values: dict[str, str]) -> str:
     return "normal"
 
 
-def row_line(store: Store, row: int, columns: list[tuple[Column, int]], width: int, selected: bool) -> Line:
-    """One table row as styled pieces: the time, then every other cell joined (each cut to its
-    width), then padding to width. Style names: the row's kind (or "time"/"missing" for the
-    time cell), with "+cursor" when the row is selected."""
-    time_width = columns[0][1] if columns and columns[0][0].key == "time" else 23
+def _add(line: Line, text: str, style: str) -> None:
+    """Append a piece, joined to the last one when it has the same style (fewer segments to draw)."""
+    if line and line[-1][1] == style:
+        line[-1] = (line[-1][0] + text, style)
+    else:
+        line.append((text, style))
+
+
+def row_line(store: Store, row: int, columns: list[tuple[Column, int]], width: int, selected: bool, *,
+             mark: str = "", cell: int | None = None, local: bool = False, record: EventRecord | None = None) -> Line:
+    """One table row as styled pieces: the findings mark, then the cells (each cut to its width,
+    one space apart), then padding to width.
+
+    Style names: the row's kind (row_kind) for the cells, or "time" ("missing" without a time)
+    for the time cell; "mark-security" or "mark-notable" for a mark (mark: the event's findings
+    level). The selected row adds "+cursor" to every piece, and "+cell" to the piece of the cell
+    at index `cell` of columns. record: the row's event when the caller has read it already.
+    """
+    time_width = next((w for c, w in columns if c.key == "time"), 23)
     # Reading the full event for its message is only worth it when the message is shown.
-    shows_message = columns[-1][0].key == "message"
-    values = row_values(store, row, time_width=time_width, with_message=shows_message)
+    shows_message = any(c.key == "message" for c, _ in columns)
+    values = row_values(store, row, time_width=time_width, with_message=shows_message, local=local, record=record)
     kind = row_kind(values)
     suffix = "+cursor" if selected else ""
-    (first, first_width), *rest = columns
-    time_kind = "time" if store.has_time(row) else "missing"
-    line: Line = [(fit(values[first.key], first_width), (time_kind if first.key == "time" else kind) + suffix)]
-    if rest:
-        line.append((" " + " ".join(fit(values[c.key], w) for c, w in rest), kind + suffix))
-    used = sum(w for _, w in columns) + len(columns) - 1
+    row_style = kind + suffix
+    symbol = MARKS.get(mark)
+    line: Line = [(symbol, f"mark-{mark}{suffix}") if symbol else (" " * MARK_WIDTH, row_style)]
+    time_style = ("time" if store.has_time(row) else "missing") + suffix
+    for i, (column, w) in enumerate(columns):
+        if i:
+            _add(line, " ", row_style)
+        style = time_style if column.key == "time" else row_style
+        if selected and i == cell:
+            style += "+cell"
+        _add(line, fit(values[column.key], w), style)
+    used = MARK_WIDTH + sum(w for _, w in columns) + max(0, len(columns) - 1)
     if used < width:
-        line.append((" " * (width - used), kind + suffix))
+        _add(line, " " * (width - used), row_style)
     return line
 
 
-def inputs_text(specs: list, since_us: int | None = None, until_us: int | None = None) -> str:
-    """What the status line names: the inputs (sources.InputSpec), after the time bounds if any."""
-    inputs = ", ".join(spec.describe() for spec in specs)
-    if since_us is not None or until_us is not None:
-        since = format_time_us(since_us, millis=False) if since_us is not None else "…"
-        until = format_time_us(until_us, millis=False) if until_us is not None else "…"
-        inputs = f"{since} to {until} │ {inputs}"
-    return inputs
+def findings_level(record: EventRecord, catalog: Catalog) -> str:
+    """The level that marks a row: "security" or "notable" (the highest of the event's findings), or ""."""
+    from catalog.explain import explain  # not at import: the preview draws before it needs the catalog
+
+    if record.event is None:
+        return ""
+    try:
+        level = explain(record.event, catalog).level
+    except Exception:  # a mark is not worth failing to draw a row; the detail pane shows the error
+        return ""
+    return level if level in MARKS else ""
+
+
+#: The query field behind the cells of each column that can be filtered on; the initiator and
+#: target columns name the id when they show it. The time column has none: time bounds are set apart.
+FILTER_FIELDS = {
+    "severity": "severity",
+    "outcome": "outcome",
+    "action": "action",
+    "initiator": "initiator.name",
+    "initiator_id": "initiator.id",
+    "target": "target.name",
+    "target_id": "target.id",
+    "code": "reason.reasonCode",
+    "message": "message",
+}
+#: Field paths the store holds exactly (on rows the decoder did not flag), and the column of each.
+_STORED = {
+    ("action",): "action", ("outcome",): "outcome", ("severity",): "severity",
+    ("initiator", "name"): "initiator_name", ("initiator", "id"): "initiator_id",
+    ("target", "name"): "target_name", ("target", "id"): "target_id",
+}
+
+
+def _exact_value(store: Store, row: int, path: tuple[str, ...]) -> str | None:
+    """The text of the one scalar value at path in a row's event (as the query language compares
+    it), or None when the field is missing, null, an object or a list, or cannot be read."""
+    from .query import find_values, text_form  # not at import: the preview has no use for it
+
+    if not store.flags[row] & (FLAG_ABSENT | FLAG_TYPED):
+        column = _STORED.get(path)
+        if column is not None:
+            return store.text(column, row)
+        if path == ("reason", "reasonCode"):
+            return str(store.reason[row])
+    event = store.event(row).event
+    if event is None:
+        return None
+    found = find_values(event, path)
+    if len(found) != 1 or found[0] is None or isinstance(found[0], (dict, list)):
+        return None
+    return text_form(found[0])
+
+
+def cell_filter(store: Store, row: int, key: str) -> tuple[str, str] | None:
+    """The query field and exact value behind a row's cell in a column (the value as logged, not
+    the cut and escaped text shown), or None when the cell has nothing to filter on (the time,
+    an empty or missing value)."""
+    if key in ("initiator", "target"):
+        name = _exact_value(store, row, (key, "name"))
+        if name:
+            return f"{key}.name", name
+        key = f"{key}_id"
+    field = FILTER_FIELDS.get(key)
+    if field is None:
+        return None
+    value = _exact_value(store, row, tuple(field.split(".")))
+    return (field, value) if value else None
+
+
+def inputs_text(specs: list) -> str:
+    """What the status line names: the inputs (sources.InputSpec)."""
+    return ", ".join(spec.describe() for spec in specs)
+
+
+def time_range_text(since_us: int | None, until_us: int | None) -> str:
+    """The time bounds as the filter bar shows them, "all times" when there are none."""
+    if since_us is None and until_us is None:
+        return "all times"
+    since = format_time_us(since_us, millis=False) if since_us is not None else "…"
+    until = format_time_us(until_us, millis=False) if until_us is not None else "now"
+    return f"{since} to {until} UTC"
+
+
+# ----------------------------------------------------------------------------- the screen's layout
+# The numbers of atlens.tcss, for what draws the screen before Textual does (tui/preview.py);
+# a test checks them against the app's layout at many widths.
+
+#: From this width the catalog and the detail pane stand beside the table.
+WIDE = 140
+#: The catalog pane: a share of the width, within bounds (its border included).
+CATALOG_SHARE, CATALOG_MIN, CATALOG_MAX = 0.22, 30, 44
+#: The detail pane: a share of the width, at most so many cells (its border included).
+DETAIL_SHARE, DETAIL_MAX = 0.36, 90
+
+
+def table_span(width: int) -> tuple[int, int]:
+    """Where the table is on a screen width cells wide: (first cell, width).
+
+    Narrow, the table has the whole width; wide, it takes what the panes beside it leave, placed
+    as Textual places fractional widths (their sum cut to an integer, edges cut likewise).
+    """
+    if width < WIDE:
+        return 0, width
+    catalog = Fraction(min(max(Fraction(width) * Fraction(str(CATALOG_SHARE)), CATALOG_MIN), CATALOG_MAX))
+    detail = min(Fraction(width) * Fraction(str(DETAIL_SHARE)), Fraction(DETAIL_MAX))
+    table = width - int(catalog + detail)
+    return int(catalog), table

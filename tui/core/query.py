@@ -16,6 +16,8 @@ from typing import Any, Union
 
 import orjson
 
+from .present import printable
+
 #: A field path: ("requestData", "token.account.bss") for requestData["token.account.bss"].
 Path = tuple[str, ...]
 
@@ -147,6 +149,41 @@ def parse(text: str) -> Node:
 def field_ref(text: str) -> FieldRef:
     """A FieldRef for a field as typed: an alias, a dotted path, or a path with ["quoted key"] parts."""
     return _field_ref(text, text, 0)
+
+
+#: Values written as they are in a query; anything else is quoted (see quote_value).
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.@/+-]+")
+#: Words the parser could read as operators.
+_KEYWORDS = frozenset({"AND", "OR", "NOT", "TO"})
+#: Characters escaped with `\\` in an unquoted value.
+_WORD_SPECIALS = frozenset(' \t()"\\*?:[]{}<>!+-&|^~/')
+
+
+def quote_value(text: str) -> str:
+    """A value as written after `field:` so that it matches text exactly, wildcards and other
+    specials taken literally: as is when plain, else in double quotes with `\\` and `"` escaped
+    (a quoted value holds no wildcards). A value holding control characters, which a query line
+    can neither show nor type, is written as an unquoted word with each of them as the one-character
+    wildcard `?` (it then matches text, and values differing only there)."""
+    if printable(text) != text:
+        return "".join("?" if printable(ch) != ch else ("\\" + ch if ch in _WORD_SPECIALS or ch.isspace() else ch)
+                       for ch in text)
+    if _PLAIN_VALUE.fullmatch(text) and not text.startswith("-") and text not in _KEYWORDS:
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def quick_filter(current: str, field: str, value: str, *, exclude: bool = False) -> str:
+    """The query text with a clause added that keeps (or, exclude, hides) the events whose field
+    has exactly value (the language's whole-value, case-insensitive match), ANDed to current as
+    and_clause does."""
+    return and_clause(current, f"{'-' if exclude else ''}{field}:{quote_value(value)}")
+
+
+def text_form(value: object) -> str:
+    """A scalar JSON value as the language compares it: strings as they are, numbers as JSON
+    writes them, true/false."""
+    return _text_form(value)
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -843,3 +880,25 @@ def _text_regex(parts: tuple[_Part, ...]) -> re.Pattern[bytes]:
 def text_matches(value: Value, raw: bytes) -> bool:
     """Whether a Text clause matches one event's raw bytes (as the store re-reads them)."""
     return text_pattern(value).search(raw) is not None
+
+
+def and_clause(current: str, clause: str) -> str:
+    """current with clause ANDed to it: appended after a space, current in parentheses when its
+    top level is an OR; clause alone when current is empty or `*`; current unchanged when it
+    already requires clause at its top level. A current that does not parse gets clause appended
+    all the same (the caller shows where it is wrong)."""
+    text = current.strip()
+    if not text:
+        return clause
+    try:
+        node: Node | None = parse(text)
+        wanted = parse(clause)
+    except QuerySyntaxError:
+        return f"{text} {clause}"
+    if isinstance(node, All):
+        return clause
+    if node == wanted or (isinstance(node, And) and wanted in node.children):
+        return current
+    if isinstance(node, Or):
+        text = f"({text})"
+    return f"{text} {clause}"

@@ -22,6 +22,7 @@ from catalog import Catalog
 from catalog.model import Action, FieldDoc
 
 from ..core.present import printable
+from ..core.query import quote_value
 
 #: What a node of the tree stands for.
 Kind = Literal["service", "section", "action", "unknowns", "unknown"]
@@ -44,17 +45,8 @@ _COUNT = Style(bold=True)
 
 #: Characters a value may hold unquoted and unescaped in the query language.
 _PLAIN = re.compile(r"[A-Za-z0-9_.\-]+")
-#: Words the parser reads as operators when they stand alone inside a group.
-_KEYWORDS = frozenset({"AND", "OR", "NOT", "TO"})
 #: A placeholder (`<service-name>`) or star in a catalog pattern action.
 _WILDCARD = re.compile(r"(<[^>]*>|\*)")
-
-
-def query_value(text: str) -> str:
-    """A literal value as written in a query: as is when plain, else in double quotes (exact match)."""
-    if _PLAIN.fullmatch(text) and not text.startswith("-") and text not in _KEYWORDS:
-        return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def pattern_value(name: str) -> str:
@@ -74,7 +66,7 @@ def pattern_value(name: str) -> str:
 
 def action_value(action: Action) -> str:
     """The value that selects an action's events: a wildcard for a pattern action, else its name."""
-    return pattern_value(action.name) if action.pattern else query_value(action.name)
+    return pattern_value(action.name) if action.pattern else quote_value(action.name)
 
 
 def _any_of(values: list[str]) -> str:
@@ -498,7 +490,7 @@ class CatalogBrowser(Vertical):
         if entry.kind == "action" and entry.action is not None:
             return f"action:{action_value(entry.action)}"
         if entry.kind == "unknown":
-            return f"action:{query_value(entry.name)}"
+            return f"action:{quote_value(entry.name)}"
         if entry.kind == "section":
             return _any_of([action_value(a) for a in self._by_service[entry.service].get(entry.name, [])])
         if entry.kind == "service":

@@ -5,11 +5,13 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual._ansi_sequences import SYNC_END, SYNC_START
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -18,25 +20,44 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..core.present import Column, fit, layout, row_line
-from ..core.store import Store
+from catalog import Catalog
+from catalog import loader as catalog_loader
+
+from ..core.present import (DEFAULT_KEYS, MARK_WIDTH, Column, cell_filter, columns_for, findings_level, header_text,
+                            row_layout, row_line)
+from ..core.store import EventRecord, Store
 
 #: Width of the vertical scrollbar; the header leaves the same room so columns line up.
 SCROLLBAR_WIDTH = 1
+#: Rows whose findings mark is kept once worked out (a mark is a short string; the explanation is not kept).
+MARKS_KEPT = 4096
 
 
 class ColumnHeader(Widget):
-    """The titles above the event table, laid out exactly as its rows."""
+    """The titles above the event table, laid out exactly as the rows of its grid."""
 
     DEFAULT_CSS = """
     ColumnHeader { height: 1; background: $panel; color: $text; text-style: bold; }
     """
 
+    def __init__(self, grid: EventGrid | None = None, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._grid = grid
+
+    @property
+    def grid(self) -> EventGrid | None:
+        """The grid whose columns the header names: the one given, or the EventGrid beside it."""
+        if self._grid is None and self.parent is not None:
+            self._grid = next(iter(self.parent.query_children(EventGrid)), None)
+        return self._grid
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        columns = layout(max(0, width - SCROLLBAR_WIDTH))
-        text = " ".join(fit(column.title, w) for column, w in columns)
-        return Strip([Segment(text.ljust(width))], width)
+        grid = self.grid
+        keys, local = (grid.columns, grid.local_time) if grid is not None else (None, False)
+        columns = row_layout(max(0, width - SCROLLBAR_WIDTH), keys, local=local)
+        return Strip([Segment(header_text(columns, width))], width)
 
 
 class EventGrid(ScrollView, can_focus=True):
@@ -50,10 +71,19 @@ class EventGrid(ScrollView, can_focus=True):
         Binding("home,g", "first", "First", show=False),
         Binding("end,G,f", "follow", "Follow"),
         Binding("enter", "open", "Open"),
+        Binding("left,h", "cell_left", "Highlight the cell to the left", show=False),
+        Binding("right,l", "cell_right", "Highlight the cell to the right", show=False),
+        Binding("escape", "clear_cell", "Stop highlighting the cell", show=False),
+        Binding("equals_sign", "quick_filter(False)", "Keep only events with the cell's value", show=False),
+        Binding("minus,exclamation_mark", "quick_filter(True)", "Hide events with the cell's value", show=False),
     ]
 
     COMPONENT_CLASSES = {
         "event-grid--cursor",
+        "event-grid--cell",
+        "event-grid--mark-security",
+        "event-grid--mark-notable",
+        "event-grid--mark-marked",
         "event-grid--critical",
         "event-grid--warning",
         "event-grid--failure",
@@ -67,6 +97,10 @@ class EventGrid(ScrollView, can_focus=True):
     EventGrid.-paused { overflow-y: auto; }
     EventGrid > .event-grid--cursor { background: $accent 40%; text-style: bold; }
     EventGrid:focus > .event-grid--cursor { background: $accent 70%; }
+    EventGrid > .event-grid--cell { text-style: bold reverse; }
+    EventGrid > .event-grid--mark-security { color: $error; text-style: bold; }
+    EventGrid > .event-grid--mark-notable { color: $warning; text-style: bold; }
+    EventGrid > .event-grid--mark-marked { color: $accent; text-style: bold; }
     EventGrid > .event-grid--critical { color: $error; text-style: bold; }
     EventGrid > .event-grid--warning { color: $warning; }
     EventGrid > .event-grid--failure { color: $error; }
@@ -100,8 +134,36 @@ class EventGrid(ScrollView, can_focus=True):
 
         row: int
 
+    class QuickFilter(Message):
+        """The user asked to keep only (or, exclude, to hide) the events whose field has this value."""
+
+        def __init__(self, grid: EventGrid, field: str, value: str, exclude: bool) -> None:
+            super().__init__()
+            self.grid = grid
+            #: the query field of the cell's column ("action", "initiator.name", "reason.reasonCode"...)
+            self.field = field
+            #: the exact value as logged (not the cut, escaped text shown)
+            self.value = value
+            #: hide the events with the value rather than keep only them
+            self.exclude = exclude
+
+        @property
+        def control(self) -> EventGrid:
+            """The grid the message comes from."""
+            return self.grid
+
     def __init__(self, store: Store, *, since_us: int | None = None, until_us: int | None = None,
+                 catalog: Callable[[], Catalog] | None = catalog_loader.default,
+                 columns: Sequence[str] | None = None, local_time: bool = False,
                  name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        """A grid over a store.
+
+        Args:
+            catalog: gives the catalog that marks the rows of events with findings (called when
+                first needed; None: no marks).
+            columns: the keys of the columns shown, in order (None: present.DEFAULT_KEYS).
+            local_time: times in the local time zone rather than UTC.
+        """
         super().__init__(name=name, id=id, classes=classes)
         self.store = store
         self.since_us = since_us
@@ -113,10 +175,68 @@ class EventGrid(ScrollView, can_focus=True):
         #: the rows of the active query (filtering.QueryView), or None for every event
         self.view = None
         self.cursor = -1
-        self._strips: OrderedDict[tuple[int, int, bool], Strip] = OrderedDict()
+        #: the index (among the columns shown) of the highlighted cell of the cursor row, if any
+        self._cell: int | None = None
+        #: the store row marked to compare another with (drawn with ◆ instead of its findings mark)
+        self.marked_row: int | None = None
+        self._keys: tuple[str, ...] = tuple(DEFAULT_KEYS if columns is None else columns)
+        columns_for(self._keys)  # an unknown key fails here, not at the first paint
+        self._local = local_time
+        self._catalog_source = catalog
+        self._catalog: Catalog | None = None
+        #: findings level ("security", "notable" or "") per store row, for rows drawn
+        self._marks: OrderedDict[int, str] = OrderedDict()
+        self._strips: OrderedDict[tuple[int, int, bool, int | None], Strip] = OrderedDict()
         self._row_styles_cache: dict[str, Style] | None = None
         self._blank: Strip | None = None
         self._columns_cache: tuple[int, list[tuple[Column, int]]] | None = None
+
+    # ------------------------------------------------------------------ settings
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The keys of the columns shown, in order (those that fit the width are drawn)."""
+        return self._keys
+
+    def set_columns(self, keys: Sequence[str] | None) -> None:
+        """Show these columns in this order (None: the default ones); ValueError for an unknown key or none."""
+        keys = tuple(DEFAULT_KEYS if keys is None else keys)
+        if not keys:
+            raise ValueError("the table needs at least one column")
+        columns_for(keys)
+        if keys != self._keys:
+            self._keys = keys
+            self._settings_changed()
+
+    @property
+    def local_time(self) -> bool:
+        """Whether times are shown in the local time zone (else UTC)."""
+        return self._local
+
+    def set_local_time(self, local: bool) -> None:
+        """Show times in the local time zone (True) or in UTC (False)."""
+        if local != self._local:
+            self._local = local
+            self._settings_changed()
+
+    def set_catalog(self, catalog: Callable[[], Catalog] | None) -> None:
+        """Mark rows from another catalog (for example, once the user's catalog loaded); None: no marks."""
+        self._catalog_source = catalog
+        self._catalog = None
+        self._marks.clear()
+        self._strips.clear()
+        self.refresh()
+
+    def _settings_changed(self) -> None:
+        """Lay the columns out again and redraw the rows and the header."""
+        self._columns_cache = None
+        self._strips.clear()
+        if self._cell is not None:
+            self._cell = min(self._cell, max(0, len(self._shown_columns()) - 1))
+        self.refresh()
+        if self.parent is not None:
+            for header in self.parent.query_children(ColumnHeader):
+                header.refresh()
 
     # ------------------------------------------------------------------ data
 
@@ -287,10 +407,11 @@ class EventGrid(ScrollView, can_focus=True):
             return blank
         row = self.row_at(index)
         selected = index == self.cursor
-        key = (row, width, selected)
+        cell = self._cell if selected else None
+        key = (row, width, selected, cell, row == self.marked_row)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._render_row(row, width, selected)
+            strip = self._render_row(row, width, selected, cell)
             self._strips[key] = strip
             # Each strip carries Textual's caches of its pieces: keep a few screens, not more.
             if len(self._strips) > 200:
@@ -303,25 +424,65 @@ class EventGrid(ScrollView, can_focus=True):
             base = self.rich_style
             part = lambda name: self.get_component_rich_style(f"event-grid--{name}", partial=True)  # noqa: E731
             cursor = part("cursor")
+            cell = part("cell")
             styles: dict[str, Style] = {}
-            for kind in ("normal", "critical", "warning", "failure", "pending", "time", "missing"):
+            for kind in ("normal", "critical", "warning", "failure", "pending", "time", "missing",
+                         "mark-security", "mark-notable", "mark-marked"):
                 style = base if kind == "normal" else base + part(kind)
                 styles[kind] = style
                 styles[kind + "+cursor"] = style + cursor
+                styles[kind + "+cursor+cell"] = style + cursor + cell
             self._row_styles_cache = styles
         return self._row_styles_cache
 
     def _layout(self, width: int) -> list[tuple[Column, int]]:
         if self._columns_cache is None or self._columns_cache[0] != width:
-            self._columns_cache = (width, layout(width))
+            self._columns_cache = (width, row_layout(width, self._keys, local=self._local))
         return self._columns_cache[1]
 
-    def _render_row(self, row: int, width: int, selected: bool) -> Strip:
-        # Columns keep their place whether or not the scrollbar is showing (it only shows while paused).
-        columns = self._layout(width if self.show_vertical_scrollbar else width - SCROLLBAR_WIDTH)
+    def _shown_columns(self) -> list[tuple[Column, int]]:
+        """The columns drawn at the current width."""
+        return self._layout(self.size.width - SCROLLBAR_WIDTH)
+
+    def _the_catalog(self) -> Catalog | None:
+        """The catalog that marks rows, loaded on first use (None: no marks)."""
+        if self._catalog is None and self._catalog_source is not None:
+            try:
+                self._catalog = self._catalog_source()
+            except Exception:  # a catalog that cannot be loaded: no marks (the app says why)
+                self._catalog_source = None
+        return self._catalog
+
+    def _mark(self, row: int) -> tuple[str, EventRecord | None]:
+        """The row's findings level, and its event when it had to be read for it."""
+        marks = self._marks
+        mark = marks.get(row)
+        if mark is not None:
+            return mark, None
+        catalog = self._the_catalog()
+        if catalog is None:
+            return "", None
+        record = self.store.event(row, keep=False)
+        mark = marks[row] = findings_level(record, catalog)
+        if len(marks) > MARKS_KEPT:
+            marks.popitem(last=False)
+        return mark, record
+
+    def _render_row(self, row: int, width: int, selected: bool, cell: int | None) -> Strip:
+        # Columns keep their place whether or not the scrollbar is showing (it only shows while
+        # paused, over the last cell of each line: a ScrollView's size includes it).
+        columns = self._layout(width - SCROLLBAR_WIDTH)
+        mark, record = self._mark(row)
+        if row == self.marked_row:
+            mark = "marked"
         styles = self._row_styles()
-        segments = [Segment(text, styles[style]) for text, style in row_line(self.store, row, columns, width, selected)]
-        return Strip(segments, width)
+        line = row_line(self.store, row, columns, width, selected, mark=mark, cell=cell, local=self._local, record=record)
+        return Strip([Segment(text, styles[style]) for text, style in line], width)
+
+    def set_marked(self, row: int | None) -> None:
+        """Mark a store row (None: no mark); the mark shows in the row's first cell."""
+        self.marked_row = row
+        self.refresh()
 
     def notify_style_update(self) -> None:
         self._strips.clear()
@@ -331,6 +492,8 @@ class EventGrid(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._strips.clear()
+        if self._cell is not None:
+            self._cell = min(self._cell, max(0, len(self._shown_columns()) - 1))
         self.virtual_size = Size(event.size.width, self.count)
         if self.following:
             self.call_after_refresh(self._scroll_to_newest)
@@ -363,6 +526,8 @@ class EventGrid(ScrollView, can_focus=True):
         # Following, the newest row is at the bottom and a scrollbar says nothing, while
         # redrawing it cost a quarter of the work of each arriving event. Paused, it shows where you are.
         self.set_class(not following, "-paused")
+        if following:
+            self._set_cell(None)  # the cell was on an event; following moves on to the newest ones
 
     def _pause(self) -> None:
         if self.following:
@@ -406,6 +571,11 @@ class EventGrid(ScrollView, can_focus=True):
         if 0 <= index < self.count:
             self._pause()
             self._move_cursor(index)
+            x = MARK_WIDTH
+            for i, (_, width) in enumerate(self._shown_columns()):
+                if x <= event.x < x + width:
+                    self._set_cell(i)
+                x += width + 1
             if event.chain == 2:
                 self.post_message(self.Opened(self, self.row_at(index)))
 
@@ -414,3 +584,63 @@ class EventGrid(ScrollView, can_focus=True):
         row = self.cursor_row
         if row is not None:
             self.post_message(self.Opened(self, row))
+
+    # ------------------------------------------------------------------ the cell cursor and quick filters
+
+    @property
+    def cursor_column(self) -> str | None:
+        """The key of the column of the highlighted cell (None until the user moves to a cell)."""
+        if self._cell is None:
+            return None
+        columns = self._shown_columns()
+        return columns[min(self._cell, len(columns) - 1)][0].key if columns else None
+
+    def cell_value(self) -> tuple[str, str] | None:
+        """The query field and exact value (as logged) of the highlighted cell; None when no cell
+        is highlighted or it has nothing to filter on (the time, an empty or missing value)."""
+        row = self.cursor_row
+        key = self.cursor_column
+        if row is None or key is None:
+            return None
+        return cell_filter(self.store, row, key)
+
+    def _set_cell(self, cell: int | None) -> None:
+        if cell != self._cell:
+            self._cell = cell
+            self._refresh_index(self.cursor)
+
+    def _move_cell(self, step: int) -> None:
+        count = len(self._shown_columns())
+        if not count or self.cursor_row is None:
+            return
+        self._pause()  # the cell is on this event: arriving ones must not move it away
+        if self._cell is None:
+            self._set_cell(0 if step > 0 else count - 1)
+        else:
+            self._set_cell(max(0, min(count - 1, self._cell + step)))
+
+    def action_cell_left(self) -> None:
+        """Highlight the cell to the left in the cursor row (the last one at first; pauses following)."""
+        self._move_cell(-1)
+
+    def action_cell_right(self) -> None:
+        """Highlight the cell to the right in the cursor row (the first one at first; pauses following)."""
+        self._move_cell(1)
+
+    def action_clear_cell(self) -> None:
+        """Stop highlighting a cell (when none is, the key goes on to the app)."""
+        if self._cell is None:
+            raise SkipAction()
+        self._set_cell(None)
+
+    def action_quick_filter(self, exclude: bool) -> None:
+        """Ask to keep only (or hide) the events with the highlighted cell's value."""
+        if self._cell is None:
+            self.notify("Choose a cell first with ← and →, then = keeps its value and - hides it.",
+                        severity="warning", timeout=4)
+            return
+        found = self.cell_value()
+        if found is None:
+            self.notify("This cell holds no value to filter on.", severity="warning", timeout=4)
+            return
+        self.post_message(self.QuickFilter(self, found[0], found[1], exclude))

@@ -1,0 +1,61 @@
+"""Choosing the columns of the event table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from ..core.present import AVAILABLE_COLUMNS
+
+
+class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
+    """Every column the table can show, ticked when shown: Enter gives the keys ticked (in the
+    list's order), Escape gives None."""
+
+    BINDINGS = [
+        # Priority: in the list itself Enter would tick, as Space does.
+        Binding("enter", "apply", "Apply", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+    DEFAULT_CSS = """
+    ColumnsScreen { align: center middle; background: $background 60%; }
+    ColumnsScreen > Vertical { width: 40; height: auto; border: round $accent; background: $surface; padding: 0 1; }
+    ColumnsScreen SelectionList { height: auto; border: none; padding: 0; }
+    ColumnsScreen #columns-help { color: $text-muted; }
+    """
+
+    def __init__(self, shown: Sequence[str]) -> None:
+        """Args: shown: the keys of the columns shown now (ticked at first)."""
+        super().__init__()
+        self.shown = tuple(shown)
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Columns"
+            yield SelectionList[str](
+                *(Selection("Time" if c.key == "time" else c.title, c.key, c.key in self.shown) for c in AVAILABLE_COLUMNS),
+                id="columns-list",
+            )
+            yield Static("Space ticks · Enter applies · Esc cancels", id="columns-help")
+
+    def on_mount(self) -> None:
+        self.query_one(SelectionList).focus()
+
+    def action_apply(self) -> None:
+        """Show the columns ticked."""
+        ticked = set(self.query_one(SelectionList).selected)
+        keys = tuple(c.key for c in AVAILABLE_COLUMNS if c.key in ticked)
+        if not keys:
+            self.notify("Tick at least one column.", severity="warning", timeout=3)
+            return
+        self.dismiss(keys)
+
+    def action_cancel(self) -> None:
+        """Keep the columns as they were."""
+        self.dismiss(None)
