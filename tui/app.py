@@ -7,28 +7,40 @@ import gc
 import os
 import threading
 import time
+from collections import Counter
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
+from textual.widget import Widget
 from rich.text import Text
-from textual.widgets import Footer, Input, Static
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer
 
 from catalog import Catalog, CatalogError, explain
 from catalog import loader as catalog_loader
 
 from .core.filtering import Cancelled, Filter, QueryView
-from .core.present import inputs_text
-from .core.query import QuerySyntaxError, parse
+from .core.present import WIDE, inputs_text, time_range_text
+from .core.query import QuerySyntaxError, and_clause, parse, quick_filter
 from .core.sources import InputSpec, ReadProgress, Reader
 from .core.store import Store
+from .widgets.catalog_browser import CatalogBrowser
 from .widgets.event_grid import ColumnHeader, EventGrid
-from .widgets.screens import ErrorsScreen, EventScreen
+from .widgets.filter_bar import FilterBar
+from .widgets.help_screen import HelpScreen
+from .widgets.columns_screen import ColumnsScreen
+from .widgets.detail_pane import CompareScreen, DetailPane
+from .widgets.screens import DetailScreen, ErrorsScreen
 from .widgets.status_bar import StatusBar
 
 #: Data-driven redraws at most this often, so a burst of events costs a few repaints.
 REDRAW_INTERVAL = 0.05
+#: Seconds the cursor rests before the side pane explains its event; following, at most this often.
+DETAIL_DELAY = 0.06
+DETAIL_FOLLOW_INTERVAL = 1.0
 
 
 class StoreGrew(Message):
@@ -79,6 +91,15 @@ class FilterReady(Message):
         self.text = text
 
 
+class CatalogLoaded(Message):
+    """The catalog is loaded (in a thread: it should not delay the first rows)."""
+
+    def __init__(self, catalog: Catalog | None, error: str = "") -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.error = error
+
+
 class ReaderFailed(Message):
     """The reader stopped on an error the user must see."""
 
@@ -92,16 +113,26 @@ class AtlensApp(App[int]):
 
     CSS_PATH = "atlens.tcss"
     TITLE = "atlens"
+    #: From 140 columns the catalog, the table and the detail pane are side by side.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("slash", "filter", "Filter"),
+        Binding("a", "catalog", "Catalog"),
         Binding("e", "errors", "Bad lines"),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("m", "mark", "Mark", show=False),
+        Binding("d", "compare", "Compare with mark", show=False),
+        Binding("t", "local_time", "UTC/local time", show=False),
+        Binding("C", "columns", "Columns", show=False),
         Binding("ctrl+l", "redraw", "Redraw the screen", show=False),
+        Binding("escape", "back", "Back to the table", show=False),
     ]
+    COMMANDS = App.COMMANDS | {lambda: AtlensCommands}
 
     def __init__(self, specs: list[InputSpec], *, stdin_fd: int | None = None, since_us: int | None = None,
                  until_us: int | None = None, title: str | None = None, store: Store | None = None,
-                 catalog_dirs: list[str] | None = None) -> None:
+                 catalog_dirs: list[str] | None = None, initial_query: str = "") -> None:
         super().__init__()
         self.catalog_dirs = list(catalog_dirs or [])
         self._catalog: Catalog | None = None
@@ -121,13 +152,26 @@ class AtlensApp(App[int]):
         self.query_text = ""
         self._scan_generation = 0
         self._scan_pending = False
+        #: the query to apply once the app runs (atlens PATH -q QUERY)
+        self.initial_query = initial_query
+        #: whether the user asked for the catalog pane (None: as the width decides)
+        self.catalog_open: bool | None = None
+        self._counted = 0
+        self._action_counts: Counter[int] = Counter()
+        #: the store row marked for comparing (m), and the row the detail pane shows
+        self.marked_row: int | None = None
+        self._detail_row: int | None = None
+        self._detail_due = False
+        self._detail_shown_at = 0.0
 
     def compose(self) -> ComposeResult:
-        yield ColumnHeader(id="header")
-        yield EventGrid(self.store, since_us=self.since_us, until_us=self.until_us, id="grid")
-        yield Input(placeholder="filter: action:iam-identity.* outcome:failure -severity:normal   (Enter applies, Esc closes)",
-                    id="filter")
-        yield Static(id="filter-error")
+        yield FilterBar(id="filter-bar")
+        with Horizontal(id="main"):
+            yield Vertical(id="catalog-pane")
+            with Vertical(id="table"):
+                yield ColumnHeader(id="header")
+                yield EventGrid(self.store, since_us=self.since_us, until_us=self.until_us, catalog=self.catalog, id="grid")
+            yield DetailPane(id="detail")
         yield StatusBar(id="status")
         yield Footer()
 
@@ -135,11 +179,19 @@ class AtlensApp(App[int]):
         # Held directly: while a modal screen is on top, queries would search that screen.
         self.grid = self.query_one(EventGrid)
         self.status_bar = self.query_one(StatusBar)
+        self.filter_bar = self.query_one(FilterBar)
+        self.detail = self.query_one(DetailPane)
+        self.catalog_pane = self.query_one("#catalog-pane")
+        self.main_screen = self.screen
         status = self.status_bar
-        status.inputs = inputs_text(self.specs, self.since_us, self.until_us)
+        status.inputs = inputs_text(self.specs)
+        self.filter_bar.set_time_range(time_range_text(self.since_us, self.until_us))
         self.grid.focus()
         self.set_interval(1.0, self._tick)
         self._read()
+        self._load_catalog()
+        if self.initial_query:
+            self.apply_query(self.initial_query)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="reader", name="reader")
     def _read(self) -> None:
@@ -192,6 +244,8 @@ class AtlensApp(App[int]):
         if self.first_rows_at is None and grid.count:
             self.first_rows_at = time.monotonic()
         self._update_status()
+        if grid.following and grid.cursor_row != self._detail_row:
+            self._schedule_detail(max(DETAIL_DELAY, DETAIL_FOLLOW_INTERVAL - (time.monotonic() - self._detail_shown_at)))
 
     def _update_status(self) -> None:
         grid = self.grid
@@ -203,6 +257,76 @@ class AtlensApp(App[int]):
 
     def _tick(self) -> None:
         self._update_status()
+        self._count_actions()
+
+    def _count_actions(self) -> None:
+        """Give the catalog browser the events seen per action (counted as they arrive)."""
+        browsers = self.catalog_pane.query(CatalogBrowser)
+        if not browsers or not self.catalog_pane.display:
+            return
+        store = self.store
+        end = len(store)
+        if end > self._counted:
+            self._action_counts.update(store.action[self._counted:end])
+            self._counted = end
+        strings = store.strings
+        browsers.first().update_counts({strings[i]: n for i, n in self._action_counts.items()})
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="catalog", name="catalog")
+    def _load_catalog(self) -> None:
+        try:
+            self.post_message(CatalogLoaded(self.catalog()))
+        except CatalogError as exc:
+            self.post_message(CatalogLoaded(None, str(exc)))
+
+    @on(CatalogLoaded)
+    def _catalog_loaded(self, message: CatalogLoaded) -> None:
+        if message.catalog is None:
+            self.status_bar.show_message(f"catalog not loaded: {message.error}", seconds=30)
+            return
+        self.catalog_pane.mount(CatalogBrowser(message.catalog, id="catalog"))
+        self.call_after_refresh(self._count_actions)
+
+    @on(CatalogBrowser.FilterRequested)
+    def _catalog_filter(self, message: CatalogBrowser.FilterRequested) -> None:
+        self.apply_query(message.query)
+        if self.main_screen.has_class("-narrow"):
+            self._show_catalog(False)
+        self.grid.focus()
+
+    def action_catalog(self) -> None:
+        """Show the catalog of actions (narrow: instead of the table) or hide it."""
+        shown = self.catalog_pane.display
+        if shown and not self._focus_in(self.catalog_pane):
+            # Beside the table and not focused: go to it rather than hide it.
+            self._focus_catalog()
+            return
+        self._show_catalog(not shown)
+
+    def _show_catalog(self, show: bool) -> None:
+        self.catalog_open = show
+        self.main_screen.set_class(show, "-catalog-open")
+        self.main_screen.set_class(not show, "-catalog-closed")
+        if show:
+            self.call_after_refresh(self._focus_catalog)
+            self.call_after_refresh(self._count_actions)
+        elif self.focused is None or self._focus_in(self.catalog_pane):
+            self.grid.focus()
+
+    def action_back(self) -> None:
+        """Back to the table: closes the catalog where it stands in the table's place."""
+        if self.main_screen.has_class("-narrow") and self.catalog_pane.display:
+            self._show_catalog(False)
+        self.grid.focus()
+
+    def _focus_in(self, widget: Widget) -> bool:
+        """Whether the focused widget is widget or inside it."""
+        return self.focused is not None and widget in self.focused.ancestors_with_self
+
+    def _focus_catalog(self) -> None:
+        browsers = self.catalog_pane.query(CatalogBrowser)
+        if browsers:
+            browsers.first().query_one("#catalog-tree").focus()
 
     @on(ReaderStatus)
     def _reader_status(self, message: ReaderStatus) -> None:
@@ -214,6 +338,8 @@ class AtlensApp(App[int]):
         status = self.status_bar
         status.progress = (p.done_bytes, p.total_bytes, p.finished)
         status.refresh()
+        if p.finished and not status.live:
+            status.start_live()
         if p.finished and not self._frozen:
             # Everything made until now lives as long as the app: out of the collector's sight,
             # a full collection while following walks only what arrived since (75 ms -> a few ms).
@@ -229,43 +355,124 @@ class AtlensApp(App[int]):
     @on(EventGrid.CursorMoved)
     def _cursor_moved(self) -> None:
         self._update_status()
+        self._schedule_detail(DETAIL_DELAY)
+
+    # ------------------------------------------------------------------ the detail pane
+
+    def _schedule_detail(self, delay: float) -> None:
+        """Show the cursor's event in the side pane soon: keys held down or a stream of events
+        cost one explanation when they pause, not one per row passed."""
+        if self._detail_due or not self.detail.display:
+            return
+        self._detail_due = True
+        asyncio.get_running_loop().call_later(delay, self._detail_later)
+
+    def _detail_later(self) -> None:
+        self._detail_due = False
+        try:
+            self._show_detail()
+        except Exception as error:  # outside Textual's message loop: hand it to Textual
+            self._handle_exception(error)
+
+    def _show_detail(self, *, force: bool = False) -> None:
+        row = self.grid.cursor_row
+        if row is None or not self.detail.display or (row == self._detail_row and not force):
+            return
+        self._detail_row = row
+        self._detail_shown_at = time.monotonic()
+        record, title, explanation = self._explained(row)
+        self.detail.show(record, explanation, title)
+
+    def _explained(self, row: int):
+        """A row's event re-read from its source, what to call it, and what the catalog says of it."""
+        record = self.store.event(row)
+        seg = self.store.segments[self.store.segment[row]]
+        title = f"{self.store.text('action', row)} · {seg.name} @ byte {self.store.offsets[row]}"
+        explanation = None
+        if record.event is not None:
+            try:
+                explanation = explain(record.event, self.catalog())
+            except CatalogError as exc:
+                self.notify(str(exc), severity="error", timeout=10, markup=False)
+        return record, title, explanation
+
+    @on(EventGrid.QuickFilter)
+    def _quick_filter(self, message: EventGrid.QuickFilter) -> None:
+        # The query line shows the new query: the user sees how to write it.
+        self.apply_query(quick_filter(self.query_text, message.field, message.value, exclude=message.exclude))
+
+    def action_local_time(self) -> None:
+        """Show times in local time, or back in UTC."""
+        local = not self.grid.local_time
+        self.grid.set_local_time(local)
+        self.status_bar.show_message("times in local time" if local else "times in UTC", seconds=4)
+
+    def action_columns(self) -> None:
+        """Choose the table's columns."""
+        def chosen(keys: tuple[str, ...] | None) -> None:
+            if keys:
+                self.grid.set_columns(keys)
+
+        self.push_screen(ColumnsScreen(self.grid.columns), chosen)
+
+    @on(DetailPane.FilterRequested)
+    def _detail_filter(self, message: DetailPane.FilterRequested) -> None:
+        if self.apply_query(and_clause(self.query_text, message.query)):
+            self.grid.focus()
+        if isinstance(self.screen, DetailScreen):
+            self.screen.dismiss(None)
+
+    def action_mark(self) -> None:
+        """Mark the event under the cursor, to compare another with it (d)."""
+        row = self.grid.cursor_row
+        if row is None:
+            return
+        self.marked_row = None if self.marked_row == row else row
+        self.grid.set_marked(self.marked_row)
+        said = "marked this event: move to another and press d to compare" if self.marked_row is not None else "mark removed"
+        self.status_bar.show_message(said, seconds=6)
+
+    def action_compare(self) -> None:
+        """Compare the event under the cursor with the marked one: the fields that differ."""
+        row = self.grid.cursor_row
+        if self.marked_row is None or row is None:
+            self.status_bar.show_message("mark an event first (m), then move to another and press d", seconds=6)
+            self.bell()
+            return
+        marked, here = self.store.event(self.marked_row), self.store.event(row)
+        if marked.event is None or here.event is None:
+            self.status_bar.show_message("one of the two events cannot be read: " + (marked.problem or here.problem), seconds=8)
+            return
+        self.push_screen(CompareScreen((self._explained(self.marked_row)[1], marked.event), (self._explained(row)[1], here.event)))
 
     # ------------------------------------------------------------------ filtering
 
     def action_filter(self) -> None:
-        """Open the filter line, holding the active query to edit."""
-        box = self.query_one("#filter", Input)
-        box.value = self.query_text
-        box.add_class("-open")
-        box.focus()
+        """Edit the query in the filter bar."""
+        self.filter_bar.edit()
 
-    def _close_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.remove_class("-open")
-        self.query_one("#filter-error", Static).remove_class("-open")
+    @on(FilterBar.Closed)
+    def _filter_closed(self) -> None:
         self.grid.focus()
 
-    def on_key(self, event) -> None:
-        if event.key == "escape" and self.focused is not None and self.focused.id == "filter":
-            event.stop()
-            self._close_filter()
+    @on(FilterBar.Submitted)
+    def _filter_submitted(self, message: FilterBar.Submitted) -> None:
+        if self.apply_query(message.query):
+            self.grid.focus()
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, message: Input.Submitted) -> None:
-        text = message.value.strip()
+    def apply_query(self, text: str) -> bool:
+        """Show the events that match text ("" for all); a bad query is shown where it went wrong
+        and the table keeps its rows. Returns whether the query was taken."""
+        text = text.strip()
         try:
             node = parse(text)
         except QuerySyntaxError as exc:
-            # The line stays open with the cursor where the query went wrong.
-            message.input.cursor_position = exc.column
-            error = self.query_one("#filter-error", Static)
-            # A caret under the column (the line's text starts after one cell of padding).
-            error.update(Text(" " * (exc.column + 1) + "^ " + exc.message, no_wrap=True, overflow="ellipsis"))
-            error.add_class("-open")
+            self.filter_bar.edit(text)
+            self.filter_bar.show_error(exc.column, exc.message)
             self.status_bar.show_message(f"bad query at column {exc.column + 1}: {exc.message}", seconds=30)
             self.bell()
-            return
-        self._close_filter()
+            return False
+        self.filter_bar.set_active(text)
         self.query_text = text
         self.status_bar.query = text
         if not text:
@@ -274,8 +481,9 @@ class AtlensApp(App[int]):
             self.status_bar.filtering = ""
             self.grid.set_view(None)
             self._update_status()
-            return
+            return True
         self._start_scan(node, text)
+        return True
 
     def _start_scan(self, node, text: str) -> None:
         self._scan_generation += 1
@@ -327,22 +535,24 @@ class AtlensApp(App[int]):
         self._open_row(message.row)
 
     def _open_row(self, row: int) -> None:
-        record = self.store.event(row)
-        seg = self.store.segments[self.store.segment[row]]
-        title = f"{self.store.text('action', row)} · {seg.name} @ byte {self.store.offsets[row]}"
-        explanation = None
-        if record.event is not None:
-            try:
-                explanation = explain(record.event, self.catalog())
-            except CatalogError as exc:
-                self.notify(str(exc), severity="error", timeout=10)
-        self.push_screen(EventScreen(record, title, explanation))
+        if self.detail.display:
+            # Beside the table: the pane takes the keys (Tab or Esc come back).
+            self._show_detail(force=row != self._detail_row)
+            self.detail.query_one("#detail-tree").focus()
+            return
+        record, title, explanation = self._explained(row)
+        self.push_screen(DetailScreen(record, title, explanation))
 
     def catalog(self) -> Catalog:
         """The catalog, loaded when first needed (built-in data plus the user's directories)."""
         if self._catalog is None:
             self._catalog = catalog_loader.default(self.catalog_dirs)
         return self._catalog
+
+    def action_help(self) -> None:
+        """Every key, by where it works."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
     def action_errors(self) -> None:
         """List the lines that are not events."""
@@ -365,3 +575,33 @@ class AtlensApp(App[int]):
                 os.close(self.stdin_fd)
             except OSError:
                 pass
+
+
+
+class AtlensCommands(Provider):
+    """The app's actions in the command palette (Ctrl+P), with the key that does each."""
+
+    def _commands(self) -> list[tuple[str, str, object]]:
+        app = self.app
+        assert isinstance(app, AtlensApp)
+        return [
+            ("Filter events", "edit the query (/)", app.action_filter),
+            ("Catalog of actions", "show or go to the catalog (a)", app.action_catalog),
+            ("Follow newest events", "jump to the newest and follow (End)", app.grid.action_follow),
+            ("Open event", "explain the event under the cursor (Enter)", app.grid.action_open),
+            ("Bad lines", "lines that are not events, with file and line (e)", app.action_errors),
+            ("Show every event", "clear the filter", lambda: app.apply_query("")),
+            ("Redraw the screen", "draw everything again (Ctrl+L)", app.action_redraw),
+            ("Help", "every key (? or F1)", app.action_help),
+        ]
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -69,6 +69,8 @@ def build_tui_parser() -> argparse.ArgumentParser:
                "generated stream. Inputs: files, globs, directories (recursive), gzip, '-' for standard input.",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="log files, globs or directories; '-' reads standard input")
+    parser.add_argument("-q", "--query", metavar="QUERY", default="",
+                        help="start with the table filtered (the query language of 'atlens query --help'; / edits it)")
     _time_args(parser)
     _catalog_arg(parser)
     return parser
@@ -625,8 +627,9 @@ def _stdin_for_tui(specs: list[InputSpec]) -> int | None:
 
 def run_tui(argv: list[str]) -> int:
     """`atlens PATH ...`: the live table."""
-    args = build_tui_parser().parse_args(argv)
+    args = build_tui_parser().parse_args(_glue_query(argv))
     since, until = _bounds(args)
+    _parse_query(args.query)  # a bad query is told before the screen is taken
     if not args.paths:
         raise UsageError("give a log file, directory, glob or '-' for standard input (or run 'atlens demo')")
     specs = resolve_inputs(args.paths, follow=True)
@@ -637,18 +640,20 @@ def run_tui(argv: list[str]) -> int:
     # Importing Textual takes 0.3 s: meanwhile the newest rows of plain files are on screen,
     # drawn as the app will draw them (best effort: never raises, draws nothing when unsure).
     previewed = False
-    if stdin_fd is None:
+    # Filtered, the newest rows of the file would be the wrong rows: no preview then.
+    if stdin_fd is None and not args.query.strip():
         try:
             from . import preview
 
-            previewed = preview.show(specs, since_us=since, until_us=until)
+            previewed = preview.show(specs, since_us=since, until_us=until, catalog_dirs=tuple(args.catalog))
         except Exception:
             previewed = False
     app = None
     try:
         from .app import AtlensApp  # Textual is imported only when a screen is needed
 
-        app = AtlensApp(specs, stdin_fd=stdin_fd, since_us=since, until_us=until, catalog_dirs=args.catalog)
+        app = AtlensApp(specs, stdin_fd=stdin_fd, since_us=since, until_us=until, catalog_dirs=args.catalog,
+                        initial_query=args.query)
         app.run()
     finally:
         # Textual enters the preview's alternate screen and leaves it on exit; if it never

@@ -19,21 +19,25 @@ import sys
 import unicodedata
 
 from .core.decode import Batch, decode_jsonl, sniff_multiline
-from .core.present import Line, fit, inputs_text, layout, printable, row_line
+from .core.present import (Line, findings_level, fit, header_text, inputs_text, printable, row_layout, row_line,
+                           table_span, time_range_text)
 from .core.sources import GZIP_MAGIC, PARALLEL_THRESHOLD, TAIL_FIRST_BYTES, InputSpec
 from .core.store import Store
 
 #: The grid leaves a column for its scrollbar (event_grid.SCROLLBAR_WIDTH), shown or not.
 SCROLLBAR_WIDTH = 1
-#: Lines around the grid: column titles above; status line and key line below.
-CHROME_LINES = 3
+#: Lines around the grid: the filter bar and column titles above; status line and key line below.
+CHROME_LINES = 4
 #: More inputs than this: no preview (each costs an open and two reads).
 MAX_FILES = 32
 #: What the status line says until the app has read the inputs.
 LOADING = "reading…"
 
 #: Textual's footer for the app's bindings, as it draws it: (key, description) left, palette right.
-FOOTER_KEYS = (("end", "Follow"), ("⏎", "Open"), ("q", "Quit"), ("/", "Filter"), ("e", "Bad lines"))
+FOOTER_KEYS = (("end", "Follow"), ("⏎", "Open"), ("q", "Quit"), ("/", "Filter"), ("a", "Catalog"), ("e", "Bad lines"),
+               ("?", "Help"))
+#: The filter bar's line before a query is typed, and the space its time range takes.
+FILTER_PLACEHOLDER = "/ to filter: action:iam-identity.* outcome:failure -severity:normal"
 FOOTER_RIGHT_WIDTH = 12  # "▏^p palette "
 
 # Colours of Textual's default theme (textual-dark) as the app shows them.
@@ -56,6 +60,8 @@ _STYLES: dict[str, tuple[tuple[int, int, int] | None, tuple[int, int, int] | Non
     "warning": (_ACCENT, _BACKGROUND, False, False),
     "failure": (_ERROR, _BACKGROUND, False, False),
     "pending": (_SECONDARY, _BACKGROUND, False, False),
+    "mark-security": (_ERROR, _BACKGROUND, True, False),
+    "mark-notable": (_ACCENT, _BACKGROUND, True, False),
     "status": ((226, 227, 229), _PANEL, False, False),
     "status-following": ((152, 224, 36), _PANEL, True, False),
     "status-loading": ((88, 209, 235), _PANEL, True, False),
@@ -63,6 +69,9 @@ _STYLES: dict[str, tuple[tuple[int, int, int] | None, tuple[int, int, int] | Non
     "footer": (_TEXT, _PANEL, False, False),
     "footer-key": ((255, 166, 43), _PANEL, True, False),
     "footer-bar": ((73, 82, 89), _PANEL, False, False),
+    "filter": (_TEXT, _PANEL, False, False),
+    "filter-placeholder": ((119, 126, 131), _PANEL, False, False),
+    "filter-range": ((167, 171, 175), _PANEL, False, False),
 }
 _CURSOR_BACKGROUND = _ACCENT
 
@@ -152,14 +161,23 @@ def _cells(text: str) -> int:
     return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
-def _crop(parts: Line, width: int, fill_style: str) -> Line:
-    """Pieces cut (or padded with fill_style) to exactly width cells."""
+def _crop(parts: Line, width: int, fill_style: str, *, ellipsis: bool = True) -> Line:
+    """Pieces cut (with … unless told not to, as Textual's footer cuts) or padded with fill_style
+    to exactly width cells."""
     out: Line = []
     used = 0
     for text, style in parts:
         size = _cells(text)
         if used + size > width:
-            out.append((fit(text, width - used), style))
+            if ellipsis:
+                out.append((fit(text, width - used), style))
+            else:
+                kept = ""
+                for char in text:
+                    if used + _cells(kept + char) > width:
+                        break
+                    kept += char
+                out.append((kept + " " * (width - used - _cells(kept)), style))
             return out
         out.append((text, style))
         used += size
@@ -175,40 +193,101 @@ def _status_line(inputs: str, width: int) -> Line:
     return _crop(parts, width, "status")
 
 
+def _filter_line(time_range: str, width: int) -> Line:
+    """The filter bar with no query yet: its placeholder (cut after the last whole word that fits,
+    as Textual wraps it), then the time range at the right."""
+    label = printable(time_range)
+    room = width - _cells(label) - 4  # the query line's padding and the time range's
+    shown = ""
+    for word in FILTER_PLACEHOLDER.split(" "):
+        candidate = f"{shown} {word}" if shown else word
+        if _cells(candidate) > room:
+            if shown and _cells(shown) < room:
+                shown += " "
+            break
+        shown = candidate
+    if not shown:
+        shown = fit(FILTER_PLACEHOLDER, max(0, room))
+    parts: Line = [(" ", "filter"), (shown, "filter-placeholder"), (" " * max(0, room - _cells(shown)), "filter"),
+                   ("  ", "filter"), (label, "filter-range"), (" ", "filter")]
+    return _crop(parts, width, "filter")
+
+
 def _footer_line(width: int) -> Line:
     left: Line = []
     for key, description in FOOTER_KEYS:
         left += [(f" {key} ", "footer-key"), (f"{description} ", "footer")]
     right: Line = [("▏", "footer-bar"), ("^p", "footer-key"), (" palette ", "footer")]
     if width <= FOOTER_RIGHT_WIDTH:
-        return _crop(left, width, "footer")
-    return _crop(left, width - FOOTER_RIGHT_WIDTH, "footer") + right
+        return _crop(left, width, "footer", ellipsis=False)
+    return _crop(left, width - FOOTER_RIGHT_WIDTH, "footer", ellipsis=False) + right
 
 
 def build(paths: list[str], width: int, height: int, *, since_us: int | None = None,
-          until_us: int | None = None, inputs: str | None = None) -> list[Line] | None:
-    """Every line of the first screen as styled pieces; None when there is nothing sensible to draw."""
-    if width < 20 or height < CHROME_LINES + 1:
+          until_us: int | None = None, inputs: str | None = None, marks: bool = True,
+          catalog_dirs: tuple[str, ...] = ()) -> list[Line] | None:
+    """Every line of the first screen as styled pieces; None when there is nothing sensible to draw.
+
+    marks: rows of events with findings carry their mark, as in the app (this loads the catalog,
+    built-in plus catalog_dirs and $ATLENS_CATALOG, which costs more than the rest of the preview).
+    """
+    screen = _Screen.read(paths, width, height, since_us=since_us, until_us=until_us)
+    if screen is None:
         return None
-    store = load_tails(paths)
-    if store is None:
-        return None
-    columns = layout(width - SCROLLBAR_WIDTH)
-    if not columns:
-        return None
-    grid_height = height - CHROME_LINES
-    lo, hi = store.span(since_us, until_us)
-    rows = store.order[max(lo, hi - grid_height):hi]
-    titles = " ".join(fit(column.title, w) for column, w in columns)
-    lines: list[Line] = [[(titles.ljust(width), "title")]]
-    for i, row in enumerate(rows):
-        lines.append(row_line(store, row, columns, width, selected=i == len(rows) - 1))
-    lines.extend([[(" " * width, "blank")]] * (grid_height - len(rows)))
-    if inputs is None:
-        inputs = ", ".join(paths)
-    lines.append(_status_line(inputs, width))
-    lines.append(_footer_line(width))
-    return lines
+    return screen.lines(inputs if inputs is not None else ", ".join(paths),
+                        screen.marks(catalog_dirs) if marks else None, time_range_text(since_us, until_us))
+
+
+class _Screen:
+    """The rows of the first screen, read from the inputs, ready to be drawn with or without marks."""
+
+    def __init__(self, store: Store, rows: list[int], width: int, height: int) -> None:
+        self.store = store
+        self.rows = rows
+        self.width = width
+        self.height = height
+        #: the table's place on the screen (beside the catalog and detail panes on wide terminals)
+        self.table_x, self.table_width = table_span(width)
+        self.columns = row_layout(self.table_width - SCROLLBAR_WIDTH)
+
+    @classmethod
+    def read(cls, paths: list[str], width: int, height: int, *, since_us: int | None = None,
+             until_us: int | None = None) -> _Screen | None:
+        """The newest rows that fit, or None when there is nothing sensible to draw."""
+        if width < 20 or height < CHROME_LINES + 1:
+            return None
+        store = load_tails(paths)
+        if store is None:
+            return None
+        lo, hi = store.span(since_us, until_us)
+        screen = cls(store, list(store.order[max(lo, hi - (height - CHROME_LINES)):hi]), width, height)
+        return screen if screen.columns else None
+
+    def marks(self, catalog_dirs: tuple[str, ...] = ()) -> list[str] | None:
+        """The findings level of each row (as the grid marks them); None when the catalog cannot be loaded."""
+        try:
+            from catalog import loader
+
+            catalog = loader.default(catalog_dirs)
+        except Exception:
+            return None
+        return [findings_level(self.store.event(row, keep=False), catalog) for row in self.rows]
+
+    def lines(self, inputs: str, marks: list[str] | None, time_range: str = "all times") -> list[Line]:
+        """The filter bar, titles, rows (the last one selected), blank lines, status line and key
+        line. Wide, the panes beside the table are left blank for the app to fill."""
+        width, rows, table = self.width, self.rows, self.table_width
+        left = [(" " * self.table_x, "blank")] if self.table_x else []
+        right_width = width - self.table_x - table
+        right = [(" " * right_width, "blank")] if right_width else []
+        lines: list[Line] = [_filter_line(time_range, width), [*left, (header_text(self.columns, table), "title"), *right]]
+        for i, row in enumerate(rows):
+            lines.append([*left, *row_line(self.store, row, self.columns, table, selected=i == len(rows) - 1,
+                                           mark=marks[i] if marks else ""), *right])
+        lines.extend([[(" " * width, "blank")]] * (self.height - CHROME_LINES - len(rows)))
+        lines.append(_status_line(inputs, width))
+        lines.append(_footer_line(width))
+        return lines
 
 
 def preview_lines(paths: list[str], width: int, height: int, *, since_us: int | None = None,
@@ -238,7 +317,8 @@ def _colour_256(rgb: tuple[int, int, int]) -> int:
 
 
 def _sgr(style: str, colours: str) -> str:
-    base, _, cursor = style.partition("+")
+    base, *modifiers = style.split("+")
+    cursor = "cursor" in modifiers
     fg, bg, bold, italic = _STYLES[base]
     if cursor:
         bg, bold = _CURSOR_BACKGROUND, True
@@ -280,10 +360,15 @@ def _park(lines: list[Line]) -> tuple[int, int]:
     return 1, 1
 
 
-def to_ansi(lines: list[Line], colours: str = "truecolor") -> str:
-    """The escapes that draw lines from the top left of the alternate screen, cursor hidden."""
-    out = ["\x1b[?1049h\x1b[?25l"]
+def to_ansi(lines: list[Line], colours: str = "truecolor", *, only: set[int] | None = None, enter: bool = True) -> str:
+    """The escapes that draw lines from the top left of the alternate screen, cursor hidden.
+
+    only: the indexes of the lines to draw (None: all); enter: enter the alternate screen first.
+    """
+    out = ["\x1b[?1049h\x1b[?25l"] if enter else []
     for y, line in enumerate(lines):
+        if only is not None and y not in only:
+            continue
         out.append(f"\x1b[{y + 1};1H")
         for text, style in line:
             out.append(_sgr(style, colours))
@@ -318,11 +403,16 @@ def terminal_fd() -> int | None:
         return None
 
 
-def show(specs: list[InputSpec], *, since_us: int | None = None, until_us: int | None = None) -> bool:
+def show(specs: list[InputSpec], *, since_us: int | None = None, until_us: int | None = None,
+         catalog_dirs: tuple[str, ...] = ()) -> bool:
     """Draw the first screen on the terminal; True when something was drawn.
 
     Never raises: the preview is only a head start, and the app starts the same without it.
     Reads nothing from standard input (keys typed now wait for the app).
+
+    The rows are drawn first; the catalog, which the marks of events with findings need, takes
+    about as long again to load, so the marks follow, with the status line: "reading…" there
+    means the first screen is complete. (The app then finds the catalog loaded.)
     """
     try:
         fd = terminal_fd()
@@ -330,14 +420,25 @@ def show(specs: list[InputSpec], *, since_us: int | None = None, until_us: int |
             return False
         # Textual takes its size the same way (COLUMNS and LINES first, then the terminal).
         width, height = shutil.get_terminal_size((0, 0))
-        lines = build([spec.text for spec in specs], width, height, since_us=since_us, until_us=until_us,
-                      inputs=inputs_text(specs, since_us, until_us))
-        if lines is None:
+        screen = _Screen.read([spec.text for spec in specs], width, height, since_us=since_us, until_us=until_us)
+        if screen is None:
             return False
-        _write_all(fd, to_ansi(lines, colour_system()).encode("utf-8", "replace"))
-        return True
+        colours = colour_system()
+        inputs = inputs_text(specs)
+        time_range = time_range_text(since_us, until_us)
+        lines = screen.lines(inputs, None, time_range)
+        status = len(lines) - 2
+        _write_all(fd, to_ansi(lines, colours, only=set(range(len(lines))) - {status}).encode("utf-8", "replace"))
     except Exception:
         return False
+    try:
+        marks = screen.marks(catalog_dirs)
+        marked = {2 + i for i, mark in enumerate(marks or ()) if mark}
+        lines = screen.lines(inputs, marks, time_range)
+        _write_all(fd, to_ansi(lines, colours, only=marked | {status}, enter=False).encode("utf-8", "replace"))
+    except Exception:
+        pass  # the rows are on screen (the alternate one): the caller must know it was drawn
+    return True
 
 
 def restore() -> None:

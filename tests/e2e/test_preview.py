@@ -20,6 +20,7 @@ from tui import preview
 from tui.app import AtlensApp
 from tui.core import sources
 from tui.core.sources import InputSpec
+from tui.core.present import table_span
 from tui.core.timespec import parse_bound
 from tui.widgets.event_grid import ColumnHeader, EventGrid
 
@@ -62,7 +63,8 @@ def hostile_log(path: Path, count: int = 80) -> Path:
 
 
 async def app_screen(specs: list[InputSpec], size: tuple[int, int], events: int, **bounds: int | None) -> list[str]:
-    """The app's column titles and grid lines once it has read every event."""
+    """The app's filter bar, then its column titles and grid lines once it has read every event,
+    where they are on the screen (wide, between panes: those are blank in the preview)."""
     app = AtlensApp(specs, **bounds)
     async with app.run_test(size=size) as pilot:
         grid = app.query_one(EventGrid)
@@ -72,8 +74,12 @@ async def app_screen(specs: list[InputSpec], size: tuple[int, int], events: int,
             await pilot.pause(0.05)
         assert grid.count == events
         await pilot.pause(0.1)
+        table = app.query_one("#table").region
+        assert (table.x, table.width) == table_span(size[0])  # the preview puts the table there too
+        left, right = " " * table.x, " " * (size[0] - table.right)
+        filter_bar = app.screen._compositor.render_strips()[0].text
         header = app.query_one(ColumnHeader).render_line(0).text
-        return [header, *(grid.render_line(y).text for y in range(grid.size.height))]
+        return [filter_bar, *(left + line + right for line in [header, *(grid.render_line(y).text for y in range(grid.size.height))])]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50), (250, 12)], ids=["80x24", "160x50", "250x12"])
@@ -88,11 +94,22 @@ async def test_preview_rows_are_the_rows_of_the_apps_first_screen(tmp_path: Path
     assert all(preview._cells(line) == width for line in lines)
 
 
+@pytest.mark.parametrize("width", [139, 140, 141, 187, 199, 300])
+async def test_the_table_is_where_the_preview_draws_it_at_every_width(tmp_path: Path, width: int) -> None:
+    # present.table_span restates the stylesheet's pane widths for the preview: checked here.
+    log = write(tmp_path / "few.log", [event(i) for i in range(3)])
+    app = AtlensApp([InputSpec(str(log), "file")])
+    async with app.run_test(size=(width, 20)) as pilot:
+        await pilot.pause(0.1)
+        table = app.query_one("#table").region
+        assert (table.x, table.width) == table_span(width)
+
+
 async def test_fewer_events_than_fit_are_drawn_from_the_top_as_the_app_does(tmp_path: Path) -> None:
     log = write(tmp_path / "few.log", [event(i) for i in range(3)], extra=b'{"action": "half a line')
     lines = preview.preview_lines([str(log)], 100, 20)
-    assert lines[1:4] and all(line.strip() for line in lines[1:4])
-    assert not any(line.strip() for line in lines[4:18])
+    assert lines[2:5] and all(line.strip() for line in lines[2:5])
+    assert not any(line.strip() for line in lines[5:18])
     assert lines[:18] == await app_screen([InputSpec(str(log), "file")], (100, 20), 3)
 
 
@@ -105,6 +122,7 @@ async def test_several_files_and_a_time_window_match_the_app(tmp_path: Path) -> 
                              since_us=since, until_us=until)
     assert lines[:28] == shown
     assert "key-89 " in lines[27] and "key-30 " not in "".join(lines)
+    assert "2026-11-20 10:00:30 to 2026-11-20 10:01:30 UTC" in lines[0]  # the time range, in the filter bar
 
 
 async def test_a_large_file_shows_the_part_the_app_reads_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,19 +133,19 @@ async def test_a_large_file_shows_the_part_the_app_reads_first(tmp_path: Path, m
     log = write(tmp_path / "big.log", [event(i) for i in range(600)])
     assert log.stat().st_size > 64 * 1024
     lines = preview.preview_lines([str(log)], 160, 40)
-    assert "n599 " in lines[37]
+    assert "10:09:59" in lines[37]  # event 599, the newest
     assert lines[:38] == await app_screen([InputSpec(str(log), "file")], (160, 40), 600)
 
 
 def test_hostile_content_is_escaped_in_the_text_and_in_the_escapes_written(tmp_path: Path) -> None:
     log = hostile_log(tmp_path / "hostile.log")
-    screen = preview.build([str(log)], 250, 30)
+    screen = preview.build([str(log)], 300, 30)  # wide: the table between the panes' places
     assert screen is not None
     text = "\n".join("".join(t for t, _ in line) for line in screen)
     assert "evil.\\x1b[2Jclear.screen" in text
     assert "[red]boom[/red]\\x07\\x1b]5…" in text  # the target column, escaped then cut
     assert HOSTILE_INITIATOR in text
-    assert "[bold red]boom[/] \\x1b]52;c;aGk=\\x07" in text  # the message column
+    assert "[bold red]boom[/] \\x1b]52;c;a…" in text  # the message column
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", text)
     # Every escape the preview writes is one of its own: cursor moves, colours, modes.
     for colours in ("truecolor", "256", "none"):
@@ -183,7 +201,8 @@ def test_real_program_shows_the_preview_then_the_app_with_the_same_rows(tmp_path
     try:
         before = term.wait_for("reading…", timeout=20).splitlines()
         assert len(before) >= 23
-        assert before[0].startswith("Time (UTC)")
+        assert before[0].startswith(" / to filter:")
+        assert before[1].startswith(" Time (UTC)")  # after the cell of the findings mark
         assert "key-79" in before[21]  # the newest event on the last grid line
         assert "evil.\\x1b[2Jclear.s" in "\n".join(before) and "[link=http" in "\n".join(before)
         go.touch()

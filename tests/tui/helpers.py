@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 import orjson
+from textual.app import App
 from textual.pilot import Pilot
 
 
@@ -40,3 +41,8 @@ async def wait_for(pilot: Pilot, predicate: Callable[[], bool], what: str, timeo
             return
         await pilot.pause(0.05)
     assert predicate(), f"timed out waiting for {what}"
+
+
+def screen_text(app: App) -> str:
+    """Everything on the screen as plain text, line by line, as the user reads it."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

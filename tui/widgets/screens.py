@@ -1,4 +1,4 @@
-"""Full-screen views opened from the table: one event's raw JSON, the lines that are not events."""
+"""Full-screen views opened from the table: one event (narrow terminals), the lines that are not events."""
 
 from __future__ import annotations
 
@@ -20,53 +20,12 @@ from ..core.store import EventRecord
 MAX_ERRORS_LISTED = 10_000
 
 
-_LEVEL_STYLE = {"security": "bold red", "notable": "bold yellow", "info": "cyan"}
+class DetailScreen(ModalScreen[None]):
+    """One event full-screen (terminals narrower than the side-by-side layout): the detail pane alone."""
 
-
-def explanation_text(explanation: Explanation) -> Text:
-    """What atlens says about an event, as Text (every string from the log escaped, never markup)."""
-    out = Text()
-    out.append(printable(explanation.summary) + "\n", style="bold")
-    if not explanation.documented:
-        out.append("Not in the catalog: explained from the action's parts.\n", style="italic")
-    if explanation.findings:
-        out.append("\n")
-        for finding in explanation.findings:
-            out.append(f"{finding.level.upper():>8} ", style=_LEVEL_STYLE.get(finding.level, ""))
-            out.append(printable(finding.title), style="bold")
-            out.append(" — " + printable(finding.why) + "\n")
-    if explanation.details:
-        out.append("\n")
-        for detail in explanation.details:
-            out.append("  • " + printable(detail) + "\n")
-    documented = [note for note in explanation.notes if note.documented]
-    if documented:
-        out.append("\nFields\n", style="bold underline")
-        for note in documented:
-            out.append(f"  {printable(note.path)}", style="bold")
-            out.append(" = " + printable(note.value) + "\n")
-            meaning = note.value_meaning or note.meaning
-            if note.value_meaning and note.meaning:
-                out.append("      " + printable(note.meaning) + "\n", style="dim")
-            if meaning:
-                out.append("      " + printable(meaning) + "\n", style="italic" if note.value_meaning else "dim")
-    entry = explanation.entry
-    if entry is not None:
-        out.append("\nCatalog\n", style="bold underline")
-        out.append(f"  {printable(entry.name)} · {printable(entry.section)} · {printable(entry.source)}\n", style="dim")
-        out.append("  " + printable(entry.description) + "\n")
-        if entry.note:
-            out.append("  " + printable(entry.note) + "\n", style="dim")
-    return out
-
-
-class EventScreen(ModalScreen[None]):
-    """The full event of a row, re-read from its source: what it means, then its JSON."""
-
-    BINDINGS = [Binding("escape,q,enter", "close", "Back")]
+    BINDINGS = [Binding("escape,q", "close", "Back")]
     DEFAULT_CSS = """
-    EventScreen { background: $background 60%; }
-    EventScreen > VerticalScroll { border: round $accent; background: $surface; margin: 1 2; }
+    DetailScreen > DetailPane { height: 1fr; }
     """
 
     def __init__(self, record: EventRecord, title: str, explanation: Explanation | None = None) -> None:
@@ -76,20 +35,15 @@ class EventScreen(ModalScreen[None]):
         self.explanation = explanation
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as scroll:
-            scroll.border_title = printable(self.title_text)
-            if self.record.event is None:
-                yield Static(Text("This event cannot be shown: " + printable(self.record.problem)))
-            else:
-                if self.explanation is not None:
-                    yield Static(explanation_text(self.explanation), id="event-explanation")
-                pretty = orjson.dumps(self.record.event, option=orjson.OPT_INDENT_2).decode()
-                yield Static(Text(printable(pretty).replace("\\n", "\n")), id="event-json")
+        from .detail_pane import DetailPane
+
+        yield DetailPane(id="detail-full")
         yield Footer()
 
     def on_mount(self) -> None:
-        # Keys scroll the view (Up/Down, PageUp/PageDown, Home/End): there may be no mouse.
-        self.query_one(VerticalScroll).focus()
+        pane = self.query_one("#detail-full")
+        pane.show(self.record, self.explanation, self.title_text)
+        pane.query_one("#detail-tree").focus()
 
     def action_close(self) -> None:
         """Back to the table."""

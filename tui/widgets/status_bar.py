@@ -41,6 +41,8 @@ class StatusBar(Widget):
         self.filtering = ""
         self.total: int | None = None
         self._samples: deque[tuple[float, int]] = deque(maxlen=20)
+        #: whether the inputs have been read once: the rate is of events arriving after that
+        self.live = False
         self._strip: tuple[tuple, Strip] | None = None
         self._painted_at = 0.0
         self._paint_due = False
@@ -59,13 +61,19 @@ class StatusBar(Widget):
         self.following = following
         self.new_while_paused = new_while_paused
         now = time.monotonic()
-        self._samples.append((now, total if total is not None else events))
+        if self.live:
+            self._samples.append((now, total if total is not None else events))
         wait = COUNTS_INTERVAL - (now - self._painted_at)
         if at_once or wait <= 0:
             self.refresh()
         elif not self._paint_due:
             self._paint_due = True
             self.set_timer(wait, self.refresh)
+
+    def start_live(self) -> None:
+        """The inputs have been read: from now on the rate counts arrivals (not the first read)."""
+        self.live = True
+        self._samples.clear()
 
     def show_message(self, text: str, seconds: float = 8.0) -> None:
         """A passing notice (a file deleted, rotated...)."""

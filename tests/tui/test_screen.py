@@ -1,0 +1,204 @@
+"""Pilot tests of the whole screen: the layouts, the detail pane beside or over the table, the
+catalog tied to the table, the filter bar, marking and comparing, help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tui.app import AtlensApp
+from tui.core.sources import InputSpec
+from tui.widgets.catalog_browser import CatalogBrowser
+from tui.widgets.detail_pane import CompareScreen
+from tui.widgets.event_grid import EventGrid
+from tui.widgets.filter_bar import FilterBar
+from tui.widgets.help_screen import HelpScreen
+from tui.widgets.screens import DetailScreen
+from tui.widgets.status_bar import StatusBar
+
+from tests.tui.helpers import append_events, make_event, screen_text, wait_for
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_logs"
+
+
+def status(app: AtlensApp) -> str:
+    return app.query_one(StatusBar).render_text()
+
+
+def shown(app: AtlensApp) -> list[str]:
+    """The ids of the panes of the main area that are on screen."""
+    return [w.id for w in app.query("#main > *") if w.display]
+
+
+async def started(pilot, app: AtlensApp, count: int) -> EventGrid:
+    grid = app.query_one(EventGrid)
+    await wait_for(pilot, lambda: grid.count == count, f"{count} events")
+    return grid
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*[{" ": "space", "/": "slash", "-": "minus", ":": "colon", "*": "asterisk", ".": "full_stop",
+                         "(": "left_parenthesis", ")": "right_parenthesis", '"': "quotation_mark"}.get(c, c) for c in text])
+
+
+@pytest.fixture
+def sample_log(tmp_path: Path) -> Path:
+    """The service ID and API key scenarios of the sample logs, in one file."""
+    path = tmp_path / "sample.log"
+    path.write_bytes((SAMPLES / "serviceids_apikeys.jsonl").read_bytes())
+    return path
+
+
+async def test_wide_terminal_shows_catalog_table_and_detail_together(log_file: Path) -> None:
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await started(pilot, app, 100)
+        await wait_for(pilot, lambda: app.catalog_pane.query(CatalogBrowser), "the catalog")
+        assert shown(app) == ["catalog-pane", "table", "detail"]
+        # The detail pane explains the event under the cursor, and follows it.
+        await wait_for(pilot, lambda: "key-99" in screen_text(app).split("\n")[3] or "n99 ·" in screen_text(app), "the newest event explained")
+        await pilot.press("up", "up")
+        await wait_for(pilot, lambda: app.detail.title_text.startswith("iam-identity.serviceid-apikey.n97 "), "the detail of the row under the cursor")
+        assert "filter" in screen_text(app).split("\n")[0]  # the filter bar on top
+        assert "paused" in status(app)
+
+
+async def test_narrow_terminal_gives_the_table_the_width_and_opens_events_full_screen(log_file: Path) -> None:
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot, app, 100)
+        assert shown(app) == ["table"]
+        await pilot.press("enter")
+        assert isinstance(app.screen, DetailScreen)
+        text = screen_text(app)
+        assert "iam-identity.serviceid-apikey.n99" in text
+        assert "key-99" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DetailScreen)
+        # The catalog takes the table's place, and Escape gives it back.
+        await pilot.press("a")
+        await wait_for(pilot, lambda: shown(app) == ["catalog-pane"], "the catalog instead of the table")
+        await pilot.press("escape")
+        assert shown(app) == ["table"]
+        assert isinstance(app.focused, EventGrid)
+
+
+async def test_picking_an_action_in_the_catalog_filters_the_table(sample_log: Path) -> None:
+    app = AtlensApp([InputSpec(str(sample_log), "file")])
+    async with app.run_test(size=(160, 50)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count > 0 and app.catalog_pane.query(CatalogBrowser), "events and the catalog")
+        total = grid.count
+        browser = app.catalog_pane.query_one(CatalogBrowser)
+        # Counts of the events seen, per service, are on the tree.
+        await wait_for(pilot, lambda: "iam-identity  " in screen_text(app), "the iam-identity service with its count")
+        await pilot.press("a")  # to the catalog
+        assert app.focused is browser.query_one("#catalog-tree")
+        await type_text(pilot, "serviceid.update")
+        await pilot.press("enter")  # from the search to the first match
+        await pilot.press("enter")  # filter to it
+        await wait_for(pilot, lambda: app.query_text.startswith("action:"), "the query from the catalog")
+        await wait_for(pilot, lambda: 0 < grid.count < total, "the table filtered")
+        action = app.query_text.split(":", 1)[1]
+        assert all(grid.store.text("action", grid.row_at(i)) == action for i in range(grid.count))
+        assert app.query_one(FilterBar).input.value == app.query_text  # the user sees the syntax
+        assert f"of {total} events" in status(app)
+
+
+async def test_a_bad_query_points_at_the_error_and_keeps_the_rows(log_file: Path) -> None:
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(80, 24)) as pilot:
+        grid = await started(pilot, app, 100)
+        await pilot.press("slash")
+        await type_text(pilot, "target.name:key-5*")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: grid.count == 11, "key-5 and key-50..59")
+        await pilot.press("slash")
+        await type_text(pilot, " (outcome:")
+        await pilot.press("enter")
+        text = screen_text(app)
+        assert "^ " in text and "expected" in text  # the caret line under the query
+        assert grid.count == 11  # the previous result stays on screen
+        assert app.query_one(FilterBar).has_focus_within
+        # History: Escape abandons the edit; Up brings back the query applied before.
+        await pilot.press("escape")
+        assert app.query_one(FilterBar).input.value == "target.name:key-5*"
+        await pilot.press("slash")
+        await pilot.press("ctrl+u")  # clear the line
+        await type_text(pilot, "outcome:failure")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: grid.count == 0 or app.query_text == "outcome:failure", "the second query")
+        await pilot.press("slash", "up")
+        assert app.query_one(FilterBar).input.value == "outcome:failure"
+        await pilot.press("up")
+        assert app.query_one(FilterBar).input.value == "target.name:key-5*"
+
+
+async def test_query_given_at_start_filters_from_the_first_screen(log_file: Path) -> None:
+    app = AtlensApp([InputSpec(str(log_file), "file")], initial_query="target.name:(key-1 OR key-2)")
+    async with app.run_test(size=(80, 24)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 2 and app.store and len(app.store) == 100, "the two matching events")
+        assert "2 of 100 events" in status(app)
+        assert app.query_one(FilterBar).input.value == "target.name:(key-1 OR key-2)"
+
+
+async def test_a_field_of_the_detail_pane_filters_the_table(sample_log: Path) -> None:
+    app = AtlensApp([InputSpec(str(sample_log), "file")])
+    async with app.run_test(size=(160, 50)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count > 0, "events")
+        await pilot.press("enter")  # into the detail pane
+        await wait_for(pilot, lambda: app.detail.field is not None, "a field under the cursor")
+        field = app.detail.field
+        await pilot.press("equals_sign")
+        await wait_for(pilot, lambda: app.query_text != "", "a query from the field")
+        assert field.path.split("[")[0].split(".")[0] in app.query_text
+        await wait_for(pilot, lambda: not app._scan_pending, "the scan")
+        assert grid.count >= 1
+
+
+async def test_mark_then_compare_lists_the_fields_that_differ(log_file: Path) -> None:
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await started(pilot, app, 100)
+        await pilot.press("d")  # nothing marked: said so, nothing opens
+        assert "mark an event first" in status(app)
+        await pilot.press("m", "up", "d")
+        assert isinstance(app.screen, CompareScreen)
+        paths = [d.path for d in app.screen.diffs]
+        assert "target.name" in paths and "eventTime" in paths and "action" in paths
+        assert "outcome" not in paths and "severity" not in paths
+        await pilot.press("escape")
+        assert not isinstance(app.screen, CompareScreen)
+
+
+async def test_help_lists_the_keys_of_every_part(log_file: Path) -> None:
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(100, 80)) as pilot:  # tall enough to read it all at once
+        await started(pilot, app, 100)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        keys = screen_text(app)
+        for heading in ("Everywhere", "Event table", "Filter bar", "Catalog", "Detail pane"):
+            assert heading in keys
+        for said in ("Filter", "Raw JSON", "Compare with mark", "Follow"):
+            assert said in keys
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_hostile_strings_stay_literal_in_the_detail_pane_and_the_catalog(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.log"
+    append_events(path, [make_event(1, action="evil.\x1b[2Jclear[bold]x[/bold]", message="[red]boom[/red] \x1b]52;c;aGk=\x07",
+                                    initiator={"name": "[link=http://x]me[/link]\x1b[31m"})])
+    app = AtlensApp([InputSpec(str(path), "file")])
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_for(pilot, lambda: app.grid.count == 1 and app.catalog_pane.query(CatalogBrowser), "the hostile event")
+        await wait_for(pilot, lambda: "[red]boom[/red]" in screen_text(app), "the message in the detail pane")
+        await wait_for(pilot, lambda: "Not in the catalog" in screen_text(app), "the unknown action in the catalog")
+        text = screen_text(app)
+        assert "\x1b" not in text and "\x07" not in text
+        assert "[link=http://x]me[/link]\\x1b[31m" in text
+        assert "evil.\\x1b[2Jclear[bold]x[/bold]" in text
