@@ -63,7 +63,7 @@ class FilterBar(Vertical):
     DEFAULT_CSS = """
     FilterBar { height: auto; background: $panel; }
     FilterBar > Horizontal { height: 1; }
-    FilterBar QueryInput { width: 1fr; height: 1; border: none; padding: 0 1; background: $panel; }
+    FilterBar QueryInput, FilterBar QueryInput:focus { width: 1fr; height: 1; border: none; padding: 0 1; background: $panel; }
     FilterBar QueryInput:focus { background: $boost; }
     FilterBar #time-range { width: auto; height: 1; padding: 0 1; color: $text-muted; }
     FilterBar #filter-error { display: none; height: auto; color: $error; }
