@@ -481,6 +481,7 @@ class AtlensApp(App[int]):
             self.status_bar.filtering = ""
             self.grid.set_view(None)
             self._update_status()
+            self._schedule_detail(DETAIL_DELAY)
             return True
         self._start_scan(node, text)
         return True
@@ -527,6 +528,7 @@ class AtlensApp(App[int]):
         view.take_new()  # rows that arrived during the scan
         self.grid.set_view(view)
         self._update_status()
+        self._schedule_detail(DETAIL_DELAY)  # the cursor is on another event now
 
     # ------------------------------------------------------------------ actions
 
@@ -541,7 +543,15 @@ class AtlensApp(App[int]):
             self.detail.query_one("#detail-tree").focus()
             return
         record, title, explanation = self._explained(row)
-        self.push_screen(DetailScreen(record, title, explanation))
+        if not self.is_screen_installed("detail"):
+            self.install_screen(DetailScreen(), "detail")
+        screen = self.get_screen("detail")
+        if screen.is_mounted:
+            screen.show(record, title, explanation)
+            self.push_screen(screen)
+        else:
+            self.push_screen(screen)
+            self.call_after_refresh(screen.show, record, title, explanation)
 
     def catalog(self) -> Catalog:
         """The catalog, loaded when first needed (built-in data plus the user's directories)."""
