@@ -238,13 +238,13 @@ open(out, "w").write(orjson.dumps(times).decode())
 SEQ = re.compile(r"seq-(\d{7})")
 
 
-def bench_follow(rate: float, seconds: float) -> dict[str, float]:
+def bench_follow(rate: float, seconds: float, size: tuple[int, int] = (160, 50)) -> dict[str, float]:
     """Follow a file another process appends to at rate; staleness of the newest row on screen."""
     with tempfile.TemporaryDirectory(prefix="atlens-bench-") as folder:
         log = Path(folder) / "live.log"
         generator.write_file(log, 200, seed=9)
         times_file = Path(folder) / "times.json"
-        term = Tmux([str(log)])
+        term = Tmux([str(log)], *size)
         term.wait(lambda s: "200 events" in s, 30)
         time.sleep(1.0)
         cpu0, wall0 = term.cpu_seconds(), time.monotonic()
@@ -279,6 +279,7 @@ def bench_follow(rate: float, seconds: float) -> dict[str, float]:
     cpu = 100 * (cpu1 - cpu0) / (wall1 - wall0)
     return {
         "rate": rate,
+        "size": f"{size[0]}x{size[1]}",
         "polls": len(polls),
         "staleness_median_ms": 1000 * statistics.median(staleness) if staleness else float("nan"),
         "staleness_p99_ms": 1000 * staleness[int(0.99 * (len(staleness) - 1))] if staleness else float("nan"),
@@ -293,23 +294,23 @@ def bench_follow(rate: float, seconds: float) -> dict[str, float]:
 
 def print_follow(results: list[dict[str, float]]) -> None:
     print("\n## Following a file another process appends to (real atlens in tmux, screen polled with capture-pane)\n")
-    print("| rate | screen polls | newest row age, median | p99 | each event on screen, median | atlens CPU (% of a core) | kept up | key to screen under load |")
-    print("|---:|---:|---:|---:|---:|---:|---|---:|")
+    print("| rate | terminal | screen polls | newest row age, median | p99 | each event on screen, median | atlens CPU (% of a core) | kept up | key to screen under load |")
+    print("|---:|---|---:|---:|---:|---:|---:|---|---:|")
     for r in results:
-        print(f"| {r['rate']:,.0f}/s | {r['polls']:,} | {r['staleness_median_ms']:.0f} ms | {r['staleness_p99_ms']:.0f} ms "
+        print(f"| {r['rate']:,.0f}/s | {r['size']} | {r['polls']:,} | {r['staleness_median_ms']:.0f} ms | {r['staleness_p99_ms']:.0f} ms "
               f"| {r['event_latency_median_ms']:.0f} ms | {r['cpu_percent']:.1f} % | {'yes' if r['caught_up'] else 'NO'} "
               f"| {r['key_to_screen_ms']:.0f} ms |")
     print("\nCPU per thread (% of a core): " + "; ".join(
-        f"{r['rate']:,.0f}/s: " + ", ".join(f"{name} {pct:.1f}" for name, pct in sorted(r["threads"].items()))
+        f"{r['rate']:,.0f}/s {r['size']}: " + ", ".join(f"{name} {pct:.1f}" for name, pct in sorted(r["threads"].items()))
         for r in results))
 
 
-def bench_idle() -> float:
+def bench_idle(size: tuple[int, int] = (160, 50)) -> float:
     """CPU used by atlens following a quiet file for 10 seconds."""
     with tempfile.TemporaryDirectory(prefix="atlens-bench-") as folder:
         log = Path(folder) / "quiet.log"
         generator.write_file(log, 100, seed=4)
-        term = Tmux([str(log)])
+        term = Tmux([str(log)], *size)
         term.wait(lambda s: "100 events" in s, 30)
         time.sleep(1.0)
         cpu0, wall0 = term.cpu_seconds(), time.monotonic()
@@ -317,6 +318,78 @@ def bench_idle() -> float:
         cpu1, wall1 = term.cpu_seconds(), time.monotonic()
         term.close()
     return 100 * (cpu1 - cpu0) / (wall1 - wall0)
+
+
+# ----------------------------------------------------------------------------- interactions
+
+
+def _changed_after(term: Tmux, keys: list[str], predicate=None, timeout: float = 10.0) -> float | None:
+    """Milliseconds from sending keys to a screen that differs (and satisfies predicate)."""
+    before = term.screen()
+    t = time.monotonic()
+    term.keys(*keys)
+    while time.monotonic() - t < timeout:
+        screen = term.screen()
+        if screen != before and (predicate is None or predicate(screen)):
+            return 1000 * (time.monotonic() - t)
+    return None
+
+
+def bench_interactions(path: Path) -> None:
+    """Key to screen at 1M events: moving the cursor, a new query on indexed fields, opening an event."""
+    warm(path)
+    results: dict[str, list[float]] = {"cursor": [], "page": [], "query": [], "open": []}
+    term = Tmux([str(path)], 80, 24)
+    try:
+        if term.wait(lambda s: re.search(r"│ [\d,]+ events", s) is not None and "indexing" not in s, 300) is None:
+            print("\n## Interactions: indexing did not finish")
+            return
+        time.sleep(1.0)
+        for _ in range(15):
+            for key, name in (("Up", "cursor"), ("PageUp", "page")):
+                ms = _changed_after(term, [key])
+                if ms is not None:
+                    results[name].append(ms)
+                time.sleep(0.1)
+        # Queries on indexed fields, each different from the last, applied with Enter.
+        queries = ["action:iam-identity.* outcome:failure", "severity:critical", "outcome:failure -severity:normal",
+                   "action:cloudantnosqldb.*", "initiator:*example.org outcome:success", "code:[400 TO 499]"]
+        for query in queries:
+            # Each key on its own: sent together, the clearing Ctrl+U and the text arrive in one
+            # read and the text is lost.
+            term.keys("/")
+            time.sleep(0.3)
+            term.keys("C-u")
+            time.sleep(0.2)
+            term.keys(query)
+            time.sleep(0.3)
+            text = query.split()[0]
+            ms = _changed_after(term, ["Enter"], lambda s, text=text: f"filter: {text}" in s and " of " in s, 30)
+            if ms is not None:
+                results["query"].append(ms)
+            time.sleep(0.5)
+        # Opening the event under the cursor (80x24: full-screen detail), then back.
+        for _ in range(10):
+            term.keys("Up")
+            time.sleep(0.2)
+            ms = _changed_after(term, ["Enter"], lambda s: "Raw JSON" in s)
+            if ms is not None:
+                results["open"].append(ms)
+            term.keys("Escape")
+            time.sleep(0.4)
+    finally:
+        term.close()
+    print(f"\n## Interactions at {path.stat().st_size / 1e9:.2f} GB indexed (real atlens in tmux, 80x24, key sent to screen changed)\n")
+    print("| interaction | median | worst | samples | target |")
+    print("|---|---:|---:|---:|---|")
+    for name, label, target in (("cursor", "cursor up one row", "< 50 ms"), ("page", "page up", "< 50 ms"),
+                                ("query", "new query on indexed fields: matching rows shown", "< 300 ms"),
+                                ("open", "open the event under the cursor", "< 50 ms")):
+        values = results[name]
+        if values:
+            print(f"| {label} | {statistics.median(values):.0f} ms | {max(values):.0f} ms | {len(values)} | {target} |")
+        else:
+            print(f"| {label} | no sample | | 0 | {target} |")
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -512,10 +585,10 @@ def bench_query(path: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100k events only, shorter follow runs")
-    parser.add_argument("--only", action="append", choices=["index", "screen", "render", "follow", "idle", "query"],
+    parser.add_argument("--only", action="append", choices=["index", "screen", "render", "follow", "idle", "query", "keys"],
                         help="run only these parts (repeatable)")
     args = parser.parse_args()
-    parts = set(args.only or ["index", "screen", "render", "follow", "idle", "query"])
+    parts = set(args.only or ["index", "screen", "render", "follow", "idle", "query", "keys"])
     if not shutil.which("tmux"):
         print("tmux is needed for the screen measurements: apt-get install tmux", file=sys.stderr)
         return 2
@@ -532,9 +605,13 @@ def main() -> int:
             bench_render(big)
     if "follow" in parts:
         seconds = 4 if args.quick else 10
-        print_follow([bench_follow(20, seconds), bench_follow(2000, seconds), bench_follow(20000, seconds / 2)])
+        print_follow([bench_follow(20, seconds, (80, 24)), bench_follow(20, seconds), bench_follow(2000, seconds),
+                      bench_follow(20000, seconds / 2)])
     if "idle" in parts:
-        print(f"\n## Idle: following a quiet file\n\n- atlens CPU: {bench_idle():.2f} % of a core")
+        print(f"\n## Idle: following a quiet file\n\n- atlens CPU: {bench_idle((80, 24)):.2f} % of a core at 80x24, "
+              f"{bench_idle():.2f} % at 160x50")
+    if "keys" in parts:
+        bench_interactions(data_file(sizes[-1]))
     if "query" in parts:
         bench_query(data_file(sizes[-1]))
     return 0
