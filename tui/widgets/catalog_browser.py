@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
@@ -443,23 +444,32 @@ class CatalogBrowser(Vertical):
     @on(Input.Submitted, "#catalog-search")
     def _on_search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._tree.focus()
+        self._focus_now(self._tree)
 
     @on(events.Key)
     def _on_key_pressed(self, event: events.Key) -> None:
         search = self.query_one("#catalog-search", Input)
         tree = self._tree
-        if search.has_focus:
+        # The screen's focus, not has_focus: that follows only once the widget has handled its
+        # Focus message, after keys typed fast are already queued.
+        focused = self.screen.focused
+        if focused is search:
             if event.key == "escape":
                 event.stop()
                 event.prevent_default()
                 search.value = ""
-                tree.focus()
+                self._focus_now(tree)
             elif event.key == "down":
                 event.stop()
                 event.prevent_default()
-                tree.focus()
-        elif tree.has_focus:
+                self._focus_now(tree)
+            elif event.character and event.is_printable:
+                # Typed fast, letters already handed to the tree before the search box took the
+                # focus arrive here (the box handles its own): they belong at the end of the search.
+                event.stop()
+                event.prevent_default()
+                search.insert_text_at_cursor(event.character)
+        elif focused is tree:
             char = event.character
             if (char and event.is_printable and not char.isspace()
                     and event.key not in self.screen.active_bindings):
@@ -468,7 +478,12 @@ class CatalogBrowser(Vertical):
                 event.prevent_default()
                 search.value = char
                 search.cursor_position = len(char)
-                search.focus()
+                self._focus_now(search)
+
+    def _focus_now(self, widget: Widget) -> None:
+        """Focus widget before the next key is handled: keys typed fast (a pasted word, Enter
+        twice) would otherwise still go to the widget that had the focus, one after another."""
+        self.screen.set_focus(widget)
 
     # ------------------------------------------------------------------ the tree
 
