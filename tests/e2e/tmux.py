@@ -29,15 +29,19 @@ def ensure_tmux() -> str | None:
 class Terminal:
     """One tmux session on a private server, running one command."""
 
-    def __init__(self, tmux: str, command: list[str], *, width: int, height: int, cwd: Path = REPO) -> None:
+    def __init__(self, tmux: str, command: list[str], *, width: int, height: int, cwd: Path = REPO,
+                 clipboard: bool = False) -> None:
         self.tmux = tmux
         self.socket = f"atlens-test-{uuid.uuid4().hex[:8]}"
         self.session = "t"
         env = {"TERM": "xterm-256color", "COLORTERM": "truecolor", "PYTHONPATH": str(REPO), "LANG": "C.UTF-8"}
         # COLUMNS and LINES from the test runner would override the real window size.
         shell = "env -u COLUMNS -u LINES " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " " + " ".join(shlex.quote(c) for c in command)
+        # With clipboard, the server turns every OSC 52 (set the clipboard) it is sent into a
+        # paste buffer (buffers() lists them); set before the command starts, so none is missed.
+        before = ("start-server", ";", "set-option", "-s", "set-clipboard", "on", ";") if clipboard else ()
         # Keep the pane after the program ends, so its last screen and exit can be read.
-        self._tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height), "-c", str(cwd), shell)
+        self._tmux(*before, "new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height), "-c", str(cwd), shell)
         self._tmux("set-option", "-t", self.session, "remain-on-exit", "on")
 
     def _tmux(self, *args: str) -> str:
@@ -55,6 +59,15 @@ class Terminal:
     def keys(self, *keys: str) -> None:
         """Type keys (tmux key names: Up, End, Enter, Escape, q...)."""
         self._tmux("send-keys", "-t", self.session, *keys)
+
+    def type_text(self, text: str) -> None:
+        """Type text literally (no key names), as fast as the terminal takes it."""
+        self._tmux("send-keys", "-t", self.session, "-l", text)
+
+    def buffers(self) -> list[str]:
+        """The server's paste buffers, newest first (with clipboard=True: what OSC 52 set)."""
+        names = self._tmux("list-buffers", "-F", "#{buffer_name}").split()
+        return [self._tmux("show-buffer", "-b", name) for name in names]
 
     def wait_for(self, text: str, timeout: float = 15.0) -> str:
         """Poll the screen until text is on it; fail with the screen if it never is."""
