@@ -182,7 +182,8 @@ class Tmux:
         self._run("kill-server")
 
 
-ROW = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", re.M)
+#: A table row: its time, in full or month-day when the table is narrow (beside the panes).
+ROW = re.compile(r"(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d")
 
 
 def bench_first_screen(path: Path) -> None:
@@ -219,7 +220,8 @@ total = int(rate * seconds)
 lines = []
 # Live times: the new events belong after the ones already in the file, at the bottom.
 for seq, event in enumerate(generator.generate_events(total, seed=3, live=True)):
-    event["target"]["name"] = f"seq-{seq:07d}"
+    # The initiator column is shown at every width (the target is not, beside the panes).
+    event["initiator"]["name"] = f"seq-{seq:07d}"
     lines.append(orjson.dumps(event) + b"\\n")
 times = []
 with open(path, "ab", buffering=0) as fh:
