@@ -14,7 +14,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
-from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
@@ -154,12 +153,9 @@ class AtlensApp(App[int]):
         self._scan_pending = False
         #: the query to apply once the app runs (atlens PATH -q QUERY)
         self.initial_query = initial_query
-        #: whether the user asked for the catalog pane (None: as the width decides)
-        self.catalog_open: bool | None = None
         self._counted = 0
         self._action_counts: Counter[int] = Counter()
-        #: the store row marked for comparing (m), and the row the detail pane shows
-        self.marked_row: int | None = None
+        #: the store row the detail pane shows
         self._detail_row: int | None = None
         self._detail_due = False
         self._detail_shown_at = 0.0
@@ -304,7 +300,6 @@ class AtlensApp(App[int]):
         self._show_catalog(not shown)
 
     def _show_catalog(self, show: bool) -> None:
-        self.catalog_open = show
         self.main_screen.set_class(show, "-catalog-open")
         self.main_screen.set_class(not show, "-catalog-closed")
         if show:
@@ -383,11 +378,15 @@ class AtlensApp(App[int]):
         record, title, explanation = self._explained(row)
         self.detail.show(record, explanation, title)
 
+    def _title(self, row: int) -> str:
+        """What to call a row's event: its action, file and byte offset."""
+        seg = self.store.segments[self.store.segment[row]]
+        return f"{self.store.text('action', row)} · {seg.name} @ byte {self.store.offsets[row]}"
+
     def _explained(self, row: int):
         """A row's event re-read from its source, what to call it, and what the catalog says of it."""
         record = self.store.event(row)
-        seg = self.store.segments[self.store.segment[row]]
-        title = f"{self.store.text('action', row)} · {seg.name} @ byte {self.store.offsets[row]}"
+        title = self._title(row)
         explanation = None
         if record.event is not None:
             try:
@@ -427,23 +426,23 @@ class AtlensApp(App[int]):
         row = self.grid.cursor_row
         if row is None:
             return
-        self.marked_row = None if self.marked_row == row else row
-        self.grid.set_marked(self.marked_row)
-        said = "marked this event: move to another and press d to compare" if self.marked_row is not None else "mark removed"
+        marked = None if self.grid.marked_row == row else row
+        self.grid.set_marked(marked)
+        said = "marked this event: move to another and press d to compare" if marked is not None else "mark removed"
         self.status_bar.show_message(said, seconds=6)
 
     def action_compare(self) -> None:
         """Compare the event under the cursor with the marked one: the fields that differ."""
-        row = self.grid.cursor_row
-        if self.marked_row is None or row is None:
+        row, marked_row = self.grid.cursor_row, self.grid.marked_row
+        if marked_row is None or row is None:
             self.status_bar.show_message("mark an event first (m), then move to another and press d", seconds=6)
             self.bell()
             return
-        marked, here = self.store.event(self.marked_row), self.store.event(row)
+        marked, here = self.store.event(marked_row), self.store.event(row)
         if marked.event is None or here.event is None:
             self.status_bar.show_message("one of the two events cannot be read: " + (marked.problem or here.problem), seconds=8)
             return
-        self.push_screen(CompareScreen((self._explained(self.marked_row)[1], marked.event), (self._explained(row)[1], here.event)))
+        self.push_screen(CompareScreen((self._title(marked_row), marked.event), (self._title(row), here.event)))
 
     # ------------------------------------------------------------------ filtering
 

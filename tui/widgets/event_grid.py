@@ -186,7 +186,8 @@ class EventGrid(ScrollView, can_focus=True):
         self._catalog: Catalog | None = None
         #: findings level ("security", "notable" or "") per store row, for rows drawn
         self._marks: OrderedDict[int, str] = OrderedDict()
-        self._strips: OrderedDict[tuple[int, int, bool, int | None], Strip] = OrderedDict()
+        #: rendered rows by (row, width, selected, highlighted cell, marked)
+        self._strips: OrderedDict[tuple[int, int, bool, int | None, bool], Strip] = OrderedDict()
         self._row_styles_cache: dict[str, Style] | None = None
         self._blank: Strip | None = None
         self._columns_cache: tuple[int, list[tuple[Column, int]]] | None = None
@@ -218,14 +219,6 @@ class EventGrid(ScrollView, can_focus=True):
         if local != self._local:
             self._local = local
             self._settings_changed()
-
-    def set_catalog(self, catalog: Callable[[], Catalog] | None) -> None:
-        """Mark rows from another catalog (for example, once the user's catalog loaded); None: no marks."""
-        self._catalog_source = catalog
-        self._catalog = None
-        self._marks.clear()
-        self._strips.clear()
-        self.refresh()
 
     def _settings_changed(self) -> None:
         """Lay the columns out again and redraw the rows and the header."""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import orjson
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer
 
 from catalog.model import Explanation
 
