@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -41,31 +43,20 @@ def _as_binding(item: BindingType) -> Binding | None:
     return None
 
 
-def _keys(binding: Binding) -> str:
-    """The keys of a binding as a user types them."""
-    names = {"slash": "/", "question_mark": "?", "pageup": "PgUp", "pagedown": "PgDn", "enter": "Enter",
-             "escape": "Esc", "space": "Space", "up": "↑", "down": "↓", "left": "←", "right": "→",
-             "home": "Home", "end": "End", "tab": "Tab", "equals_sign": "=", "minus": "-",
-             "full_stop": ".", "exclamation_mark": "!"}
-    out = []
-    for key in binding.key.split(","):
-        key = key.strip()
-        if key.startswith("ctrl+"):
-            out.append("Ctrl+" + names.get(key[5:], key[5:].upper()))
-        else:
-            out.append(names.get(key, key if len(key) == 1 else key.upper()))
-    return " ".join(out)
+def _keys(binding: Binding, display: Callable[[Binding], str]) -> str:
+    """The keys of a binding as the footer shows them (display: App.get_key_display)."""
+    return " ".join(display(Binding(key.strip(), binding.action)) for key in binding.key.split(","))
 
 
-def help_table(sections: list[tuple[str, type]]) -> Table:
-    """A two-column table: keys, then what they do, a heading per section."""
+def help_table(sections: list[tuple[str, type]], display: Callable[[Binding], str]) -> Table:
+    """A two-column table: keys (as display writes them), then what they do, a heading per section."""
     table = Table.grid(padding=(0, 2), expand=False)
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     for title, owner in sections:
         table.add_row(Text(title, style="bold underline"), "")
         for binding in _bindings(owner):
-            table.add_row(Text(_keys(binding)), Text(binding.description))
+            table.add_row(Text(_keys(binding, display)), Text(binding.description))
         table.add_row("", "")
     return table
 
@@ -95,7 +86,7 @@ class HelpScreen(ModalScreen[None]):
             pass
         with VerticalScroll() as scroll:
             scroll.border_title = "atlens keys (Esc to close)"
-            yield Static(help_table(sections), id="help-keys")
+            yield Static(help_table(sections, self.app.get_key_display), id="help-keys")
             yield Static(Text("Queries\n", style="bold underline") + Text(QUERY_HELP), id="help-query")
         yield Footer()
 
