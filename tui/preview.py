@@ -172,12 +172,14 @@ def _crop(parts: Line, width: int, fill_style: str, *, ellipsis: bool = True) ->
             if ellipsis:
                 out.append((fit(text, width - used), style))
             else:
-                kept = ""
+                kept = []
                 for char in text:
-                    if used + _cells(kept + char) > width:
+                    size = _cells(char)
+                    if used + size > width:
                         break
-                    kept += char
-                out.append((kept + " " * (width - used - _cells(kept)), style))
+                    kept.append(char)
+                    used += size
+                out.append(("".join(kept) + " " * (width - used), style))
             return out
         out.append((text, style))
         used += size
