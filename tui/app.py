@@ -22,14 +22,16 @@ from catalog import Catalog, CatalogError, explain
 from catalog import loader as catalog_loader
 
 from .core.filtering import Cancelled, Filter, QueryView
-from .core.present import WIDE, inputs_text, time_range_text
+from .core.present import WIDE, format_local_us, format_time_us, inputs_text, time_range_text
 from .core.query import QuerySyntaxError, and_clause, parse, quick_filter
 from .core.sources import InputSpec, ReadProgress, Reader
 from .core.store import Store
+from .core.timespec import parse_moment
 from .widgets.catalog_browser import CatalogBrowser
 from .widgets.event_grid import ColumnHeader, EventGrid
 from .widgets.filter_bar import FilterBar
 from .widgets.help_screen import HelpScreen
+from .widgets.jump_screen import JumpScreen
 from .widgets.columns_screen import ColumnsScreen
 from .widgets.detail_pane import CompareScreen, DetailPane
 from .widgets.screens import DetailScreen, ErrorsScreen
@@ -123,6 +125,7 @@ class AtlensApp(App[int]):
         Binding("m", "mark", "Mark", show=False),
         Binding("d", "compare", "Compare with mark", show=False),
         Binding("t", "local_time", "UTC/local time", show=False),
+        Binding("T", "jump_time", "Jump to a time", show=False),
         Binding("C", "columns", "Columns", show=False),
         Binding("ctrl+l", "redraw", "Redraw the screen", show=False),
         Binding("escape", "back", "Back to the table", show=False),
@@ -406,6 +409,35 @@ class AtlensApp(App[int]):
         self.grid.set_local_time(local)
         self.status_bar.show_message("times in local time" if local else "times in UTC", seconds=4)
 
+    def action_jump_time(self) -> None:
+        """Ask for a time and put the cursor on the first event at or after it (pauses following)."""
+        grid = self.grid
+        local = grid.local_time
+        day = grid.cursor_row
+        day_of_us = grid.store.times[day] if day is not None else None
+
+        def read(text: str) -> int:
+            return parse_moment(text, local=local, day_of_us=day_of_us)
+
+        def jump(moment: int | None) -> None:
+            if moment is None:
+                return
+            when = " ".join(format_local_us(moment)) if local else format_time_us(moment, millis=False) + " UTC"
+            if not grid.count:
+                self.status_bar.show_message("no events to jump in", seconds=6)
+                return
+            position = grid.jump_to_time(moment)
+            if position >= grid.count:
+                self.status_bar.show_message(f"no event at or after {when}: on the newest", seconds=8)
+                self.bell()
+            elif position == 0 and grid.store.times[grid.row_at(0)] > moment:
+                self.status_bar.show_message(f"the first event is after {when}: on the oldest", seconds=8)
+            else:
+                self.status_bar.show_message(f"first event at or after {when}", seconds=6)
+            grid.focus()
+
+        self.push_screen(JumpScreen(read, "local time" if local else "UTC"), jump)
+
     def action_columns(self) -> None:
         """Choose the table's columns."""
         def chosen(keys: tuple[str, ...] | None) -> None:
@@ -600,6 +632,11 @@ class AtlensCommands(Provider):
             ("Open event", "explain the event under the cursor (Enter)", app.grid.action_open),
             ("Bad lines", "lines that are not events, with file and line (e)", app.action_errors),
             ("Show every event", "clear the filter", lambda: app.apply_query("")),
+            ("Jump to a time", "move to the first event at or after a time (T)", app.action_jump_time),
+            ("UTC or local time", "switch the table's times (t)", app.action_local_time),
+            ("Choose columns", "the table's columns and their order (C)", app.action_columns),
+            ("Mark event", "mark the event under the cursor to compare another with it (m)", app.action_mark),
+            ("Compare with the marked event", "the fields that differ (d)", app.action_compare),
             ("Redraw the screen", "draw everything again (Ctrl+L)", app.action_redraw),
             ("Help", "every key (? or F1)", app.action_help),
         ]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime, timedelta, timezone
 
 from .decode import parse_time_us
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$", re.I)
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -30,3 +33,65 @@ def parse_bound(text: str, *, now_us: int | None = None) -> int:
     if us is None:
         raise TimeSpecError(f"{text!r} is not a time: use 15m, 2h, 7d, or a date such as 2026-11-20 or 2026-11-20T10:00:00Z")
     return us
+
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?$")
+_ZONED = re.compile(r"(?:[zZ]|[+-]\d{2}:?\d{2})$")
+
+
+def _to_us(moment: datetime, local: bool) -> int:
+    """Microseconds since the epoch of a datetime; a naive one is in local time or in UTC."""
+    if moment.tzinfo is None:
+        # astimezone() on a naive datetime reads it with the platform's rules for that date
+        # (summer time included), which a fixed offset taken today would get wrong.
+        moment = moment.astimezone() if local else moment.replace(tzinfo=timezone.utc)
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def parse_moment(text: str, *, local: bool = False, day_of_us: int | None = None, now_us: int | None = None) -> int:
+    """The moment a user asks the table to jump to, in microseconds since the epoch.
+
+    Accepts what `parse_bound` accepts (`15m` is 15 minutes ago), plus a time of day
+    (`10:30`, `10:30:15.250`) on the day of `day_of_us` (the event under the cursor; today
+    without one). A time without a zone is read in the zone the table shows: local time when
+    `local`, else UTC. Raises TimeSpecError for anything else.
+    """
+    try:
+        return _parse_moment(text, local, day_of_us, now_us)
+    except (OverflowError, OSError) as exc:  # beyond what the platform's clock covers
+        raise TimeSpecError(f"{text!r} is out of range ({exc})") from None
+
+
+def _parse_moment(text: str, local: bool, day_of_us: int | None, now_us: int | None) -> int:
+    value = text.strip()
+    if now_us is None:
+        now_us = time.time_ns() // 1000
+    if not value:
+        raise TimeSpecError("type a time: 10:30, 2026-11-20T10:30, or 15m for 15 minutes ago")
+    if _RELATIVE.match(value):
+        return parse_bound(value, now_us=now_us)
+    clock = _CLOCK.match(value)
+    if clock:
+        hour, minute, second, fraction = clock.groups()
+        day = _to_datetime(now_us if day_of_us is None else day_of_us, local)
+        try:
+            moment = day.replace(hour=int(hour), minute=int(minute), second=int(second or 0),
+                                 microsecond=int((fraction or "0").ljust(6, "0")), tzinfo=None)
+        except ValueError:
+            raise TimeSpecError(f"{text!r} is not a time of day (hours 0-23, minutes and seconds 0-59)") from None
+        return _to_us(moment, local)
+    if not _ZONED.search(value):
+        try:
+            return _to_us(datetime.fromisoformat(value.replace(" ", "T", 1)), local)
+        except ValueError:
+            pass
+    try:
+        return parse_bound(value, now_us=now_us)
+    except TimeSpecError:
+        raise TimeSpecError(f"{text!r} is not a time: use 10:30, 2026-11-20T10:30, 2026-11-20 or 15m (15 minutes ago)") from None
+
+
+def _to_datetime(us: int, local: bool) -> datetime:
+    """The datetime of microseconds since the epoch, in local time or UTC."""
+    moment = _EPOCH + timedelta(microseconds=us)
+    return moment.astimezone() if local else moment

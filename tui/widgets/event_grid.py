@@ -556,6 +556,22 @@ class EventGrid(ScrollView, can_focus=True):
         self.new_while_paused = 0
         self._move_cursor(self.count - 1, scroll_end=True)
 
+    def position_at(self, us: int) -> int:
+        """The table position of the first event at or after a moment (`count` when none is)."""
+        key = self.store.times.__getitem__
+        return bisect_left(self._order, us, lo=self._lo, hi=self._hi, key=key) - self._lo
+
+    def jump_to_time(self, us: int) -> int:
+        """Pause and put the cursor on the first event at or after a moment, in the middle of the
+        screen (on the newest when none is after it); returns the position found (`count`: none)."""
+        position = self.position_at(us)
+        if self.count:
+            self._pause()
+            index = min(position, self.count - 1)
+            self.scroll_to(y=max(0, index - self.size.height // 2), animate=False, immediate=True, force=True)
+            self._move_cursor(index)
+        return position
+
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         self._pause()
 
