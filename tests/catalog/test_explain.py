@@ -760,3 +760,27 @@ def test_random_events_never_make_explain_raise(builtin, event):
     assert isinstance(x.summary, str) and x.summary
     assert all(isinstance(d, str) for d in x.details)
     json.dumps(x.to_dict())
+
+
+def test_the_row_mark_level_is_the_level_of_the_full_explanation(builtin) -> None:
+    """findings_level (the table's mark, computed for every row drawn) skips the summary and the
+    field notes: it must give what explain() gives, on every sample event and on generated ones."""
+    from catalog.explain import findings_level
+    from tui.core import generator
+
+    events = []
+    for path in sorted(SAMPLES.glob("*.jsonl")):
+        for line in path.read_bytes().splitlines():
+            try:
+                events.append(orjson.loads(line))
+            except orjson.JSONDecodeError:
+                pass  # the sample logs hold bad lines on purpose
+    events += list(generator.generate_events(3000, seed=5))
+    levels = {}
+    for event in events:
+        level = findings_level(event, builtin)
+        assert level == catalog.explain(event, builtin).level, event.get("action")
+        levels[level] = levels.get(level, 0) + 1
+    # Every level is met, so the comparison covered each kind of mark.
+    assert set(levels) == {None, "info", "notable", "security"}, levels
+    assert findings_level([1, 2], builtin) == catalog.explain([1, 2], builtin).level == "notable"

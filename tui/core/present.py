@@ -303,12 +303,12 @@ def row_line(store: Store, row: int, columns: list[tuple[Column, int]], width: i
 
 def findings_level(record: EventRecord, catalog: Catalog) -> str:
     """The level that marks a row: "security" or "notable" (the highest of the event's findings), or ""."""
-    from catalog.explain import explain  # not at import: the preview draws before it needs the catalog
+    from catalog.explain import findings_level as level_of  # not at import: the preview draws before it needs the catalog
 
     if record.event is None:
         return ""
     try:
-        level = explain(record.event, catalog).level
+        level = level_of(record.event, catalog)
     except Exception:  # a mark is not worth failing to draw a row; the detail pane shows the error
         return ""
     return level if level in MARKS else ""
