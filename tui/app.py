@@ -39,9 +39,13 @@ from .widgets.status_bar import StatusBar
 
 #: Data-driven redraws at most this often, so a burst of events costs a few repaints.
 REDRAW_INTERVAL = 0.05
-#: Seconds the cursor rests before the side pane explains its event; following, at most this often.
+#: Seconds the cursor rests before the side pane explains its event.
 DETAIL_DELAY = 0.06
-DETAIL_FOLLOW_INTERVAL = 1.0
+#: Following, the side pane explains the newest event once the stream rests this long, and during
+#: a steady stream at most this often: text replaced faster cannot be read, and re-explaining
+#: the newest event every second cost more than drawing the table for 20 events a second.
+DETAIL_FOLLOW_REST = 0.5
+DETAIL_FOLLOW_INTERVAL = 5.0
 
 
 class StoreGrew(Message):
@@ -162,6 +166,8 @@ class AtlensApp(App[int]):
         self._detail_row: int | None = None
         self._detail_due = False
         self._detail_shown_at = 0.0
+        #: when the newest event the pane has not shown arrived (following)
+        self._arrived_at = 0.0
 
     def compose(self) -> ComposeResult:
         yield FilterBar(id="filter-bar")
@@ -244,7 +250,8 @@ class AtlensApp(App[int]):
             self.first_rows_at = time.monotonic()
         self._update_status()
         if grid.following and grid.cursor_row != self._detail_row:
-            self._schedule_detail(max(DETAIL_DELAY, DETAIL_FOLLOW_INTERVAL - (time.monotonic() - self._detail_shown_at)))
+            self._arrived_at = self._last_redraw
+            self._schedule_detail(DETAIL_FOLLOW_REST)
 
     def _update_status(self) -> None:
         grid = self.grid
@@ -368,6 +375,13 @@ class AtlensApp(App[int]):
     def _detail_later(self) -> None:
         self._detail_due = False
         try:
+            if self.grid.following:
+                now = time.monotonic()
+                rest = DETAIL_FOLLOW_REST - (now - self._arrived_at)
+                overdue = DETAIL_FOLLOW_INTERVAL - (now - self._detail_shown_at)
+                if rest > 0.01 and overdue > 0.01:  # events still arriving: wait for a rest
+                    self._schedule_detail(min(rest, overdue))
+                    return
             self._show_detail()
         except Exception as error:  # outside Textual's message loop: hand it to Textual
             self._handle_exception(error)

@@ -57,7 +57,8 @@ class ColumnHeader(Widget):
         grid = self.grid
         keys, local = (grid.columns, grid.local_time) if grid is not None else (None, False)
         columns = row_layout(max(0, width - SCROLLBAR_WIDTH), keys, local=local)
-        return Strip([Segment(header_text(columns, width))], width)
+        # A styled segment: Textual's NO_COLOR filter reads the style of every segment.
+        return Strip([Segment(header_text(columns, width), self.rich_style)], width)
 
 
 class EventGrid(ScrollView, can_focus=True):
@@ -284,11 +285,14 @@ class EventGrid(ScrollView, can_focus=True):
         """Show rows that arrived while following by scrolling the terminal, not repainting.
 
         A full repaint of the table for each arriving event cost most of the CPU of a slow,
-        steady stream, and sent a screen of bytes down the (maybe slow) link. Instead the
-        table's lines are scrolled by the terminal itself (a scroll region), and only the new
-        rows and the row that lost the cursor are drawn. This is only done when nothing can
-        be in the way: the table spans the whole width (a scroll region moves whole lines),
-        its screen is on top, no notification covers it, and it was showing the newest rows.
+        steady stream, and sent a screen of bytes down the (maybe slow) link. When the table
+        spans the whole width, its lines are scrolled by the terminal itself (a scroll region)
+        and only the new rows and the row that lost the cursor are drawn. Beside the panes a
+        scroll region would move their lines too, so each line of the table is written from
+        the row cache instead: the same bytes as Textual's repaint, without its compositor
+        (which cut whole lines across every pane into pieces for each arriving event).
+        This is only done when nothing can be in the way: the table's screen is on top, no
+        notification covers it, and it was showing the newest rows.
         Returns whether it drew; if not, the caller repaints as usual.
         """
         app = self.app
@@ -301,10 +305,14 @@ class EventGrid(ScrollView, can_focus=True):
         new_top = max(0, self.count - height)
         shift = new_top - old_top
         first = before - 1 - new_top  # the screen line of the row that had the cursor
-        if (shift >= height or first < 0 or self.cursor != before - 1 or self.scroll_offset.y != old_top
-                or self.screen is not app.screen or len(app._notifications) or region.x != 0
-                or region.width != self.screen.size.width or region.bottom > self.screen.size.height):
+        screen = self.screen.size
+        if (first < 0 or self.cursor != before - 1 or self.scroll_offset.y != old_top
+                or self.screen is not app.screen or len(app._notifications)
+                or region.right > screen.width or region.bottom > screen.height):
             return False
+        full_width = region.x == 0 and region.width == screen.width
+        if not full_width or shift >= height:
+            first, shift = 0, 0  # every line of the table is written
         self.cursor = self.count - 1
         self.set_reactive(ScrollView.scroll_target_y, new_top)
         self.set_reactive(ScrollView.scroll_y, new_top)
