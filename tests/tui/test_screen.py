@@ -64,6 +64,24 @@ async def test_wide_terminal_shows_catalog_table_and_detail_together(log_file: P
         assert "paused" in status(app)
 
 
+async def test_following_a_steady_stream_the_detail_pane_waits_for_a_rest_to_explain_the_newest(log_file: Path) -> None:
+    # Text replaced at the rate events arrive cannot be read: the pane keeps its event while the
+    # stream flows and explains the newest one as soon as the stream rests.
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(160, 50)) as pilot:
+        grid = await started(pilot, app, 100)
+        await wait_for(pilot, lambda: app.detail.title_text.startswith("iam-identity.serviceid-apikey.n99 "), "the newest event explained")
+        titles: list[str] = []
+        show = app.detail.show
+        app.detail.show = lambda record, explanation, title: (titles.append(title), show(record, explanation, title))[1]
+        for seq in range(100, 130):
+            append_events(log_file, [make_event(seq)])
+            await pilot.pause(0.05)
+        await wait_for(pilot, lambda: grid.count == 130, "the 30 new events in the table")
+        assert len(titles) <= 2, titles  # not one explanation per event (at most one if the stream stalled)
+        await wait_for(pilot, lambda: app.detail.title_text.startswith("iam-identity.serviceid-apikey.n129 "), "the newest explained after the rest", timeout=3)
+
+
 async def test_narrow_terminal_gives_the_table_the_width_and_opens_events_full_screen(log_file: Path) -> None:
     app = AtlensApp([InputSpec(str(log_file), "file")])
     async with app.run_test(size=(80, 24)) as pilot:
