@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 
@@ -68,7 +69,9 @@ class StatusBar(Widget):
             self.refresh()
         elif not self._paint_due:
             self._paint_due = True
-            self.set_timer(wait, self.refresh)
+            # The event loop's own timer: a Textual timer is a task of its own, created for each
+            # repaint.
+            asyncio.get_running_loop().call_later(wait, self.refresh)
 
     def start_live(self) -> None:
         """The inputs have been read: from now on the rate counts arrivals (not the first read)."""
