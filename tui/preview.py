@@ -12,11 +12,13 @@ Imports neither textual nor rich: it must cost next to nothing before the app's 
 
 from __future__ import annotations
 
+import colorsys
 import os
 import shutil
 import stat
 import sys
 import unicodedata
+from collections.abc import Mapping
 
 from .core.decode import Batch, decode_jsonl, sniff_multiline
 from .core.present import (Line, findings_level, fit, header_text, inputs_text, printable, row_layout, row_line,
@@ -40,28 +42,29 @@ FOOTER_KEYS = (("end", "Follow"), ("⏎", "Open"), ("q", "Quit"), ("/", "Filter"
 FILTER_PLACEHOLDER = "/ to filter: action:iam-identity.* outcome:failure -severity:normal"
 FOOTER_RIGHT_WIDTH = 12  # "▏^p palette "
 
-# Colours of Textual's default theme (textual-dark) as the app shows them.
+# Colours of Textual's default theme (textual-dark) as the app shows them (EventGrid.DEFAULT_CSS
+# for the rows: tests/e2e/test_preview.py checks that the two agree, cell by cell).
 _BACKGROUND = (18, 18, 18)
 _PANEL = (36, 47, 56)
 _TEXT = (224, 224, 224)
 _TIME = (255, 255, 255)
-_ACCENT = (254, 166, 43)
-_ERROR = (185, 60, 91)
-_SECONDARY = (0, 69, 120)
+_ERROR = (254, 121, 147)  # $error-lighten-3
+_WARNING = (255, 186, 65)  # $warning-lighten-1
+_PENDING = (109, 178, 255)  # $primary-lighten-3
 
-#: style name -> (foreground, background, bold, italic, dim-like colour); None: terminal default
+#: style name -> (foreground, background, bold, italic); None: terminal default
 _STYLES: dict[str, tuple[tuple[int, int, int] | None, tuple[int, int, int] | None, bool, bool]] = {
-    "title": (None, None, False, False),
+    "title": ((226, 227, 229), _PANEL, True, False),
     "blank": (_TEXT, _BACKGROUND, False, False),
     "time": (_TIME, _BACKGROUND, False, False),
     "missing": (_TIME, _BACKGROUND, False, True),
     "normal": (_TEXT, _BACKGROUND, False, False),
     "critical": (_ERROR, _BACKGROUND, True, False),
-    "warning": (_ACCENT, _BACKGROUND, False, False),
+    "warning": (_WARNING, _BACKGROUND, False, False),
     "failure": (_ERROR, _BACKGROUND, False, False),
-    "pending": (_SECONDARY, _BACKGROUND, False, False),
+    "pending": (_PENDING, _BACKGROUND, False, False),
     "mark-security": (_ERROR, _BACKGROUND, True, False),
-    "mark-notable": (_ACCENT, _BACKGROUND, True, False),
+    "mark-notable": (_WARNING, _BACKGROUND, True, False),
     "status": ((226, 227, 229), _PANEL, False, False),
     "status-following": ((152, 224, 36), _PANEL, True, False),
     "status-loading": ((88, 209, 235), _PANEL, True, False),
@@ -70,10 +73,16 @@ _STYLES: dict[str, tuple[tuple[int, int, int] | None, tuple[int, int, int] | Non
     "footer-key": ((255, 166, 43), _PANEL, True, False),
     "footer-bar": ((73, 82, 89), _PANEL, False, False),
     "filter": (_TEXT, _PANEL, False, False),
-    "filter-placeholder": ((119, 126, 131), _PANEL, False, False),
+    "filter-placeholder": ((167, 171, 175), _PANEL, False, False),
     "filter-range": ((167, 171, 175), _PANEL, False, False),
 }
-_CURSOR_BACKGROUND = _ACCENT
+_CURSOR_BACKGROUND = (0, 66, 149)  # $primary-darken-3
+#: Without colours (NO_COLOR) the app marks the cursor row in reverse video and failures in bold.
+_NO_COLOUR_BOLD = {"critical", "failure", "mark-security", "mark-notable"}
+#: The 16 standard colours as Rich reckons them when it picks the nearest (rich._palettes.STANDARD_PALETTE).
+_STANDARD = ((0, 0, 0), (170, 0, 0), (0, 170, 0), (170, 85, 0), (0, 0, 170), (170, 0, 170), (0, 170, 170),
+             (170, 170, 170), (85, 85, 85), (255, 85, 85), (85, 255, 85), (255, 255, 85), (85, 85, 255),
+             (255, 85, 255), (85, 255, 255), (255, 255, 255))
 
 
 # ----------------------------------------------------------------------------- reading the tails
@@ -303,49 +312,80 @@ def preview_lines(paths: list[str], width: int, height: int, *, since_us: int | 
 
 
 def _colour_256(rgb: tuple[int, int, int]) -> int:
-    """The nearest colour of the xterm 256-colour palette (cube or grey ramp)."""
-    levels = (0, 95, 135, 175, 215, 255)
-    ri, gi, bi = (min(range(6), key=lambda i, v=v: abs(levels[i] - v)) for v in rgb)
-    cube = (levels[ri], levels[gi], levels[bi])
-    grey_index = max(0, min(23, round((sum(rgb) / 3 - 8) / 10)))
-    grey = 8 + 10 * grey_index
+    """The colour of the xterm 256-colour palette Rich sends for rgb (rich.color.Color.downgrade)."""
+    _, lightness, saturation = colorsys.rgb_to_hls(*(v / 255 for v in rgb))
+    if saturation < 0.15:  # greyish: the grey ramp, black and white at its ends
+        grey = round(lightness * 25.0)
+        return 16 if grey == 0 else 231 if grey == 25 else 231 + grey
+    red, green, blue = (v / 95 if v < 95 else 1 + (v - 95) / 40 for v in rgb)
+    return 16 + 36 * round(red) + 6 * round(green) + round(blue)
 
-    def distance(colour: tuple[int, int, int]) -> int:
-        return sum((x - y) ** 2 for x, y in zip(colour, rgb))
 
-    if distance((grey, grey, grey)) < distance(cube):
-        return 232 + grey_index
-    return 16 + 36 * ri + 6 * gi + bi
+def _colour_16(rgb: tuple[int, int, int]) -> int:
+    """The standard colour (0-15) Rich sends for rgb in a 16-colour terminal (rich.palette.Palette.match)."""
+    red, green, blue = rgb
+
+    def distance(index: int) -> float:
+        r2, g2, b2 = _STANDARD[index]
+        red_mean = (red + r2) // 2
+        dr, dg, db = red - r2, green - g2, blue - b2
+        return ((((512 + red_mean) * dr * dr) >> 8) + 4 * dg * dg + (((767 - red_mean) * db * db) >> 8)) ** 0.5
+
+    return min(range(16), key=distance)
 
 
 def _sgr(style: str, colours: str) -> str:
+    """The escape that sets a style; colours: "truecolor", "256", "16" or "none"."""
     base, *modifiers = style.split("+")
     cursor = "cursor" in modifiers
     fg, bg, bold, italic = _STYLES[base]
     if cursor:
         bg, bold = _CURSOR_BACKGROUND, True
     codes = ["0"]
+    if colours == "none":
+        bold = bold or base in _NO_COLOUR_BOLD
     if bold:
         codes.append("1")
     if italic:
         codes.append("3")
+    if colours == "none":
+        if cursor:
+            codes.append("7")
+        return "\x1b[" + ";".join(codes) + "m"
     for kind, rgb in (("38", fg), ("48", bg)):
-        if rgb is None or colours == "none":
+        if rgb is None:
             continue
         if colours == "truecolor":
             codes.append(f"{kind};2;{rgb[0]};{rgb[1]};{rgb[2]}")
-        else:
+        elif colours == "256":
             codes.append(f"{kind};5;{_colour_256(rgb)}")
+        else:
+            index = _colour_16(rgb)
+            codes.append(str((30 if kind == "38" else 40) + index if index < 8 else (90 if kind == "38" else 100) + index - 8))
     return "\x1b[" + ";".join(codes) + "m"
 
 
-def colour_system(environ: dict[str, str] | os._Environ[str] = os.environ) -> str:
-    """"truecolor", "256" or "none", roughly as Rich decides it for Textual."""
-    if environ.get("NO_COLOR"):
+def colour_system(environ: Mapping[str, str] = os.environ) -> str:
+    """"truecolor", "256", "16" or "none": what the app will draw with, decided as Textual and Rich do.
+
+    Textual draws without colours when NO_COLOR is set at all (even empty), takes
+    TEXTUAL_COLOR_SYSTEM when given, and otherwise lets Rich read COLORTERM and the end of TERM
+    (rich.console.Console._detect_color_system): "-256color" or "-kitty" is 256 colours, and any
+    other terminal (xterm, screen, linux, vt220...) only the 16 standard ones.
+    """
+    if "NO_COLOR" in environ:
         return "none"
-    if environ.get("COLORTERM", "").lower() in ("truecolor", "24bit"):
+    forced = environ.get("TEXTUAL_COLOR_SYSTEM", "auto")
+    if forced in ("truecolor", "256"):
+        return forced
+    if forced in ("standard", "windows"):
+        return "16"
+    if environ.get("COLORTERM", "").strip().lower() in ("truecolor", "24bit"):
         return "truecolor"
-    return "256"
+    term = environ.get("TERM", "").strip().lower()
+    if term in ("dumb", "unknown"):
+        return "none"
+    return "256" if term.rpartition("-")[2] in ("256color", "kitty") else "16"
 
 
 def _park(lines: list[Line]) -> tuple[int, int]:

@@ -137,6 +137,138 @@ async def test_a_large_file_shows_the_part_the_app_reads_first(tmp_path: Path, m
     assert lines[:38] == await app_screen([InputSpec(str(log), "file")], (160, 40), 600)
 
 
+#: The escapes the preview writes: alternate screen and cursor modes, cursor moves, styles; then text.
+ESCAPE = re.compile(r"\x1b\[\?\d+[hl]|\x1b\[(\d+);(\d+)H|\x1b\[([0-9;]*)m|([^\x1b]+)")
+
+
+def read_escapes(ansi: str, height: int) -> list[list[tuple[str, object, object, bool]]]:
+    """What a terminal shows after the preview's escapes: per line, (character, foreground,
+    background, bold) for each character; colours as RGB triplets, None for the terminal's own."""
+    assert "".join(m.group(0) for m in ESCAPE.finditer(ansi)) == ansi
+    lines: list[list[tuple[str, object, object, bool]]] = [[] for _ in range(height)]
+    row, fg, bg, bold = None, None, None, False
+    for match in ESCAPE.finditer(ansi):
+        if match.group(1):
+            row = int(match.group(1)) - 1
+        elif match.group(3) is not None:
+            codes = [int(c) for c in match.group(3).split(";") if c]
+            i = 0
+            while i < len(codes):
+                if codes[i] == 0:
+                    fg, bg, bold = None, None, False
+                elif codes[i] == 1:
+                    bold = True
+                elif codes[i] in (38, 48):
+                    assert codes[i + 1] == 2, "truecolor expected"
+                    rgb = tuple(codes[i + 2:i + 5])
+                    fg, bg = (rgb, bg) if codes[i] == 38 else (fg, rgb)
+                    i += 4
+                i += 1
+        elif match.group(4) and row is not None and row < height:
+            lines[row].extend((char, fg, bg, bold) for char in match.group(4))
+    return lines
+
+
+async def test_the_preview_draws_in_the_colours_of_the_app(tmp_path: Path) -> None:
+    # The preview keeps its own copy of the theme's colours (it cannot import Textual): every
+    # character of the first screen, status line apart, has the app's colours and weight.
+    log = hostile_log(tmp_path / "activity.log")  # failed, critical, warning, pending and plain rows
+    width, height = 100, 24
+    drawn = read_escapes(preview.to_ansi(preview.build([str(log)], width, height), "truecolor"), height)
+    app = AtlensApp([InputSpec(str(log), "file")])
+    async with app.run_test(size=(width, height)) as pilot:
+        grid = app.query_one(EventGrid)
+        for _ in range(200):
+            if grid.count == 80 and app.catalog_pane.children:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.1)
+        strips = app.screen._compositor.render_strips()
+        for y in (*range(height - 2), height - 1):
+            shown = [(char, tuple(seg.style.color.get_truecolor()) if seg.style and seg.style.color else None,
+                      tuple(seg.style.bgcolor.get_truecolor()) if seg.style and seg.style.bgcolor else None,
+                      bool(seg.style and seg.style.bold)) for seg in strips[y] for char in seg.text]
+            assert len(shown) == len(drawn[y]), y
+            for x, (app_cell, preview_cell) in enumerate(zip(shown, drawn[y])):
+                if app_cell[0] == " ":  # a blank shows only its background
+                    assert (app_cell[0], app_cell[2]) == (preview_cell[0], preview_cell[2]), (y, x)
+                else:
+                    assert app_cell == preview_cell, (y, x)
+
+
+@pytest.mark.parametrize("environ, expected", [
+    ({"TERM": "xterm-256color"}, "256"),
+    ({"TERM": "screen-256color"}, "256"),
+    ({"TERM": "xterm-kitty"}, "256"),
+    ({"TERM": "xterm"}, "16"),
+    ({"TERM": "screen"}, "16"),
+    ({"TERM": "linux"}, "16"),
+    ({"TERM": "vt220"}, "16"),
+    ({"TERM": "xterm-16color"}, "16"),
+    ({"TERM": "xterm", "COLORTERM": "truecolor"}, "truecolor"),
+    ({"TERM": "screen", "COLORTERM": "24bit"}, "truecolor"),
+    ({"TERM": "dumb"}, "none"),
+], ids=lambda value: value if isinstance(value, str) else " ".join(f"{k}={v}" for k, v in value.items()))
+def test_the_preview_picks_the_colours_rich_will_draw_with(environ: dict[str, str], expected: str) -> None:
+    from rich.console import Console
+
+    rich = Console(force_terminal=True, color_system="auto", _environ=environ).color_system
+    assert {"truecolor": "truecolor", "256": "256", "standard": "16", None: "none"}[rich] == expected
+    assert preview.colour_system(environ) == expected
+
+
+def test_the_preview_has_no_colour_when_textual_has_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.app import App
+
+    for value in ("1", ""):  # Textual takes NO_COLOR set to anything, even empty
+        monkeypatch.setenv("NO_COLOR", value)
+        assert App().no_color
+        assert preview.colour_system({"NO_COLOR": value, "TERM": "xterm-256color", "COLORTERM": "truecolor"}) == "none"
+    monkeypatch.delenv("NO_COLOR")
+    assert not App().no_color
+    assert preview.colour_system({"TERM": "xterm-256color"}) == "256"
+    # TEXTUAL_COLOR_SYSTEM chooses for Textual, whatever the terminal says.
+    assert preview.colour_system({"TEXTUAL_COLOR_SYSTEM": "standard", "COLORTERM": "truecolor"}) == "16"
+    assert preview.colour_system({"TEXTUAL_COLOR_SYSTEM": "truecolor", "TERM": "xterm"}) == "truecolor"
+
+
+def test_fewer_colours_are_the_ones_rich_sends_for_the_app() -> None:
+    from rich.color import Color, ColorSystem
+
+    kinds = ("normal", "critical", "warning", "failure", "pending", "time", "missing", "mark-security", "mark-notable")
+    for style in [*preview._STYLES, *(f"{kind}+cursor" for kind in kinds)]:
+        fg, bg, _, _ = preview._STYLES[style.split("+")[0]]
+        if style.endswith("+cursor"):
+            bg = preview._CURSOR_BACKGROUND
+        for colours, system in (("16", ColorSystem.STANDARD), ("256", ColorSystem.EIGHT_BIT)):
+            expected = [code for rgb, foreground in ((fg, True), (bg, False)) if rgb is not None
+                        for code in ";".join(Color.from_rgb(*rgb).downgrade(system).get_ansi_codes(foreground)).split(";")]
+            sent = [code for code in preview._sgr(style, colours)[2:-1].split(";") if code not in ("0", "1", "3")]
+            assert sent == expected, (style, colours)
+    # In 16 colours, as in the app: a colour per kind of row (SGR 90-97 bright), and a blue cursor.
+    def foreground(style: str) -> str:
+        return next(code for code in preview._sgr(style, "16")[2:-1].split(";") if code.startswith("9"))
+
+    assert {kind: foreground(kind) for kind in ("normal", "critical", "failure", "warning", "pending")} == {
+        "normal": "97", "critical": "91", "failure": "91", "warning": "93", "pending": "96"}
+    assert preview._sgr("critical+cursor", "16").endswith(";44m")
+
+
+def test_without_colour_the_cursor_row_is_reversed_and_failures_are_bold(tmp_path: Path) -> None:
+    log = write(tmp_path / "kinds.log", [event(i) for i in range(80)])
+    lines = preview.build([str(log)], 100, 24, marks=False)
+    assert lines is not None
+    ansi = preview.to_ansi(lines, "none")
+    assert not re.search(r"\x1b\[[0-9;]*(38|48|3[0-7]|9[0-7]|4[0-7]|10[0-7])[;m]", ansi)  # no colour at all
+    rows = lines[2:-2]
+    cursor = [style for line in rows for _, style in line if style.endswith("+cursor")]
+    assert cursor and all(";7" in preview._sgr(style, "none") for style in cursor)
+    for kind in ("failure", "critical"):
+        assert ";1" in preview._sgr(kind, "none") and ";7" not in preview._sgr(kind, "none")
+    assert preview._sgr("normal", "none") == "\x1b[0m"
+    assert preview._sgr("warning", "none") == "\x1b[0m"
+
+
 def test_hostile_content_is_escaped_in_the_text_and_in_the_escapes_written(tmp_path: Path) -> None:
     log = hostile_log(tmp_path / "hostile.log")
     screen = preview.build([str(log)], 300, 30)  # wide: the table between the panes' places
@@ -148,7 +280,7 @@ def test_hostile_content_is_escaped_in_the_text_and_in_the_escapes_written(tmp_p
     assert "[bold red]boom[/] \\x1b]52;c;a…" in text  # the message column
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", text)
     # Every escape the preview writes is one of its own: cursor moves, colours, modes.
-    for colours in ("truecolor", "256", "none"):
+    for colours in ("truecolor", "256", "16", "none"):
         ansi = preview.to_ansi(screen, colours)
         rest = re.sub(r"\x1b\[(\?(1049h|25l)|\d+;\d+H|[0-9;]*m)", "", ansi)
         assert not re.search("[\x00-\x1f\x7f-\x9f]", rest), colours

@@ -93,21 +93,37 @@ class EventGrid(ScrollView, can_focus=True):
         "event-grid--missing",
     }
 
+    # Colours for the default theme (textual-dark), read in three kinds of terminal. Truecolour: text
+    # on the cursor row at 7:1 or more, row colours and marks at 3.7:1 or more (the accent cursor
+    # was 1.5:1, and hid warnings and the • mark). Sixteen colours (TERM=xterm, screen, linux: Rich
+    # sends the nearest ANSI colour): base $warning, $error and $accent all become bright red, these
+    # give a blue cursor, red failures, yellow warnings, cyan pending, a green compare mark.
+    # NO_COLOR (Textual draws in greys): reverse video for the cursor, bold for failures. Light
+    # themes take darker shades; there the time, an `auto` colour a partial style makes white, vanished.
     DEFAULT_CSS = """
     EventGrid { scrollbar-size-vertical: 1; scrollbar-size-horizontal: 0; overflow-y: hidden; }
     EventGrid.-paused { overflow-y: auto; }
-    EventGrid > .event-grid--cursor { background: $accent 40%; text-style: bold; }
-    EventGrid:focus > .event-grid--cursor { background: $accent 70%; }
+    EventGrid > .event-grid--cursor { background: $primary-darken-3; text-style: bold; }
+    EventGrid:light > .event-grid--cursor { background: $primary-muted; }
     EventGrid > .event-grid--cell { text-style: bold reverse; }
-    EventGrid > .event-grid--mark-security { color: $error; text-style: bold; }
-    EventGrid > .event-grid--mark-notable { color: $warning; text-style: bold; }
-    EventGrid > .event-grid--mark-marked { color: $accent; text-style: bold; }
-    EventGrid > .event-grid--critical { color: $error; text-style: bold; }
-    EventGrid > .event-grid--warning { color: $warning; }
-    EventGrid > .event-grid--failure { color: $error; }
-    EventGrid > .event-grid--pending { color: $secondary; }
+    EventGrid > .event-grid--mark-security { color: $error-lighten-3; text-style: bold; }
+    EventGrid > .event-grid--mark-notable { color: $warning-lighten-1; text-style: bold; }
+    EventGrid > .event-grid--mark-marked { color: $success; text-style: bold; }
+    EventGrid > .event-grid--critical { color: $error-lighten-3; text-style: bold; }
+    EventGrid > .event-grid--warning { color: $warning-lighten-1; }
+    EventGrid > .event-grid--failure { color: $error-lighten-3; }
+    EventGrid > .event-grid--pending { color: $primary-lighten-3; }
     EventGrid > .event-grid--time { color: $text-muted; }
     EventGrid > .event-grid--missing { color: $text-disabled; text-style: italic; }
+    EventGrid:light > .event-grid--critical, EventGrid:light > .event-grid--failure,
+    EventGrid:light > .event-grid--mark-security { color: $error-darken-2; }
+    EventGrid:light > .event-grid--warning, EventGrid:light > .event-grid--mark-notable { color: $warning-darken-3; }
+    EventGrid:light > .event-grid--pending { color: $primary; }
+    EventGrid:light > .event-grid--mark-marked { color: $success-darken-3; }
+    EventGrid:light > .event-grid--time, EventGrid:light > .event-grid--missing { color: $foreground; }
+    EventGrid:nocolor > .event-grid--cursor { text-style: bold reverse; }
+    EventGrid:nocolor > .event-grid--cell { text-style: bold not reverse underline; }
+    EventGrid:nocolor > .event-grid--failure { text-style: bold; }
     """
 
     following: reactive[bool] = reactive(True)

@@ -65,6 +65,8 @@ class FilterBar(Vertical):
     FilterBar > Horizontal { height: 1; }
     FilterBar QueryInput, FilterBar QueryInput:focus { width: 1fr; height: 1; border: none; padding: 0 1; background: $panel; }
     FilterBar QueryInput:focus { background: $boost; }
+    /* Textual's $text-disabled is the panel's own colour in a 16-colour terminal: the hint vanished. */
+    FilterBar QueryInput > .input--placeholder { color: $text-muted; }
     FilterBar #time-range { width: auto; height: 1; padding: 0 1; color: $text-muted; }
     FilterBar #filter-error { display: none; height: auto; color: $error; }
     FilterBar.-error #filter-error { display: block; }

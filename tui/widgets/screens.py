@@ -27,6 +27,10 @@ class DetailScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q", "close", "Back")]
     DEFAULT_CSS = """
     DetailScreen > DetailPane { height: 1fr; }
+    /* Full-screen there is no table to share the height with: what happened and its findings
+       come first (at 80x24 a long finding was cut at a third of the screen). */
+    DetailScreen #detail-header { max-height: 50%; }
+    DetailScreen #detail-field-box { height: 25%; }
     """
 
     def compose(self) -> ComposeResult:
