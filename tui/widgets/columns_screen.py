@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import SelectionList, Static
+from textual.widgets import Footer, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from ..core.present import AVAILABLE_COLUMNS
@@ -42,7 +42,8 @@ class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
                 *(Selection("Time" if c.key == "time" else c.title, c.key, c.key in self.shown) for c in AVAILABLE_COLUMNS),
                 id="columns-list",
             )
-            yield Static("Space ticks · Enter applies · Esc cancels", id="columns-help")
+            yield Static("Space or a click ticks · Enter applies · Esc cancels", id="columns-help")
+        yield Footer()  # Apply and Cancel, for the mouse too
 
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()

@@ -597,7 +597,11 @@ class EventGrid(ScrollView, can_focus=True):
         return position
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        self._pause()
+        if self.following:
+            self._pause()
+            # The wheel moves no cursor, and CursorMoved is what has the app redraw its status
+            # line: without it, "following" stayed there until the line's next tick.
+            self.post_message(self.CursorMoved(self, self.cursor_row))
 
     def on_click(self, event: events.Click) -> None:
         index = self.scroll_offset.y + event.y
