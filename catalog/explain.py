@@ -40,14 +40,11 @@ _KEY_UPDATES = ("iam-identity.account-serviceid.update", "iam-identity.serviceid
 
 def explain(event: Any, catalog: Catalog | None = None) -> Explanation:
     """Everything atlens can say about an event (a decoded JSON object)."""
-    catalog = catalog or loader.default()
     if not isinstance(event, dict):
         return Explanation(action="", documented=False,
                            summary=f"Not an event: a JSON {type(event).__name__}, not an object.",
-                           findings=(Finding("notable", "Not an audit event", "The value is not a JSON object."),))
-    ctx = _Context(event, catalog)
-    for rule in _RULES:
-        rule(ctx)
+                           findings=(_NOT_AN_OBJECT,))
+    ctx = _judged(event, catalog)
     return Explanation(
         action=ctx.action,
         documented=ctx.entry is not None,
@@ -61,19 +58,24 @@ def explain(event: Any, catalog: Catalog | None = None) -> Explanation:
 
 
 _LEVEL_ORDER = {"info": 0, "notable": 1, "security": 2}
+_NOT_AN_OBJECT = Finding("notable", "Not an audit event", "The value is not a JSON object.")
+
+
+def _judged(event: dict[str, Any], catalog: Catalog | None) -> _Context:
+    """The event read and every rule applied: its details and findings, before any prose."""
+    ctx = _Context(event, catalog or loader.default())
+    for rule in _RULES:
+        rule(ctx)
+    return ctx
 
 
 def findings_level(event: Any, catalog: Catalog | None = None) -> Level | None:
     """The highest level of the event's findings: `explain(event).level`, without the summary and
     the notes on every field, which are most of its work (the table marks each row it draws with
     this, thousands a second while following a burst)."""
-    catalog = catalog or loader.default()
     if not isinstance(event, dict):
-        return "notable"
-    ctx = _Context(event, catalog)
-    for rule in _RULES:
-        rule(ctx)
-    return max((f.level for f in ctx.findings), key=_LEVEL_ORDER.__getitem__, default=None)
+        return _NOT_AN_OBJECT.level
+    return max((f.level for f in _judged(event, catalog).findings), key=_LEVEL_ORDER.__getitem__, default=None)
 
 
 # ----------------------------------------------------------------------------- reading the event

@@ -94,27 +94,6 @@ def test_an_unreadable_event_shows_why_in_the_message(tmp_path, event, write_lin
 
 # ----------------------------------------------------------------------------- local time
 
-
-@pytest.fixture
-def time_zone():
-    """set(tz): the process's local time zone for the test (POSIX rules: no zone database needed)."""
-    import os
-    import time
-
-    before = os.environ.get("TZ")
-
-    def set_zone(tz: str) -> None:
-        os.environ["TZ"] = tz
-        time.tzset()
-
-    yield set_zone
-    if before is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
-
-
 @pytest.mark.parametrize("tz, full, short", [
     ("CET-1CEST,M3.5.0,M10.5.0/3", "2026-11-20 11:02:03.123+01:00", "2026-11-20 11:02:03.123"),
     ("EST5EDT,M3.2.0,M11.1.0", "2026-11-20 05:02:03.123-05:00", "2026-11-20 05:02:03.123"),

@@ -9,6 +9,8 @@ import pytest
 
 from tui.core.timespec import TimeSpecError, parse_bound, parse_moment
 
+from tests.conftest import CET
+
 UTC = timezone.utc
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NOW = datetime(2026, 11, 20, 12, 30, 0, tzinfo=UTC)
@@ -70,17 +72,6 @@ def test_garbage_is_refused_with_examples_of_what_works(text):
 
 # ----------------------------------------------------------------------------- jump to a time
 
-@pytest.fixture
-def berlin(monkeypatch):
-    """The process's local time zone is Europe/Berlin (+01:00 in winter, +02:00 in summer)."""
-    import time
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
 CURSOR_DAY_US = us(datetime(2026, 11, 20, 23, 30, tzinfo=UTC))
 
 
@@ -103,8 +94,9 @@ def test_a_time_of_day_without_an_event_is_today() -> None:
     assert parse_moment("09:00", now_us=NOW_US) == us(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
 
 
-def test_in_local_time_a_time_without_zone_is_read_as_the_table_shows_it(berlin) -> None:
-    # 23:30 UTC is already the 21st in Berlin: 10:30 is on that day, in Berlin's winter time.
+def test_in_local_time_a_time_without_zone_is_read_as_the_table_shows_it(time_zone) -> None:
+    time_zone(CET)
+    # 23:30 UTC is already the 21st in CET: 10:30 is on that day, in winter time.
     assert parse_moment("10:30", local=True, day_of_us=CURSOR_DAY_US) == us(datetime(2026, 11, 21, 9, 30, tzinfo=UTC))
     # The offset is the one of the date typed (summer time in July), not today's.
     assert parse_moment("2026-07-01T10:30", local=True) == us(datetime(2026, 7, 1, 8, 30, tzinfo=UTC))

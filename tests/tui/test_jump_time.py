@@ -3,10 +3,8 @@ after it, following pauses, and what happened is said in the status line."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import pytest
 
 from tui.app import AtlensApp
 from tui.core.sources import InputSpec
@@ -104,17 +102,8 @@ async def test_the_jump_stays_within_the_events_the_query_keeps(log_file: Path) 
         assert cursor_action(app).endswith(".n70")
 
 
-@pytest.fixture
-def kolkata(monkeypatch):
-    """Local time is India's, +05:30 all year."""
-    monkeypatch.setenv("TZ", "Asia/Kolkata")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-async def test_in_local_time_the_time_typed_is_the_time_the_table_shows(log_file: Path, kolkata) -> None:
+async def test_in_local_time_the_time_typed_is_the_time_the_table_shows(log_file: Path, time_zone) -> None:
+    time_zone("IST-5:30")  # India, +05:30 all year
     app = AtlensApp([InputSpec(str(log_file), "file")])
     async with app.run_test(size=(80, 24)) as pilot:
         await opened(pilot, app)

@@ -7,8 +7,6 @@ so what is asserted is the grid's, whatever the app around it does.
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Vertical
 
 from catalog import explain, loader
+from tests.conftest import CET
 from tests.core.conftest import read_paths
 from tests.tui.helpers import append_events, make_event, wait_for
 from tui.app import AtlensApp
@@ -78,23 +77,11 @@ def store(tmp_path: Path) -> Store:
     return read_paths(path)
 
 
-@pytest.fixture
-def time_zone():
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "CET-1CEST,M3.5.0,M10.5.0/3"
-    time.tzset()
-    yield
-    if before is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
-
-
 # ----------------------------------------------------------------------------- time zone
 
 
-async def test_local_time_changes_the_rows_and_the_title(store: Store, time_zone: None) -> None:
+async def test_local_time_changes_the_rows_and_the_title(store: Store, time_zone) -> None:
+    time_zone(CET)
     app = GridApp(store)
     async with app.run_test(size=(250, 20)) as pilot:
         grid = app.query_one(EventGrid)

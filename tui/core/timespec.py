@@ -6,9 +6,7 @@ import re
 import time
 from datetime import datetime, timedelta, timezone
 
-from .decode import parse_time_us
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+from .decode import _EPOCH, parse_time_us
 
 _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$", re.I)
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}

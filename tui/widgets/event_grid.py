@@ -380,8 +380,7 @@ class EventGrid(ScrollView, can_focus=True):
     def _find(self, row: int) -> int:
         """The table position of a store row (after the order changed)."""
         times = self.store.times
-        key = times.__getitem__
-        pos = bisect_left(self._order, times[row], lo=self._lo, hi=self._hi, key=key)
+        pos = self._lo + self.position_at(times[row])
         while pos < self._hi and self._order[pos] != row:
             if times[self._order[pos]] != times[row]:
                 break
