@@ -16,7 +16,6 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer
 
 from catalog import Catalog, CatalogError, explain
 from catalog import loader as catalog_loader
@@ -32,6 +31,7 @@ from .widgets.event_grid import ColumnHeader, EventGrid
 from .widgets.filter_bar import FilterBar
 from .widgets.help_screen import HelpScreen
 from .widgets.jump_screen import JumpScreen
+from .widgets.key_line import KeyLine
 from .widgets.columns_screen import ColumnsScreen
 from .widgets.detail_pane import CompareScreen, DetailPane
 from .widgets.screens import DetailScreen, ErrorsScreen
@@ -178,7 +178,7 @@ class AtlensApp(App[int]):
                 yield EventGrid(self.store, since_us=self.since_us, until_us=self.until_us, catalog=self.catalog, id="grid")
             yield DetailPane(id="detail")
         yield StatusBar(id="status")
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         # Held directly: while a modal screen is on top, queries would search that screen.

@@ -225,9 +225,14 @@ def _filter_line(time_range: str, width: int) -> Line:
 
 
 def _footer_line(width: int) -> Line:
+    """The key line as the app's KeyLine draws it: roomy when it fits, else compact (80 columns)."""
+    roomy = sum(_cells(key) + _cells(description) + 3 for key, description in FOOTER_KEYS) + FOOTER_RIGHT_WIDTH
     left: Line = []
     for key, description in FOOTER_KEYS:
-        left += [(f" {key} ", "footer-key"), (f"{description} ", "footer")]
+        if width >= roomy:
+            left += [(f" {key} ", "footer-key"), (f"{description} ", "footer")]
+        else:
+            left += [(key, "footer-key"), (f" {description}", "footer"), (" ", "footer")]
     right: Line = [("▏", "footer-bar"), ("^p", "footer-key"), (" palette ", "footer")]
     if width <= FOOTER_RIGHT_WIDTH:
         return _crop(left, width, "footer", ellipsis=False)

@@ -14,7 +14,8 @@ from tui.widgets.detail_pane import CompareScreen
 from tui.widgets.event_grid import EventGrid
 from tui.widgets.filter_bar import FilterBar
 from tui.widgets.help_screen import HelpScreen
-from tui.widgets.screens import DetailScreen
+from tui.widgets.columns_screen import ColumnsScreen
+from tui.widgets.screens import DetailScreen, ErrorsScreen
 from tui.widgets.status_bar import StatusBar
 
 from tests.tui.helpers import append_events, make_event, screen_text, wait_for
@@ -100,6 +101,39 @@ async def test_narrow_terminal_gives_the_table_the_width_and_opens_events_full_s
         await pilot.press("escape")
         assert shown(app) == ["table"]
         assert isinstance(app.focused, EventGrid)
+
+
+async def key_line_says_every_key(pilot, app: AtlensApp) -> None:
+    """The last line names every key the screen's footer offers, whole, and the palette hint."""
+    await wait_for(pilot, lambda: screen_text(app).split("\n")[-1].strip(), "the key line")
+    line = screen_text(app).split("\n")[-1]
+    offered = {b.description for key, (_node, b, _on, _tip) in app.screen.active_bindings.items()
+               if b.show and key != app.COMMAND_PALETTE_BINDING}
+    assert offered, "the screen offers keys"
+    for description in offered:
+        assert f"{description} " in line + " ", f"{description!r} cut from the key line {line!r}"
+    if app.COMMAND_PALETTE_BINDING in app.screen.active_bindings:
+        assert line.rstrip().endswith("palette"), line
+
+
+@pytest.mark.parametrize("width", [80, 81, 100, 160])
+async def test_every_screen_names_all_its_keys_at_80_columns(log_file: Path, width: int) -> None:
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(width, 24)) as pilot:
+        await started(pilot, app, 100)
+        await key_line_says_every_key(pilot, app)
+        screens = [(["m", "up", "d"], CompareScreen), (["question_mark"], HelpScreen), (["e"], ErrorsScreen),
+                   (["C"], ColumnsScreen)] + ([(["enter"], DetailScreen)] if width < 140 else [])  # wide: beside the table
+        for keys, screen in screens:
+            await pilot.press(*keys)
+            await wait_for(pilot, lambda: isinstance(app.screen, screen), screen.__name__)
+            await key_line_says_every_key(pilot, app)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, screen), f"{screen.__name__} closed")
+        await pilot.press("a")  # the catalog in the table's place offers its own keys
+        await wait_for(pilot, lambda: shown(app) == ["catalog-pane"] if width < 140 else app.catalog_pane.has_focus_within,
+                       "the catalog")
+        await key_line_says_every_key(pilot, app)
 
 
 async def test_picking_an_action_in_the_catalog_filters_the_table(sample_log: Path) -> None:

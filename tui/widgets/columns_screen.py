@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, SelectionList, Static
+from textual.widgets import SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from ..core.present import AVAILABLE_COLUMNS
+from .key_line import KeyLine
 
 
 class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
@@ -43,7 +44,7 @@ class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
                 id="columns-list",
             )
             yield Static("Space or a click ticks · Enter applies · Esc cancels", id="columns-help")
-        yield Footer()  # Apply and Cancel, for the mouse too
+        yield KeyLine()  # Apply and Cancel, for the mouse too
 
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()

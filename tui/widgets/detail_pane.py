@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static, Tree
+from textual.widgets import DataTable, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from catalog.model import Explanation, Note
@@ -39,6 +39,7 @@ from ..core.compare import (
 )
 from ..core.present import fit, printable
 from ..core.store import EventRecord
+from .key_line import KeyLine
 
 #: How each level of finding is coloured.
 LEVEL_STYLE = {"security": "bold red", "notable": "bold yellow", "info": "cyan"}
@@ -490,7 +491,7 @@ class CompareScreen(ModalScreen[None]):
             with VerticalScroll(id="compare-field-box"):
                 yield Static(Text("The two events are identical: no field differs.", style="bold")
                              if not self.diffs else "", id="compare-field")
-        yield Footer()
+        yield KeyLine()
 
     def summary(self) -> str:
         """How many fields differ, and how."""

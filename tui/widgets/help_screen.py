@@ -10,7 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from .key_line import KeyLine
 
 #: What the help says about the query language (the full syntax is in `atlens query --help`).
 QUERY_HELP = (
@@ -88,7 +90,7 @@ class HelpScreen(ModalScreen[None]):
             scroll.border_title = "atlens keys (Esc to close)"
             yield Static(help_table(sections, self.app.get_key_display), id="help-keys")
             yield Static(Text("Queries\n", style="bold underline") + Text(QUERY_HELP), id="help-query")
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).focus()

@@ -6,13 +6,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from catalog.model import Explanation
 
 from ..core.decode import ErrorRecord
 from ..core.present import printable
 from ..core.store import EventRecord
+from .key_line import KeyLine
 
 #: Error records listed at most (the status line always has the full count).
 MAX_ERRORS_LISTED = 10_000
@@ -37,7 +38,7 @@ class DetailScreen(ModalScreen[None]):
         from .detail_pane import DetailPane
 
         yield DetailPane(id="detail-full")
-        yield Footer()
+        yield KeyLine()
 
     def show(self, record: EventRecord, title: str, explanation: Explanation | None = None) -> None:
         """The event to show (before or while the screen is on top)."""
@@ -71,7 +72,7 @@ class ErrorsScreen(ModalScreen[None]):
         shown = len(self.errors) if len(self.errors) <= MAX_ERRORS_LISTED else MAX_ERRORS_LISTED
         table.border_title = f"{len(self.errors):,} lines that are not events" + (f" (first {shown:,} listed)" if shown < len(self.errors) else "")
         yield table
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

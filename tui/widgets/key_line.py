@@ -1,0 +1,46 @@
+"""The key line at the bottom of every screen: Textual's footer, compact when it must be to fit.
+
+At 80 columns the app's keys with their usual padding and the palette hint need 82 cells, so
+the last key was cut to `? Hel`. Below the width the keys need, the line drops the padding
+around each key (one space between keys) and everything fits again.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.dom import NoScreen
+from textual.widgets import Footer
+from rich.cells import cell_len
+
+#: Cells of the palette hint at the right in the roomy style: "▏^p palette ".
+PALETTE_CELLS = 12
+
+
+def roomy_cells(keys: list[tuple[str, str]], palette: bool = True) -> int:
+    """Cells the keys (key shown, description) and the palette hint take with Textual's padding."""
+    return sum(cell_len(key) + cell_len(description) + 3 for key, description in keys) + (PALETTE_CELLS if palette else 0)
+
+
+class KeyLine(Footer):
+    """The footer; compact while the screen is narrower than its keys need in the roomy style."""
+
+    def compose(self) -> ComposeResult:
+        self._fit(self.app.size.width)
+        yield from super().compose()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        try:
+            active = self.screen.active_bindings
+        except NoScreen:  # not mounted yet: compose runs again once it is
+            return
+        shown, seen = [], set()
+        palette = self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE and self.app.COMMAND_PALETTE_BINDING in active
+        for key, (_node, binding, _enabled, _tooltip) in active.items():
+            if key != self.app.COMMAND_PALETTE_BINDING and binding.show and binding.action not in seen:  # the footer shows one key per action
+                seen.add(binding.action)
+                shown.append((self.app.get_key_display(binding), binding.description))
+        self.compact = width < roomy_cells(shown, palette)
