@@ -392,6 +392,9 @@ def bench_interactions(path: Path) -> None:
             print(f"| {label} | {statistics.median(values):.0f} ms | {max(values):.0f} ms | {len(values)} | {target} |")
         else:
             print(f"| {label} | no sample | | 0 | {target} |")
+    print()
+    for name, values in results.items():  # in order: a slow first one is a cold start, a slow later one is not
+        print(f"- {name}, in order (ms): {' '.join(f'{v:.0f}' for v in values)}")
 
 
 # ----------------------------------------------------------------------------- rendering

@@ -292,6 +292,13 @@ class AtlensApp(App[int]):
             return
         self.catalog_pane.mount(CatalogBrowser(message.catalog, id="catalog"))
         self.call_after_refresh(self._count_actions)
+        self.set_timer(0.5, self._prepare_detail_screen)
+
+    def _prepare_detail_screen(self) -> None:
+        """Build the full-screen event view before the first Enter: composing it then took 0.1 s."""
+        if not self.is_screen_installed("detail"):
+            self.install_screen(DetailScreen(), "detail")
+            self._get_screen("detail")  # composed and mounted, not shown (textual is pinned: private API)
 
     @on(CatalogBrowser.FilterRequested)
     def _catalog_filter(self, message: CatalogBrowser.FilterRequested) -> None:
@@ -588,8 +595,7 @@ class AtlensApp(App[int]):
             self.detail.query_one("#detail-tree").focus()
             return
         record, title, explanation = self._explained(row)
-        if not self.is_screen_installed("detail"):
-            self.install_screen(DetailScreen(), "detail")
+        self._prepare_detail_screen()
         screen = self.get_screen("detail")
         if screen.is_mounted:
             screen.show(record, title, explanation)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from textual import events
 from textual.app import ComposeResult
 from textual.dom import NoScreen
+from textual.screen import Screen
 from textual.widgets import Footer
 from rich.cells import cell_len
 
@@ -23,11 +24,27 @@ def roomy_cells(keys: list[tuple[str, str]], palette: bool = True) -> int:
 
 
 class KeyLine(Footer):
-    """The footer; compact while the screen is narrower than its keys need in the roomy style."""
+    """The footer; compact while the screen is narrower than its keys need in the roomy style.
+
+    It is built again only when the keys it shows change. Textual's footer rebuilds its keys
+    (new widgets, styled and laid out) at every change of focus, twice per event opened and
+    closed; the keys of the event screen and of the table are the same each time.
+    """
+
+    _shown: tuple = ()
 
     def compose(self) -> ComposeResult:
         self._fit(self.app.size.width)
         yield from super().compose()
+
+    def bindings_changed(self, screen: Screen) -> None:
+        keys = tuple((key, b.description, b.show, enabled, tooltip)
+                     for key, (_node, b, enabled, tooltip) in screen.active_bindings.items())
+        if keys == self._shown and self.children:
+            return
+        if screen.app.app_focus and self.is_attached and screen is self.screen:  # it will be built
+            self._shown = keys
+        super().bindings_changed(screen)
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit(event.size.width)

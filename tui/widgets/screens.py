@@ -27,6 +27,8 @@ class DetailScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q", "close", "Back")]
     DEFAULT_CSS = """
+    /* Opaque: a see-through modal screen draws the table under it again at every frame. */
+    DetailScreen { background: $background; }
     DetailScreen > DetailPane { height: 1fr; }
     /* Full-screen there is no table to share the height with: what happened and its findings
        come first (at 80x24 a long finding was cut at a third of the screen). */
