@@ -143,36 +143,50 @@ async def started(pilot, app: AtlensApp, count: int) -> EventGrid:
 # ----------------------------------------------------------------------------- the default theme
 
 
+def theme_rows(grid: EventGrid) -> dict[str, tuple[int, float]]:
+    """kind: (table position, the least contrast its text must have, on the cursor bar or off it)."""
+    return {
+        "normal": (position(grid, action="iam-identity.serviceid-apikey.n1"), 4.5),
+        "warning": (marked_with(grid, "•"), 4.5),
+        "pending": (position(grid, outcome="pending"), 3.0),
+        "failure": (position(grid, outcome="failure", severity="normal"), 3.0),
+        "critical": (marked_with(grid, "!"), 3.0),
+    }
+
+
+async def assert_rows_read_on_and_off_the_cursor(pilot, app: AtlensApp, grid: EventGrid, theme: str, *,
+                                                 same_colours: bool = True) -> None:
+    rows = theme_rows(grid)
+    plain = drawn(app, grid, rows["normal"][0])
+    row_background = plain[0].bg
+    for kind, (index, least) in rows.items():
+        await move_cursor(pilot, grid, rows["normal"][0] if kind != "normal" else rows["pending"][0])
+        before = drawn(app, grid, index)
+        await move_cursor(pilot, grid, index)
+        after = drawn(app, grid, index)
+        assert line_text(after) == line_text(before)
+        # One bar across the row, plainly not the background of the other rows...
+        assert {run.bg for run in after} == {after[0].bg}, (theme, kind)
+        assert contrast(after[0].bg, row_background) >= 1.5, (theme, kind)
+        # ...on which every character reads, as it does off the bar: 4.5:1 (WCAG AA) for plain and
+        # warning text; coloured rows at least 3:1, the least WCAG asks of bold text. (The mark in
+        # the first cell is a symbol: checked on its own.)
+        for runs in (before, after):
+            for run in runs:
+                if run.text.strip() and run.x >= 2:
+                    assert contrast(run.fg, run.bg) >= least, (theme, kind, run, round(contrast(run.fg, run.bg), 2))
+        # The row keeps its colours: a failure is as red under the cursor as elsewhere (in themes
+        # where a colour would not read on the bar, it gives way toward black or white there).
+        assert not same_colours or [run_at(after, x).fg for x in range(len(line_text(after)))] == \
+               [run_at(before, x).fg for x in range(len(line_text(before)))], (theme, kind)
+
+
 async def test_the_cursor_row_is_readable_and_keeps_the_colours_of_its_event(mixed_log: Path) -> None:
     app = AtlensApp([InputSpec(str(mixed_log), "file")])
     async with app.run_test(size=(100, 30)) as pilot:
         grid = await started(pilot, app, 19)
-        rows = {
-            # kind: (table position, the least contrast its text must have on the cursor row)
-            "normal": (position(grid, action="iam-identity.serviceid-apikey.n1"), 4.5),
-            "warning": (marked_with(grid, "•"), 4.5),
-            "pending": (position(grid, outcome="pending"), 3.0),
-            "failure": (position(grid, outcome="failure", severity="normal"), 3.0),
-            "critical": (marked_with(grid, "!"), 3.0),
-        }
-        plain = drawn(app, grid, rows["normal"][0])
-        row_background = plain[0].bg
-        for kind, (index, least) in rows.items():
-            before = drawn(app, grid, index)
-            await move_cursor(pilot, grid, index)
-            after = drawn(app, grid, index)
-            assert line_text(after) == line_text(before)
-            # One bar across the row, plainly not the background of the other rows...
-            assert {run.bg for run in after} == {after[0].bg}, kind
-            assert contrast(after[0].bg, row_background) >= 1.5, kind
-            # ...on which every character reads: 4.5:1 (WCAG AA) for plain and warning text; coloured
-            # rows and the marks at least 3:1, the least WCAG asks of bold text and symbols.
-            for run in after:
-                if run.text.strip():
-                    assert contrast(run.fg, run.bg) >= least, (kind, run, round(contrast(run.fg, run.bg), 2))
-            # The row keeps its colours: a failure is as red under the cursor as elsewhere.
-            assert [run_at(after, x).fg for x in range(len(line_text(after)))] == \
-                   [run_at(before, x).fg for x in range(len(line_text(before)))], kind
+        await assert_rows_read_on_and_off_the_cursor(pilot, app, grid, app.theme)
+        rows = theme_rows(grid)
         # The marks on the cursor row: drawn in their own colour, which stands out from the bar.
         for kind, mark in (("warning", "•"), ("critical", "!")):
             await move_cursor(pilot, grid, rows[kind][0])
@@ -185,6 +199,28 @@ async def test_the_cursor_row_is_readable_and_keeps_the_colours_of_its_event(mix
         first = drawn(app, grid, rows["normal"][0])[0]
         assert first.text == "◆"
         assert first.fg != first.bg and contrast(first.fg, first.bg) >= 3.0, first
+
+
+async def test_every_theme_keeps_rows_and_marks_readable(mixed_log: Path) -> None:
+    # Themes whose primary colour is a pastel made a cursor bar plain text read on at 2:1
+    # (catppuccin-mocha); light ones put yellow warnings at 1.8:1 under the cursor (textual-light).
+    # ANSI themes leave the colours to the terminal: nothing to measure.
+    app = AtlensApp([InputSpec(str(mixed_log), "file")])
+    async with app.run_test(size=(100, 30)) as pilot:
+        grid = await started(pilot, app, 19)
+        rows = theme_rows(grid)
+        themes = sorted(name for name in app.available_themes if not name.startswith("ansi"))
+        assert {"textual-dark", "textual-light", "catppuccin-mocha", "nord", "gruvbox"} <= set(themes)
+        for theme in themes:
+            app.theme = theme
+            await pilot.pause()
+            await assert_rows_read_on_and_off_the_cursor(pilot, app, grid, theme, same_colours=False)
+            for kind, mark in (("warning", "•"), ("critical", "!")):
+                for on_cursor in (False, True):
+                    await move_cursor(pilot, grid, rows[kind][0] if on_cursor else rows["normal"][0])
+                    first = drawn(app, grid, rows[kind][0])[0]
+                    assert first.text == mark
+                    assert contrast(first.fg, first.bg) >= 3.0, (theme, mark, on_cursor, first)
 
 
 # ----------------------------------------------------------------------------- 16 colours

@@ -7,6 +7,7 @@ from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
+from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -26,6 +27,7 @@ from catalog import loader as catalog_loader
 from ..core.present import (DEFAULT_KEYS, MARK_WIDTH, Column, cell_filter, columns_for, findings_level, header_text,
                             row_layout, row_line)
 from ..core.store import EventRecord, Store
+from .legible import COLOURED, TEXT, cursor_bar, extreme, readable
 
 #: Width of the vertical scrollbar; the header leaves the same room so columns line up.
 SCROLLBAR_WIDTH = 1
@@ -435,19 +437,35 @@ class EventGrid(ScrollView, can_focus=True):
         return strip
 
     def _row_styles(self) -> dict[str, Style]:
-        """Row styles, combined once per theme change rather than once per row."""
+        """Row styles, combined once per theme change rather than once per row.
+
+        The theme gives the colours; where they would not read (a pastel cursor bar, yellow on a
+        light background) they are moved just far enough that they do (see legible.py).
+        """
         if self._row_styles_cache is None:
             base = self.rich_style
             part = lambda name: self.get_component_rich_style(f"event-grid--{name}", partial=True)  # noqa: E731
             cursor = part("cursor")
             cell = part("cell")
+            rgb = lambda colour: colour.triplet if colour is not None and colour.triplet is not None else None  # noqa: E731
+            text, background, bar = rgb(base.color), rgb(base.bgcolor), rgb(cursor.bgcolor)
+            if text and background and bar:  # not an ANSI theme, whose colours the terminal decides
+                bar = cursor_bar(bar, background, text)
+                cursor += Style(bgcolor=RichColor.from_rgb(*bar))
             styles: dict[str, Style] = {}
             for kind in ("normal", "critical", "warning", "failure", "pending", "time", "missing",
                          "mark-security", "mark-notable", "mark-marked"):
                 style = base if kind == "normal" else base + part(kind)
+                on_bar = style + cursor
+                colour = rgb(style.color)
+                if text and background and bar and colour:
+                    least = TEXT if kind in ("normal", "warning", "time") else COLOURED
+                    style += Style(color=RichColor.from_rgb(*readable(colour, background, text, least)))
+                    on_bar = style + cursor  # the same colour under the cursor, unless it must give way
+                    on_bar += Style(color=RichColor.from_rgb(*readable(rgb(style.color), bar, extreme(bar), least)))
                 styles[kind] = style
-                styles[kind + "+cursor"] = style + cursor
-                styles[kind + "+cursor+cell"] = style + cursor + cell
+                styles[kind + "+cursor"] = on_bar
+                styles[kind + "+cursor+cell"] = on_bar + cell
             self._row_styles_cache = styles
         return self._row_styles_cache
 
