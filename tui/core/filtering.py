@@ -2,8 +2,10 @@
 
 - Fields the store keeps as columns (action, outcome, severity, initiator.name/id,
   target.name/id, reason.reasonCode) are answered from the columns: each distinct value is
-  tested once, then rows are picked by membership. Rows whose column is not the field's exact
-  string (flagged by the decoder: missing, a number, an object...) are tested on their event.
+  tested once, then rows are picked by one `translate` of the column's byte codes (a column
+  with more distinct values than a byte holds: by membership). Rows whose column is not the
+  field's exact string (flagged by the decoder: missing, a number, an object...) are tested
+  on their event.
 - Any other field path is materialised once into a column of value ids (in worker processes
   for large stores), kept on the store and extended as it grows.
 - Free text searches the raw bytes of the sources, case-insensitively, then maps each hit to
@@ -11,7 +13,9 @@
 - Events that arrive later are tested one by one (`Filter.test`), never by a re-scan.
 
 Masks are Python integers with one byte per row (0 or 1), so AND, OR and NOT over a million
-rows are single big-integer operations.
+rows are single big-integer operations. The matching rows are then taken in time order run by
+run: `store.order` is mostly long runs of consecutive row ids (one per file, or per chunk of a
+large file), and `compress` over a run's range and its slice of the mask runs at C speed.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from __future__ import annotations
 import mmap
 import os
 import re
+import sys
+import threading
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -54,6 +60,9 @@ _TEXT_CHUNK = 64 << 20
 _SCAN_PIECE = 8 << 20
 _NO_VALUES: tuple = ()
 _NO_VALUES_KEY = b"[]"
+#: Fewer rows than this per run of `store.order` on average: walking the whole order is as quick.
+_ROWS_PER_RUN = 64
+_NONZERO = bytes(1 if b else 0 for b in range(256))
 
 
 class Cancelled(Exception):
@@ -219,6 +228,54 @@ def materialise_job(path: str, offsets: bytes, lengths: bytes, subs: bytes, path
     return [(keys, ids) for keys, ids, _ in out]
 
 
+# ----------------------------------------------------------------------------- byte codes of columns
+
+
+class _TooMany(Exception):
+    """A column holds more distinct values than a byte can code."""
+
+
+class _CodeIndex(dict):
+    """Value -> code, a new code for each value not seen yet (in the order first seen)."""
+
+    def __missing__(self, value: int) -> int:
+        if len(self) == 256:
+            raise _TooMany
+        code = self[value] = len(self)
+        return code
+
+
+class ColumnCodes:
+    """A store column (string ids, or reason codes) as one byte per row: a code per distinct value.
+
+    A leaf's mask is then a single `translate` of the codes. Extended as the store grows, under a
+    lock because filters in several threads (a new query replacing an old one) may extend it at once;
+    given up for good once the column holds more than 256 distinct values.
+    """
+
+    def __init__(self) -> None:
+        self.codes = bytearray()
+        self._index: _CodeIndex | None = _CodeIndex()
+        self._lock = threading.Lock()
+
+    def mask(self, column: array, n: int, accept: Callable[[int], bool]) -> bytearray | None:
+        """For rows 0..n, 1 where `accept` takes the row's value, else 0; None when the column has too many values."""
+        with self._lock:
+            index = self._index
+            if index is None:
+                return None
+            done = len(self.codes)
+            if done < n:
+                try:
+                    self.codes += bytes(map(index.__getitem__, column[done:n]))
+                except _TooMany:
+                    self._index, self.codes = None, bytearray()
+                    return None
+            # The index may hold values only found beyond row n: their verdicts go unused.
+            table = bytes(map(accept, index)).ljust(256, b"\0")
+            return self.codes[:n].translate(table)
+
+
 # ----------------------------------------------------------------------------- free text
 
 
@@ -328,12 +385,11 @@ class Filter:
         with store._lock:
             n = len(store)
             order = array("I", store.order)
+            version = store.version
         lo, hi = store.span(self.since_us, self.until_us, order)
-        if lo or hi < len(order):
-            order = order[lo:hi]
         if self.everything:
             self.scanned = n
-            return order
+            return order[lo:hi] if lo or hi < len(order) else order
         self.prepare(progress, cancelled)
         self.scanned = n
         if not n:
@@ -349,7 +405,11 @@ class Filter:
             if self.since_us is not None or self.until_us is not None:
                 found = [r for r in found if store.within(r, self.since_us, self.until_us)]
             return array("I", found)
-        return array("I", compress(order, map(mask.__getitem__, order)))
+        runs = order_runs(store, order, version)
+        if runs is None:
+            order = order[lo:hi]
+            return array("I", compress(order, map(mask.__getitem__, order)))
+        return _select(runs, mask, lo, hi)
 
     def _mask(self, tree: object, n: int, cancelled: Callable[[], bool] | None) -> int:
         if cancelled is not None and cancelled():
@@ -383,13 +443,17 @@ class Filter:
             ids = col.ids[:n]
             accepted = {i for i in set(ids) if leaf.accepts(values[i])}
             return bytes(map(accepted.__contains__, ids))
-        column = (store.reason if leaf.column == "reason" else getattr(store, leaf.column))[:n]
         if leaf.column == "reason":
-            accepted = {c for c in set(column) if leaf.accepts((c,))}
+            column = store.reason
+            accept = lambda code: leaf.accepts((code,))
         else:
-            strings = store.strings
-            accepted = {sid for sid in set(column) if leaf.accepts((strings[sid],))}
-        mask = bytes(map(accepted.__contains__, column))
+            column, strings = getattr(store, leaf.column), store.strings
+            accept = lambda sid: leaf.accepts((strings[sid],))
+        mask = store.column_codes.setdefault(leaf.column, ColumnCodes()).mask(column, n, accept)
+        if mask is None:
+            column = column[:n]
+            accepted = set(filter(accept, set(column)))
+            mask = bytes(map(accepted.__contains__, column))
         odd = _odd_rows(store, n)
         if not odd:
             return mask
@@ -494,6 +558,69 @@ def _odd_rows(store: Store, n: int) -> list[int]:
     if b"\x01" not in marks:
         return []
     return [m.start() for m in re.finditer(b"\x01", marks)]
+
+
+def order_runs(store: Store, order: array, version: int) -> list[tuple[int, int]] | None:
+    """The store's `order` (a copy taken at `version`) as runs of consecutive row ids, (first row,
+    length) each, or None when it is too fragmented for runs to pay; kept on the store.
+
+    Rows appended since the last call only add runs: the order's earlier part is unchanged until
+    the version moves.
+    """
+    cap = len(order) // _ROWS_PER_RUN + 1
+    cached = store.order_runs
+    if cached is not None and cached[0] == version and 0 < cached[1] <= len(order):
+        _, done, runs = cached
+        if done == len(order) or runs is None:
+            return runs
+        # From the last row already covered: its run may go on into the new rows.
+        more = _runs(order, done - 1, cap - len(runs) + 1)
+        if more is not None:
+            (first, length), (_, extra) = runs[-1], more[0]
+            runs = [*runs[:-1], (first, length + extra - 1), *more[1:]]
+        else:
+            runs = None
+    else:
+        runs = _runs(order, 0, cap)
+    store.order_runs = (version, len(order), runs)
+    return runs
+
+
+def _runs(order: array, start: int, cap: int) -> list[tuple[int, int]] | None:
+    """order[start:] as runs of consecutive row ids, or None beyond cap runs."""
+    part = order[start:]
+    if sys.byteorder != "little":
+        part.byteswap()
+    x = int.from_bytes(part, "little")
+    # 32 bits per row: field i of `step` is (part[i] + 1) ^ part[i + 1], zero where a run goes
+    # on (a row id never reaches 2**32 - 1, so adding 1 carries into no other field).
+    step = (x + int.from_bytes(b"\x01\0\0\0" * len(part), "little")) ^ (x >> 32)
+    ends = step.to_bytes(4 * len(part), "little").translate(_NONZERO)
+    runs: list[tuple[int, int]] = []
+    first = 0
+    i = ends.find(1)
+    while i >= 0:  # the last field is never zero (nothing follows the last row): it ends the last run
+        end = i // 4 + 1
+        runs.append((part[first], end - first))
+        if len(runs) > cap:
+            return None
+        first = end
+        i = ends.find(1, 4 * end)
+    return runs
+
+
+def _select(runs: list[tuple[int, int]], mask: bytes, lo: int, hi: int) -> array:
+    """The rows at positions lo..hi of an order given as runs whose byte in mask is 1, in that order."""
+    out = array("I")
+    pos = 0
+    for first, length in runs:
+        a, b = max(lo - pos, 0), min(hi - pos, length)
+        if a < b:
+            out.extend(compress(range(first + a, first + b), mask[first + a:first + b]))
+        pos += length
+        if pos >= hi:
+            break
+    return out
 
 
 def _segment_rows(store: Store, seg_id: int, n: int) -> tuple[array, array]:

@@ -86,6 +86,10 @@ class Store:
         self.field_columns: dict = {}
         #: per segment, (row count, its rows sorted by offset, their offsets): maps text hits to rows
         self.segment_rows: dict[int, tuple[int, array, array]] = {}
+        #: per string column (and "reason"), its values as one byte per row (filtering.ColumnCodes)
+        self.column_codes: dict = {}
+        #: (version, length, runs): `order` as runs of consecutive row ids (filtering.order_runs)
+        self.order_runs: tuple[int, int, list[tuple[int, int]] | None] | None = None
         self._events_cache: OrderedDict[int, EventRecord] = OrderedDict()
         self._lock = threading.Lock()
 
