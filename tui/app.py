@@ -253,12 +253,13 @@ class AtlensApp(App[int]):
             self._arrived_at = self._last_redraw
             self._schedule_detail(DETAIL_FOLLOW_REST)
 
-    def _update_status(self) -> None:
+    def _update_status(self, *, at_once: bool = False) -> None:
+        """The status line's counts; at_once for an answer to a key (else they wait their turn)."""
         grid = self.grid
         self.status_bar.update_counts(
             events=grid.count, errors=len(self.store.errors),
             following=grid.following, new_while_paused=grid.new_while_paused,
-            total=len(self.store) if grid.view is not None else None,
+            total=len(self.store) if grid.view is not None else None, at_once=at_once,
         )
 
     def _tick(self) -> None:
@@ -532,7 +533,7 @@ class AtlensApp(App[int]):
             self._scan_pending = False
             self.status_bar.filtering = ""
             self.grid.set_view(None)
-            self._update_status()
+            self._update_status(at_once=True)
             self._schedule_detail(DETAIL_DELAY)
             return True
         self._start_scan(node, text)
@@ -579,7 +580,7 @@ class AtlensApp(App[int]):
         view = QueryView(message.query, message.rows)
         view.take_new()  # rows that arrived during the scan
         self.grid.set_view(view)
-        self._update_status()
+        self._update_status(at_once=True)  # the query's count, with its rows: not 0.25 s later
         self._schedule_detail(DETAIL_DELAY)  # the cursor is on another event now
 
     # ------------------------------------------------------------------ actions

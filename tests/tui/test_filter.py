@@ -10,7 +10,7 @@ from tui.app import AtlensApp
 from tui.core.sources import InputSpec
 from tui.widgets.event_grid import EventGrid
 
-from tests.tui.helpers import append_events, make_event, wait_for
+from tests.tui.helpers import append_events, make_event, screen_text, wait_for
 from tests.tui.test_table import screen_lines, status_text
 
 
@@ -81,3 +81,20 @@ async def test_free_text_and_escape_keeps_the_active_query(log_file: Path) -> No
         assert app.query_one("#filter", Input).value == '"ServiceId-42"'
         await pilot.press("escape")
         assert grid.count == 1
+
+
+async def test_the_count_of_a_query_shows_with_its_rows(tmp_path: Path) -> None:
+    # While events stream in, the status line's counts wait up to 0.25 s between repaints; the
+    # answer to a query replies to a key, and its count shows in the same frame as its rows.
+    log = tmp_path / "activity.log"
+    append_events(log, [failing(i) if i % 10 == 0 else make_event(i) for i in range(100)])
+    app = AtlensApp([InputSpec(str(log), "file")])
+    async with app.run_test(size=(120, 24)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 100, "100 events")
+        for query, count in (("outcome:failure", 10), ("", 100), ("severity:critical", 10)):
+            await type_query(pilot, app, query)
+            await wait_for(pilot, lambda: grid.count == count, f"the {count} rows of {query!r}")
+            await pilot.pause()
+            status = screen_text(app).split("\n")[-2]
+            assert (f"{count} of 100" if query else "100 events") in status, status

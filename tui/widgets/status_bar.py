@@ -49,13 +49,13 @@ class StatusBar(Widget):
         self._paint_due = False
 
     def update_counts(self, *, events: int, errors: int, following: bool, new_while_paused: int,
-                      total: int | None = None) -> None:
+                      total: int | None = None, at_once: bool = False) -> None:
         """New totals (total: every event, when a query shows only some); keeps a short
         history for the events-per-second figure."""
         # Following or paused, and how many arrived meanwhile, show at once: they answer a key.
         # Counts alone change with every arriving event; they are drawn at most COUNTS_INTERVAL
         # apart, so a steady stream costs a few status repaints a second, not one per event.
-        at_once = following != self.following or new_while_paused != self.new_while_paused or errors != self.errors
+        at_once = at_once or following != self.following or new_while_paused != self.new_while_paused or errors != self.errors
         self.events = events
         self.total = total
         self.errors = errors
