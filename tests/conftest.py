@@ -27,3 +27,13 @@ def time_zone():
     else:
         os.environ["TZ"] = before
     time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def many_colours(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts in a terminal of many colours, whatever the shell running the suite says
+    (TERM=xterm alone means 16 colours to Rich, and the app draws its bars differently there);
+    the tests of fewer colours set TERM themselves."""
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLORTERM", "truecolor")
+    monkeypatch.delenv("NO_COLOR", raising=False)

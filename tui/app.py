@@ -188,6 +188,8 @@ class AtlensApp(App[int]):
         self.detail = self.query_one(DetailPane)
         self.catalog_pane = self.query_one("#catalog-pane")
         self.main_screen = self.screen
+        if self.console.color_system == "standard":  # 16 colours: the bars go black (atlens.tcss)
+            self.add_class("-sixteen")
         status = self.status_bar
         status.inputs = inputs_text(self.specs)
         self.filter_bar.set_time_range(time_range_text(self.since_us, self.until_us))

@@ -346,6 +346,9 @@ def _sgr(style: str, colours: str) -> str:
     fg, bg, bold, italic = _STYLES[base]
     if cursor:
         bg, bold = _CURSOR_BACKGROUND, True
+    if colours == "16" and bg == _PANEL:  # as the app in 16 colours (atlens.tcss): black bars, yellow keys
+        bg = (0, 0, 0)
+        fg = {"footer-key": (255, 255, 0), "footer-bar": (170, 170, 170)}.get(base, fg)
     codes = ["0"]
     if colours == "none":
         bold = bold or base in _NO_COLOUR_BOLD

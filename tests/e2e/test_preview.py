@@ -169,9 +169,11 @@ def read_escapes(ansi: str, height: int) -> list[list[tuple[str, object, object,
     return lines
 
 
-async def test_the_preview_draws_in_the_colours_of_the_app(tmp_path: Path) -> None:
+async def test_the_preview_draws_in_the_colours_of_the_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The preview keeps its own copy of the theme's colours (it cannot import Textual): every
     # character of the first screen, status line apart, has the app's colours and weight.
+    monkeypatch.setenv("TERM", "xterm-256color")  # a terminal of many colours, as the preview's truecolor
+    monkeypatch.setenv("COLORTERM", "truecolor")
     log = hostile_log(tmp_path / "activity.log")  # failed, critical, warning, pending and plain rows
     width, height = 100, 24
     drawn = read_escapes(preview.to_ansi(preview.build([str(log)], width, height), "truecolor"), height)
@@ -241,7 +243,10 @@ def test_fewer_colours_are_the_ones_rich_sends_for_the_app() -> None:
         if style.endswith("+cursor"):
             bg = preview._CURSOR_BACKGROUND
         for colours, system in (("16", ColorSystem.STANDARD), ("256", ColorSystem.EIGHT_BIT)):
-            expected = [code for rgb, foreground in ((fg, True), (bg, False)) if rgb is not None
+            drawn_fg, drawn_bg = fg, bg
+            if colours == "16" and bg == preview._PANEL:  # the app's bars in 16 colours: black, keys yellow
+                drawn_bg, drawn_fg = (0, 0, 0), {"footer-key": (255, 255, 0), "footer-bar": (170, 170, 170)}.get(style, fg)
+            expected = [code for rgb, foreground in ((drawn_fg, True), (drawn_bg, False)) if rgb is not None
                         for code in ";".join(Color.from_rgb(*rgb).downgrade(system).get_ansi_codes(foreground)).split(";")]
             sent = [code for code in preview._sgr(style, colours)[2:-1].split(";") if code not in ("0", "1", "3")]
             assert sent == expected, (style, colours)

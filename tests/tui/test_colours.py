@@ -266,6 +266,34 @@ async def test_a_16_colour_terminal_gets_one_colour_per_kind_of_row_and_a_readab
         assert standard(tuple(hint.style.color.get_truecolor())) != standard(tuple(hint.style.bgcolor.get_truecolor()))
 
 
+async def test_a_16_colour_terminal_draws_the_status_filter_and_key_lines_readably(
+        mixed_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The panels' grey became standard grey (8): the status line's file name and the keys (bright
+    # red) read at about 2:1 on it. Measured with the standard colours Rich assumes.
+    from rich._palettes import STANDARD_PALETTE
+
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.delenv("COLORTERM", raising=False)
+    app = AtlensApp([InputSpec(str(mixed_log), "file")])
+    async with app.run_test(size=(100, 30)) as pilot:
+        grid = await started(pilot, app, 19)
+        for state in ("following", "paused"):
+            if state == "paused":
+                await pilot.press("up")
+                await wait_for(pilot, lambda: "paused" in screen_text(app).split("\n")[-2], "paused")
+            strips = app.screen._compositor.render_strips()
+            for y in (0, 1, len(strips) - 2, len(strips) - 1):  # filter bar, titles, status, keys
+                for segment in strips[y]:
+                    style = segment.style
+                    if not segment.text.strip() or style is None or style.color is None:
+                        continue
+                    fg = STANDARD_PALETTE[standard(tuple(style.color.get_truecolor()))]
+                    bg = STANDARD_PALETTE[standard(tuple(style.bgcolor.get_truecolor()))]
+                    least = 3.0 if style.bold else 4.5
+                    assert contrast(tuple(fg), tuple(bg)) >= least, (state, y, segment.text, fg, bg)
+        assert grid.count == 19
+
+
 # ----------------------------------------------------------------------------- NO_COLOR
 
 
