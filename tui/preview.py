@@ -17,12 +17,11 @@ import os
 import shutil
 import stat
 import sys
-import unicodedata
 from collections.abc import Mapping
 
 from .core.decode import Batch, decode_jsonl, sniff_multiline
-from .core.present import (Line, findings_level, fit, header_text, inputs_text, printable, row_layout, row_line,
-                           table_span, time_range_text)
+from .core.present import (PALETTE_CELLS, Line, cells, findings_level, fit, header_text, inputs_text, printable,
+                           roomy_key_cells, row_layout, row_line, table_span, time_range_text)
 from .core.sources import GZIP_MAGIC, PARALLEL_THRESHOLD, TAIL_FIRST_BYTES, InputSpec
 from .core.store import Store
 
@@ -40,7 +39,6 @@ FOOTER_KEYS = (("end", "Follow"), ("⏎", "Open"), ("q", "Quit"), ("/", "Filter"
                ("?", "Help"))
 #: The filter bar's line before a query is typed, and the space its time range takes.
 FILTER_PLACEHOLDER = "/ to filter: action:iam-identity.* outcome:failure -severity:normal"
-FOOTER_RIGHT_WIDTH = 12  # "▏^p palette "
 
 # Colours of Textual's default theme (textual-dark) as the app shows them (EventGrid.DEFAULT_CSS
 # for the rows: tests/e2e/test_preview.py checks that the two agree, cell by cell).
@@ -164,26 +162,20 @@ def load_tails(paths: list[str], tail_bytes: int | None = None) -> Store | None:
 # ----------------------------------------------------------------------------- the screen as text
 
 
-def _cells(text: str) -> int:
-    if text.isascii():
-        return len(text)
-    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
-
-
 def _crop(parts: Line, width: int, fill_style: str, *, ellipsis: bool = True) -> Line:
     """Pieces cut (with … unless told not to, as Textual's footer cuts) or padded with fill_style
     to exactly width cells."""
     out: Line = []
     used = 0
     for text, style in parts:
-        size = _cells(text)
+        size = cells(text)
         if used + size > width:
             if ellipsis:
                 out.append((fit(text, width - used), style))
             else:
                 kept = []
                 for char in text:
-                    size = _cells(char)
+                    size = cells(char)
                     if used + size > width:
                         break
                     kept.append(char)
@@ -208,25 +200,25 @@ def _filter_line(time_range: str, width: int) -> Line:
     """The filter bar with no query yet: its placeholder (cut after the last whole word that fits,
     as Textual wraps it), then the time range at the right."""
     label = printable(time_range)
-    room = width - _cells(label) - 4  # the query line's padding and the time range's
+    room = width - cells(label) - 4  # the query line's padding and the time range's
     shown = ""
     for word in FILTER_PLACEHOLDER.split(" "):
         candidate = f"{shown} {word}" if shown else word
-        if _cells(candidate) > room:
-            if shown and _cells(shown) < room:
+        if cells(candidate) > room:
+            if shown and cells(shown) < room:
                 shown += " "
             break
         shown = candidate
     if not shown:
         shown = fit(FILTER_PLACEHOLDER, max(0, room))
-    parts: Line = [(" ", "filter"), (shown, "filter-placeholder"), (" " * max(0, room - _cells(shown)), "filter"),
+    parts: Line = [(" ", "filter"), (shown, "filter-placeholder"), (" " * max(0, room - cells(shown)), "filter"),
                    ("  ", "filter"), (label, "filter-range"), (" ", "filter")]
     return _crop(parts, width, "filter")
 
 
 def _footer_line(width: int) -> Line:
     """The key line as the app's KeyLine draws it: roomy when it fits, else compact (80 columns)."""
-    roomy = sum(_cells(key) + _cells(description) + 3 for key, description in FOOTER_KEYS) + FOOTER_RIGHT_WIDTH
+    roomy = roomy_key_cells(FOOTER_KEYS)
     left: Line = []
     for key, description in FOOTER_KEYS:
         if width >= roomy:
@@ -234,9 +226,9 @@ def _footer_line(width: int) -> Line:
         else:
             left += [(key, "footer-key"), (f" {description}", "footer"), (" ", "footer")]
     right: Line = [("▏", "footer-bar"), ("^p", "footer-key"), (" palette ", "footer")]
-    if width <= FOOTER_RIGHT_WIDTH:
+    if width <= PALETTE_CELLS:
         return _crop(left, width, "footer", ellipsis=False)
-    return _crop(left, width - FOOTER_RIGHT_WIDTH, "footer", ellipsis=False) + right
+    return _crop(left, width - PALETTE_CELLS, "footer", ellipsis=False) + right
 
 
 def build(paths: list[str], width: int, height: int, *, since_us: int | None = None,
@@ -403,9 +395,9 @@ def _park(lines: list[Line]) -> tuple[int, int]:
     (they still reach the app): there they land on blank cells and never scroll the screen.
     """
     footer = "".join(text for text, _ in lines[-1])
-    width = _cells(footer)
-    used = _cells(footer[:max(0, len(footer) - FOOTER_RIGHT_WIDTH)].rstrip())
-    if width - FOOTER_RIGHT_WIDTH - used >= 8:
+    width = cells(footer)
+    used = cells(footer[:max(0, len(footer) - PALETTE_CELLS)].rstrip())
+    if width - PALETTE_CELLS - used >= 8:
         return len(lines), used + 2
     return 1, 1
 

@@ -20,7 +20,7 @@ from tui import preview
 from tui.app import AtlensApp
 from tui.core import sources
 from tui.core.sources import InputSpec
-from tui.core.present import table_span
+from tui.core.present import cells, table_span
 from tui.core.timespec import parse_bound
 from tui.widgets.event_grid import ColumnHeader, EventGrid
 
@@ -91,7 +91,7 @@ async def test_preview_rows_are_the_rows_of_the_apps_first_screen(tmp_path: Path
     shown = await app_screen([InputSpec(str(log), "file")], size, 80)
     assert lines[:height - 2] == shown  # titles and every grid line, character for character
     assert lines[-2].startswith(" ● following │ reading… │ ")
-    assert all(preview._cells(line) == width for line in lines)
+    assert all(cells(line) == width for line in lines)
 
 
 @pytest.mark.parametrize("width", [139, 140, 141, 187, 199, 300])

@@ -44,6 +44,21 @@ def _char_cells(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
+def cells(text: str) -> int:
+    """Terminal cells a text takes."""
+    return len(text) if text.isascii() else sum(map(_char_cells, text))
+
+
+#: Cells of the palette hint at the right of the key line in Textual's roomy style: "▏^p palette ".
+PALETTE_CELLS = 12
+
+
+def roomy_key_cells(keys: Sequence[tuple[str, str]], palette: bool = True) -> int:
+    """Cells the key line takes with Textual's padding: " key " and "description " for each
+    (key shown, description), then the palette hint. Narrower screens get the compact line."""
+    return sum(cells(key) + cells(description) + 3 for key, description in keys) + (PALETTE_CELLS if palette else 0)
+
+
 def fit(text: str, width: int) -> str:
     """Log text escaped, then cut (with …) or padded to exactly width terminal cells."""
     text = printable(text)

@@ -12,15 +12,8 @@ from textual.app import ComposeResult
 from textual.dom import NoScreen
 from textual.screen import Screen
 from textual.widgets import Footer
-from rich.cells import cell_len
 
-#: Cells of the palette hint at the right in the roomy style: "▏^p palette ".
-PALETTE_CELLS = 12
-
-
-def roomy_cells(keys: list[tuple[str, str]], palette: bool = True) -> int:
-    """Cells the keys (key shown, description) and the palette hint take with Textual's padding."""
-    return sum(cell_len(key) + cell_len(description) + 3 for key, description in keys) + (PALETTE_CELLS if palette else 0)
+from ..core.present import roomy_key_cells
 
 
 class KeyLine(Footer):
@@ -60,4 +53,4 @@ class KeyLine(Footer):
             if key != self.app.COMMAND_PALETTE_BINDING and binding.show and binding.action not in seen:  # the footer shows one key per action
                 seen.add(binding.action)
                 shown.append((self.app.get_key_display(binding), binding.description))
-        self.compact = width < roomy_cells(shown, palette)
+        self.compact = width < roomy_key_cells(shown, palette)
