@@ -18,6 +18,7 @@ from textual.app import App
 from tui.app import AtlensApp
 from tui.core.sources import InputSpec
 from tui.widgets.event_grid import EventGrid
+from tui.widgets.legible import BAR, TEXT, contrast, cursor_bar, readable
 
 from tests.tui.helpers import append_events, make_event, screen_text, wait_for
 
@@ -72,22 +73,6 @@ def column_of(runs: list[Run], text: str) -> int:
     found = line_text(runs).find(text)
     assert found >= 0, (text, line_text(runs))
     return found
-
-
-def luminance(rgb: RGB) -> float:
-    """WCAG relative luminance."""
-    def channel(value: int) -> float:
-        v = value / 255
-        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(v) for v in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: RGB, b: RGB) -> float:
-    """WCAG contrast ratio, 1 (none) to 21 (black on white)."""
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def standard(rgb: RGB) -> int:
@@ -199,6 +184,19 @@ async def test_the_cursor_row_is_readable_and_keeps_the_colours_of_its_event(mix
         first = drawn(app, grid, rows["normal"][0])[0]
         assert first.text == "◆"
         assert first.fg != first.bg and contrast(first.fg, first.bg) >= 3.0, first
+
+
+def test_contrast_is_wcag_s_and_colours_give_way_only_as_far_as_they_must() -> None:
+    # The measure every colour test below relies on, against WCAG's own figures.
+    assert contrast((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+    assert contrast((118, 118, 118), (255, 255, 255)) == pytest.approx(4.54, abs=0.01)  # #767676, the AA grey
+    assert contrast((40, 40, 40), (40, 40, 40)) == 1.0
+    white, black, mauve = (255, 255, 255), (0, 0, 0), (203, 166, 247)
+    assert readable((255, 0, 0), black, white, 3.0) == (255, 0, 0)  # red on black already reads
+    moved = readable((255, 255, 0), white, black, TEXT)  # yellow on white does not
+    assert contrast(moved, white) >= TEXT and moved != black  # it darkens, keeping some hue
+    bar = cursor_bar(mauve, (30, 30, 46), (205, 214, 244))  # catppuccin-mocha's pastel primary
+    assert contrast(bar, (30, 30, 46)) >= BAR
 
 
 async def test_every_theme_keeps_rows_and_marks_readable(mixed_log: Path) -> None:

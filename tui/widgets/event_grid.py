@@ -449,20 +449,22 @@ class EventGrid(ScrollView, can_focus=True):
             cell = part("cell")
             rgb = lambda colour: colour.triplet if colour is not None and colour.triplet is not None else None  # noqa: E731
             text, background, bar = rgb(base.color), rgb(base.bgcolor), rgb(cursor.bgcolor)
-            if text and background and bar:  # not an ANSI theme, whose colours the terminal decides
+            measured = bool(text and background and bar)  # not an ANSI theme, whose colours the terminal decides
+            if measured:
                 bar = cursor_bar(bar, background, text)
                 cursor += Style(bgcolor=RichColor.from_rgb(*bar))
             styles: dict[str, Style] = {}
             for kind in ("normal", "critical", "warning", "failure", "pending", "time", "missing",
                          "mark-security", "mark-notable", "mark-marked"):
                 style = base if kind == "normal" else base + part(kind)
-                on_bar = style + cursor
-                colour = rgb(style.color)
-                if text and background and bar and colour:
-                    least = TEXT if kind in ("normal", "warning", "time") else COLOURED
-                    style += Style(color=RichColor.from_rgb(*readable(colour, background, text, least)))
-                    on_bar = style + cursor  # the same colour under the cursor, unless it must give way
-                    on_bar += Style(color=RichColor.from_rgb(*readable(rgb(style.color), bar, extreme(bar), least)))
+                colour = rgb(style.color) if measured else None
+                least = TEXT if kind in ("normal", "warning", "time") else COLOURED
+                if colour:
+                    colour = readable(colour, background, text, least)
+                    style += Style(color=RichColor.from_rgb(*colour))
+                on_bar = style + cursor  # the same colour under the cursor, unless it must give way
+                if colour:
+                    on_bar += Style(color=RichColor.from_rgb(*readable(colour, bar, extreme(bar), least)))
                 styles[kind] = style
                 styles[kind + "+cursor"] = on_bar
                 styles[kind + "+cursor+cell"] = on_bar + cell
