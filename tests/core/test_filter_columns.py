@@ -69,6 +69,14 @@ def follow(*paths) -> tuple[Store, Reader]:
     return store, reader
 
 
+def live_and_older(tmp_path, seed: int, live_count: int, older_count: int):
+    """A file of today's events and one of the day before, both followed: (live, older, store, reader)."""
+    live, older = tmp_path / "live.jsonl", tmp_path / "older.jsonl"
+    live.write_bytes(lines(generated(live_count, seed=seed)))
+    older.write_bytes(lines(generated(older_count, seed=seed + 1, start=DAY0 - timedelta(days=1))))
+    return (live, older, *follow(live, older))
+
+
 def append(path, events: list[dict], reader: Reader) -> None:
     with open(path, "ab") as fh:
         fh.write(lines(events))
@@ -140,10 +148,7 @@ def test_a_column_with_more_values_than_a_byte_codes(tmp_path):
 
 def test_rows_that_arrive_after_a_query_are_found_by_the_next(tmp_path):
     """Later events (appended to the order) and older ones (put in the middle of it), in turns."""
-    live, older = tmp_path / "live.jsonl", tmp_path / "older.jsonl"
-    live.write_bytes(lines(generated(600, seed=31)))
-    older.write_bytes(lines(generated(300, seed=32, start=DAY0 - timedelta(days=1))))
-    store, reader = follow(live, older)
+    live, older, store, reader = live_and_older(tmp_path, 31, 600, 300)
     try:
         for query in QUERIES:
             agree(store, query)
@@ -165,10 +170,7 @@ def test_rows_that_arrive_after_a_query_are_found_by_the_next(tmp_path):
 def test_rows_added_while_a_query_runs(tmp_path):
     """Between the leaves of a query, rows arrive and another query runs to the end: each answers
     over the rows there were when it started."""
-    live, older = tmp_path / "live.jsonl", tmp_path / "older.jsonl"
-    live.write_bytes(lines(generated(600, seed=41)))
-    older.write_bytes(lines(generated(300, seed=42, start=DAY0 - timedelta(days=1))))
-    store, reader = follow(live, older)
+    live, older, store, reader = live_and_older(tmp_path, 41, 600, 300)
     try:
         agree(store, "outcome:success")  # codes and runs cached for the first rows
         node, other = parse("outcome:success action:cloudantnosqldb.* OR severity:warning"), parse("-severity:normal")
@@ -200,10 +202,7 @@ def test_rows_added_while_a_query_runs(tmp_path):
 
 def test_queries_in_threads_while_rows_arrive(tmp_path):
     """Two threads answer queries over and over while the reader adds rows, later and earlier ones."""
-    live, older = tmp_path / "live.jsonl", tmp_path / "older.jsonl"
-    live.write_bytes(lines(generated(300, seed=51)))
-    older.write_bytes(lines(generated(100, seed=52, start=DAY0 - timedelta(days=1))))
-    store, reader = follow(live, older)
+    live, older, store, reader = live_and_older(tmp_path, 51, 300, 100)
     answers: list[tuple[str, int, list[int]]] = []
     done = threading.Event()
 

@@ -19,6 +19,13 @@ def failing(seq: int) -> dict:
                       requestData={"lock": seq % 20 == 0})
 
 
+def failures_log(tmp_path: Path) -> Path:
+    """100 events, one in ten a critical failure (every other one of those on a locked service ID)."""
+    log = tmp_path / "activity.log"
+    append_events(log, [failing(i) if i % 10 == 0 else make_event(i) for i in range(100)])
+    return log
+
+
 async def type_query(pilot, app: AtlensApp, text: str) -> None:
     await pilot.press("slash")
     box = app.query_one("#filter", Input)
@@ -29,8 +36,7 @@ async def type_query(pilot, app: AtlensApp, text: str) -> None:
 
 
 async def test_a_query_narrows_the_table_and_new_events_are_tested_as_they_arrive(tmp_path: Path) -> None:
-    log = tmp_path / "activity.log"
-    append_events(log, [failing(i) if i % 10 == 0 else make_event(i) for i in range(100)])
+    log = failures_log(tmp_path)
     app = AtlensApp([InputSpec(str(log), "file")])
     async with app.run_test(size=(120, 24)) as pilot:
         grid = app.query_one(EventGrid)
@@ -86,9 +92,7 @@ async def test_free_text_and_escape_keeps_the_active_query(log_file: Path) -> No
 async def test_the_count_of_a_query_shows_with_its_rows(tmp_path: Path) -> None:
     # While events stream in, the status line's counts wait up to 0.25 s between repaints; the
     # answer to a query replies to a key, and its count shows in the same frame as its rows.
-    log = tmp_path / "activity.log"
-    append_events(log, [failing(i) if i % 10 == 0 else make_event(i) for i in range(100)])
-    app = AtlensApp([InputSpec(str(log), "file")])
+    app = AtlensApp([InputSpec(str(failures_log(tmp_path)), "file")])
     async with app.run_test(size=(120, 24)) as pilot:
         grid = app.query_one(EventGrid)
         await wait_for(pilot, lambda: grid.count == 100, "100 events")
