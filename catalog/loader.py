@@ -43,6 +43,7 @@ class CatalogError(Exception):
 _PART = re.compile(r'\["((?:[^"\\]|\\.)*)"\]|\[\d*\]|([^.\[\]]+)')
 
 
+@lru_cache(maxsize=4096)  # the same few hundred paths, read for every event explained or marked
 def split_path(path: str) -> tuple[str, ...]:
     """`requestData["token.account.bss"].update[0].x` -> ("requestData", "token.account.bss", "update", "x").
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tui.core.decode import format_time_us
 from tui.core.present import (AVAILABLE_COLUMNS, COLUMNS, DEFAULT_KEYS, cell_filter, columns_for, findings_level,
                               header_text, layout, printable, row_layout, row_line, row_values, time_text)
 
@@ -199,6 +200,32 @@ def test_row_line_marks_findings_before_the_columns(tmp_path, event, write_lines
     texts = ["".join(t for t, _ in line) for line in (plain, security, notable)]
     assert texts[0][1:] == texts[1][1:] == texts[2][1:]
     assert all(len(text) == 100 for text in texts)
+
+
+def test_the_cursor_row_is_the_same_pieces_each_with_the_cursor_style(tmp_path, event, write_lines, read_path):
+    # The grid draws a row under the cursor from its line off the cursor (kept from when it was
+    # drawn) by adding "+cursor" to each piece's style: that must be exactly what row_line draws.
+    store = read_path(write_lines(tmp_path / "at.log", [
+        event(), event(outcome="failure"), event(severity="critical"), event(severity="warning"),
+        event(outcome="pending"), {k: v for k, v in event().items() if k != "eventTime"},
+        event(initiator={"name": "", "id": "iam-ServiceId-1"}, message="[bold]x[/] \x1b[2J")]))
+    for width in (40, 80, 100, 160, 240):
+        columns = row_layout(width)
+        for row in range(len(store)):
+            for mark in ("", "security", "notable", "marked"):
+                off = row_line(store, row, columns, width, False, mark=mark)
+                on = row_line(store, row, columns, width, True, mark=mark)
+                assert on == [(text, style + "+cursor") for text, style in off], (width, row, mark)
+
+
+def test_times_are_shown_to_the_millisecond_either_side_of_a_second_and_of_1970():
+    second = 1_700_000_000 * 1_000_000
+    assert format_time_us(second - 1) == "2023-11-14 22:13:19.999"
+    assert format_time_us(second) == "2023-11-14 22:13:20.000"
+    assert format_time_us(second + 999_999) == "2023-11-14 22:13:20.999"
+    assert format_time_us(second + 999_999, millis=False) == "2023-11-14 22:13:20"
+    assert format_time_us(-1) == "1969-12-31 23:59:59.999"
+    assert format_time_us(0) == "1970-01-01 00:00:00.000"
 
 
 def test_the_cell_piece_is_exactly_the_cell_and_only_on_the_selected_row(tmp_path, event, write_lines, read_path):
