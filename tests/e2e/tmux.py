@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -24,6 +25,56 @@ def ensure_tmux() -> str | None:
         subprocess.run("apt-get update -qq && apt-get install -y -qq tmux", shell=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
     return shutil.which("tmux")
+
+
+SGR = re.compile(r"\x1b\[([0-9;:]*)m")
+#: SGR codes that set an attribute, and those that clear them.
+ATTRIBUTE_ON = {1: "bold", 2: "dim", 3: "italic", 4: "underline", 5: "blink", 7: "reverse", 8: "hidden", 9: "strike"}
+ATTRIBUTE_OFF = {21: ("bold",), 22: ("bold", "dim"), 23: ("italic",), 24: ("underline",), 25: ("blink",),
+                 27: ("reverse",), 28: ("hidden",), 29: ("strike",)}
+
+
+def read_cells(styled: str) -> list[list[tuple[str, tuple]]]:
+    """Lines of text with SGR escapes (capture-pane -e) as, per line, (character, style) for each
+    character; style: (foreground, background, attributes), the escapes' state carried along."""
+    foreground: object = None
+    background: object = None
+    attributes: set[str] = set()
+    lines: list[list[tuple[str, tuple]]] = []
+    for text in styled.removesuffix("\n").split("\n"):
+        cells: list[tuple[str, tuple]] = []
+        pos = 0
+        for match in [*SGR.finditer(text), None]:
+            end = match.start() if match else len(text)
+            style = (foreground, background, frozenset(attributes))
+            cells.extend((char, style) for char in text[pos:end])
+            if match is None:
+                break
+            pos = match.end()
+            codes = [int(c) if c else 0 for c in match.group(1).replace(":", ";").split(";")]
+            i = 0
+            while i < len(codes):
+                code = codes[i]
+                if code == 0:
+                    foreground, background, attributes = None, None, set()
+                elif code in ATTRIBUTE_ON:
+                    attributes.add(ATTRIBUTE_ON[code])
+                elif code in ATTRIBUTE_OFF:
+                    attributes.difference_update(ATTRIBUTE_OFF[code])
+                elif 30 <= code <= 37 or 90 <= code <= 97:
+                    foreground = ("ansi", code)
+                elif 40 <= code <= 47 or 100 <= code <= 107:
+                    background = ("ansi", code - 10)
+                elif code in (39, 49):
+                    foreground, background = (None, background) if code == 39 else (foreground, None)
+                elif code in (38, 48):
+                    size = 3 if codes[i + 1] == 2 else 1
+                    colour = tuple(codes[i + 1:i + 2 + size])
+                    foreground, background = (colour, background) if code == 38 else (foreground, colour)
+                    i += 1 + size
+                i += 1
+        lines.append(cells)
+    return lines
 
 
 class Terminal:
@@ -55,6 +106,13 @@ class Terminal:
     def styled_screen(self) -> str:
         """The visible screen with its colours and attributes, as escape sequences."""
         return self._tmux("capture-pane", "-e", "-p", "-t", self.session)
+
+    def cells(self) -> list[list[tuple[str, tuple]]]:
+        """The visible screen cell by cell: per line, (character, its colours and attributes).
+
+        Unlike the lines of styled_screen, whose escapes depend on the line above (tmux writes
+        only what changes), two cells compare equal exactly when they look the same."""
+        return read_cells(self.styled_screen())
 
     def keys(self, *keys: str) -> None:
         """Type keys (tmux key names: Up, End, Enter, Escape, q...)."""

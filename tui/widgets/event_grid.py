@@ -11,9 +11,9 @@ from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual._ansi_sequences import SYNC_END, SYNC_START
 from textual.actions import SkipAction
 from textual.binding import Binding
+from textual.color import Color
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -24,15 +24,18 @@ from textual.widget import Widget
 from catalog import Catalog
 from catalog import loader as catalog_loader
 
-from ..core.present import (DEFAULT_KEYS, MARK_WIDTH, Column, cell_filter, columns_for, findings_level, header_text,
-                            row_layout, row_line)
+from ..core.present import (DEFAULT_KEYS, MARK_WIDTH, Column, Line, cell_filter, columns_for, findings_level,
+                            header_text, row_layout, row_line)
 from ..core.store import EventRecord, Store
+from . import direct
 from .legible import COLOURED, TEXT, cursor_bar, extreme, readable
 
 #: Width of the vertical scrollbar; the header leaves the same room so columns line up.
 SCROLLBAR_WIDTH = 1
 #: Rows whose findings mark is kept once worked out (a mark is a short string; the explanation is not kept).
 MARKS_KEPT = 4096
+#: Rows kept laid out (a few screens: those drawn lately, which are drawn again when the cursor moves).
+LINES_KEPT = 400
 
 
 class ColumnHeader(Widget):
@@ -207,8 +210,11 @@ class EventGrid(ScrollView, can_focus=True):
         self._marks: OrderedDict[int, str] = OrderedDict()
         #: rendered rows by (row, width, selected, highlighted cell, marked)
         self._strips: OrderedDict[tuple[int, int, bool, int | None, bool], Strip] = OrderedDict()
+        #: rows laid out off the cursor, as styled pieces, by (row, width, marked)
+        self._lines: OrderedDict[tuple[int, int, bool], Line] = OrderedDict()
         self._row_styles_cache: dict[str, Style] | None = None
         self._blank: Strip | None = None
+        self._background: Color | None = None
         self._columns_cache: tuple[int, list[tuple[Column, int]]] | None = None
 
     # ------------------------------------------------------------------ settings
@@ -243,6 +249,7 @@ class EventGrid(ScrollView, can_focus=True):
         """Lay the columns out again and redraw the rows and the header."""
         self._columns_cache = None
         self._strips.clear()
+        self._lines.clear()
         if self._cell is not None:
             self._cell = min(self._cell, max(0, len(self._shown_columns()) - 1))
         self.refresh()
@@ -284,12 +291,15 @@ class EventGrid(ScrollView, can_focus=True):
         self._lo, self._hi = store.span(self.since_us, self.until_us, order) if view is None else (0, len(order))
         if reordered:
             self._strips.clear()
-        self._set_virtual_height(self.count)
+        # Where the table is on the terminal, when it may draw there itself (see direct.py):
+        # looked up once, as each lookup walks the widget tree.
+        region = direct.direct_region(self) if self.following else None
+        self._set_virtual_height(self.count, (region or self).size.width)
         grown = self.count - before
         # The owner of the grid calls sync and reads the cursor after it: no CursorMoved here,
         # which at thousands of events a second would be a message per event to every ancestor.
         if self.following:
-            if not reordered and grown > 0 and self._draw_arrivals(before):
+            if region is not None and not reordered and grown > 0 and self._draw_arrivals(before, region):
                 return
             self._move_cursor(self.count - 1, scroll_end=True, notify=False)
         else:
@@ -299,7 +309,7 @@ class EventGrid(ScrollView, can_focus=True):
                 self._move_cursor(self._find(anchor), scroll_end=False, notify=False)
         self.refresh()
 
-    def _draw_arrivals(self, before: int) -> bool:
+    def _draw_arrivals(self, before: int, region: Region) -> bool:
         """Show rows that arrived while following by scrolling the terminal, not repainting.
 
         A full repaint of the table for each arriving event cost most of the CPU of a slow,
@@ -309,45 +319,31 @@ class EventGrid(ScrollView, can_focus=True):
         scroll region would move their lines too, so each line of the table is written from
         the row cache instead: the same bytes as Textual's repaint, without its compositor
         (which cut whole lines across every pane into pieces for each arriving event).
-        This is only done when nothing can be in the way: the table's screen is on top, no
-        notification covers it, and it was showing the newest rows.
+        This is only done when nothing can be in the way (region: where the table is, from
+        direct.direct_region) and it was showing the newest rows.
         Returns whether it drew; if not, the caller repaints as usual.
         """
-        app = self.app
-        driver = app._driver
-        if driver is None or app.is_headless or driver.is_inline or app._batch_count:
-            return False
-        height = self.size.height
-        region = self.content_region
+        width, height = region.size  # the content region's size is the widget's size
         old_top = max(0, before - height)
         new_top = max(0, self.count - height)
         shift = new_top - old_top
         first = before - 1 - new_top  # the screen line of the row that had the cursor
-        screen = self.screen.size
-        if (first < 0 or self.cursor != before - 1 or self.scroll_offset.y != old_top
-                or self.screen is not app.screen or len(app._notifications)
-                or region.right > screen.width or region.bottom > screen.height):
+        if first < 0 or self.cursor != before - 1 or self.scroll_offset.y != old_top:
             return False
-        full_width = region.x == 0 and region.width == screen.width
+        full_width = region.x == 0 and region.width == self.app.size.width
         if not full_width or shift >= height:
             first, shift = 0, 0  # every line of the table is written
         self.cursor = self.count - 1
         self.set_reactive(ScrollView.scroll_target_y, new_top)
         self.set_reactive(ScrollView.scroll_y, new_top)
-        width = self.size.width
-        console = app.console
-        out = [SYNC_START] if app._sync_available else []
+        out: list[str] = []
         if shift:
             # DECSTBM limits scrolling to the table's lines; line feeds at its bottom scroll it.
             top, bottom = region.y + 1, region.y + height
             out.append(f"\x1b[{top};{bottom}r\x1b[{bottom};1H" + "\n" * shift + "\x1b[r")
-        for y, strip in enumerate(self.render_lines(Region(0, first, width, height - first)), first):
-            out.append(f"\x1b[{region.y + y + 1};{region.x + 1}H")
-            out.append(strip.render(console))
-        if app._sync_available:
-            out.append(SYNC_END)
-        driver.write("".join(out))
-        driver.flush()
+        for y, strip in enumerate(self._lines_at(range(first, height), new_top, width), first):
+            out.append(direct.line_at(self, region, y, strip))
+        direct.write(self, out)
         return True
 
     def set_view(self, view) -> None:  # view: filtering.QueryView | None
@@ -361,14 +357,14 @@ class EventGrid(ScrollView, can_focus=True):
             self._move_cursor(self._find(anchor), scroll_end=False, notify=False)
         self.new_while_paused = 0
 
-    def _set_virtual_height(self, height: int) -> None:
+    def _set_virtual_height(self, height: int, width: int) -> None:
         """Grow the scrollable height without a layout pass of the whole screen.
 
         `virtual_size` is a layout reactive: setting it lays out every widget, which cost
         23 ms per arriving event. Only the scrollbar needs to know, unless it appears or
         disappears. (`_scroll_update` is Textual's own scrollbar update; Textual is pinned.)
         """
-        size = Size(self.size.width, height)
+        size = Size(width, height)
         if size == self.virtual_size:
             return
         had_scrollbar = self.show_vertical_scrollbar
@@ -399,20 +395,31 @@ class EventGrid(ScrollView, can_focus=True):
         so its cached strips are final. Keeping the same Strip objects also keeps Textual's
         per-strip caches (filters, cuts, escape codes) warm across frames.
         """
-        scroll_y = self.scroll_offset.y
         width = self.size.width
-        filters = self.get_line_filters()
-        background = self.background_colors[1] if filters else None
-        strips: list[Strip] = []
-        for y in crop.line_range:
-            strip = self._strip_at(scroll_y + y, width)
-            for line_filter in filters:
-                strip = strip.apply_filter(line_filter, background)
-            strips.append(strip)
+        strips = self._lines_at(crop.line_range, self.scroll_offset.y, width)
         x1, x2 = crop.column_span
         if (x1, x2) != (0, width):
             strips = [strip.crop(x1, x2) for strip in strips]
         return strips
+
+    def _lines_at(self, lines: range, scroll_y: int, width: int) -> list[Strip]:
+        """Lines of the table (counted from its top, scrolled by scroll_y) through the app's filters."""
+        filters = self.get_line_filters()
+        background = self._filter_background() if filters else None
+        strips: list[Strip] = []
+        for y in lines:
+            strip = self._strip_at(scroll_y + y, width)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            strips.append(strip)
+        return strips
+
+    def _filter_background(self) -> Color:
+        """The background the line filters blend with, worked out once per style change (it walks
+        every ancestor)."""
+        if self._background is None:
+            self._background = self.background_colors[1]
+        return self._background
 
     def render_line(self, y: int) -> Strip:
         return self._strip_at(self.scroll_offset.y + y, self.size.width)
@@ -505,15 +512,31 @@ class EventGrid(ScrollView, can_focus=True):
         return mark, record
 
     def _render_row(self, row: int, width: int, selected: bool, cell: int | None) -> Strip:
+        styles = self._row_styles()
+        if selected and cell is not None:
+            line = self._row_line(row, width, selected=True, cell=cell)
+        else:
+            # The cursor bar only adds "+cursor" to every piece's style (present.row_line): both
+            # looks of a row come from one line, so the row that loses the cursor to an arriving
+            # event, or to a key, is not laid out and marked again.
+            key = (row, width, row == self.marked_row)
+            line = self._lines.get(key)
+            if line is None:
+                line = self._lines[key] = self._row_line(row, width, selected=False, cell=None)
+                if len(self._lines) > LINES_KEPT:
+                    self._lines.popitem(last=False)
+            if selected:
+                return Strip([Segment(text, styles[style + "+cursor"]) for text, style in line], width)
+        return Strip([Segment(text, styles[style]) for text, style in line], width)
+
+    def _row_line(self, row: int, width: int, *, selected: bool, cell: int | None) -> Line:
         # Columns keep their place whether or not the scrollbar is showing (it only shows while
         # paused, over the last cell of each line: a ScrollView's size includes it).
         columns = self._layout(width - SCROLLBAR_WIDTH)
         mark, record = self._mark(row)
         if row == self.marked_row:
             mark = "marked"
-        styles = self._row_styles()
-        line = row_line(self.store, row, columns, width, selected, mark=mark, cell=cell, local=self._local, record=record)
-        return Strip([Segment(text, styles[style]) for text, style in line], width)
+        return row_line(self.store, row, columns, width, selected, mark=mark, cell=cell, local=self._local, record=record)
 
     def set_marked(self, row: int | None) -> None:
         """Mark a store row (None: no mark); the mark shows in the row's first cell."""
@@ -523,6 +546,7 @@ class EventGrid(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         self._strips.clear()
         self._blank = None
+        self._background = None
         self._row_styles_cache = None
         super().notify_style_update()
 

@@ -1,0 +1,78 @@
+"""Writing a widget's lines straight to the terminal, past Textual's compositor.
+
+Following a steady stream, the table gains a row and the status line a new count many times a
+second. Textual's repaint of a changed widget goes through the compositor, which cuts every
+line of the screen that crosses the widget into pieces and styles them again: at 20 events a
+second that was most of the CPU atlens used. A widget whose lines are final (no border,
+padding or tint to add) can write them itself, the same bytes Textual would send, when nothing
+can be in the way, after the app's line filters (which turn ANSI colours into the theme's).
+Textual still paints it whenever it repaints for its own reasons (resize,
+a screen on top closing...), from the same render_line, so the two never disagree for long.
+(Textual is pinned: this reads the driver and a few private flags of the app.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual._ansi_sequences import SYNC_END, SYNC_START
+from textual.dom import NoScreen
+from textual.errors import NoWidget
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
+
+
+def direct_region(widget: Widget) -> Region | None:
+    """Where the widget's content is on the terminal, when it may be written there directly;
+    None when Textual must paint it: no terminal (headless, inline), a batch of changes under
+    way, a notification that could cover it, the widget not on the screen on top (or hidden),
+    or not wholly on the terminal."""
+    app = widget.app
+    driver = app._driver
+    if driver is None or app.is_headless or driver.is_inline or app._batch_count or len(app._notifications):
+        return None
+    try:
+        # Only the screen on top is looked in: a widget of a screen underneath is not in its map.
+        region = app.screen.find_widget(widget).region
+    except (NoWidget, NoScreen):
+        return None
+    gutter = widget.styles.gutter
+    if gutter:
+        region = region.shrink(gutter)
+    size = app.size
+    if not region or region.right > size.width or region.bottom > size.height:
+        return None
+    return region
+
+
+def move_to(region: Region, y: int) -> str:
+    """The escape sequence that puts the terminal's cursor at line y of region, its first cell."""
+    return f"\x1b[{region.y + y + 1};{region.x + 1}H"
+
+
+def filtered(widget: Widget, strip: Strip) -> Strip:
+    """A line of the widget as Textual sends it: through the app's line filters."""
+    filters = widget.get_line_filters()
+    if filters:
+        background = widget.background_colors[1]
+        for line_filter in filters:
+            strip = strip.apply_filter(line_filter, background)
+    return strip
+
+
+def line_at(widget: Widget, region: Region, y: int, strip: Strip) -> str:
+    """The bytes that draw strip (filtered already) as line y of region."""
+    return move_to(region, y) + strip.render(widget.app.console)
+
+
+def write(widget: Widget, pieces: Iterable[str]) -> None:
+    """Send pieces to the terminal at once, as one synchronised update where the terminal has them."""
+    app = widget.app
+    driver = app._driver
+    assert driver is not None
+    text = "".join(pieces)
+    if app._sync_available:
+        text = SYNC_START + text + SYNC_END
+    driver.write(text)
+    driver.flush()
