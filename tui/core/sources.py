@@ -849,7 +849,7 @@ class Reader:
                 continue
             # A short step keeps the latency low; the timeout polls anyway, in case a
             # notification was missed (network filesystems, a file replaced in place).
-            for changes in watch(*watched, stop_event=stop, debounce=50, step=10, rust_timeout=1000,
+            for changes in watch(*watched, stop_event=stop, debounce=50, step=25, rust_timeout=1000,
                                  yield_on_timeout=True, recursive=True, raise_interrupt=False):
                 # Scanning directories for new files is only worth it when a file appeared or
                 # went away (or on the periodic timeout, whose change set is empty); appends,
