@@ -339,3 +339,23 @@ async def test_keyboard_only_at_36_columns() -> None:
         await pilot.press("enter")
         assert app.requests == ["action:globalcatalog-instance.*"]
         assert all(len(line) <= 36 for line in tree_lines(app))
+
+
+async def test_the_info_area_keeps_fitting_its_text_as_the_counts_change() -> None:
+    # Counts change every second while following; the info area is laid out again only when
+    # its text takes another number of lines, and then it must show every line.
+    app = Host()
+    async with app.run_test(size=(60, 40)) as pilot:
+        b = browser(app)
+        await search(pilot, app, "serviceid")
+        await pilot.press("down", "down")
+        info = app.query_one("#catalog-info", Static)
+        heights = []
+        for count in (12, 1_000_000, 10**30, 3):
+            b.update_counts({"iam-identity.account-serviceid.update": count})
+            await pilot.pause()
+            assert f"{count:,} events in the inputs" in info_text(app)
+            lines = len(info.content.wrap(app.console, info.size.width))
+            assert info.size.height == lines, count
+            heights.append(lines)
+        assert heights[2] > heights[1] and heights[3] == heights[0], "a count long enough to wrap, then short again"

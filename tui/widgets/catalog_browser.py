@@ -230,6 +230,8 @@ class CatalogBrowser(Vertical):
         #: expanded nodes of the full tree, kept while a search shows a narrower one
         self._expanded: set[Key] = {_UNKNOWNS_KEY}
         self._info_shown: Text | None = None
+        #: lines the info text took when last shown (None: not laid out yet)
+        self._info_lines: int | None = None
         self._built = False
 
     def compose(self) -> ComposeResult:
@@ -521,7 +523,14 @@ class CatalogBrowser(Vertical):
         text = self._info_text(node.data if node is not None else None)
         if text != self._info_shown:
             self._info_shown = text
-            self.query_one("#catalog-info", Static).update(text)
+            info = self.query_one("#catalog-info", Static)
+            # Following, the counts in it change every second: laying the whole screen out again
+            # for each (a fifth of the CPU of following beside the panes) is only needed when the
+            # text takes another number of lines.
+            width = info.size.width
+            lines = len(text.wrap(self.app.console, width)) if width else None
+            info.update(text, layout=lines is None or lines != self._info_lines)
+            self._info_lines = lines
 
     def _info_text(self, entry: Entry | None) -> Text:
         """What the info area says about a node (every string escaped, never markup)."""
