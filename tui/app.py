@@ -418,6 +418,12 @@ class AtlensApp(App[int]):
 
     # ------------------------------------------------------------------ the detail pane
 
+    @on(DetailPane.Shown)
+    def _detail_came_into_view(self) -> None:
+        # Events that arrived while it was hidden (a narrow terminal, or before the first layout
+        # decided the terminal was wide) scheduled nothing for it.
+        self._schedule_detail(DETAIL_DELAY)
+
     def _schedule_detail(self, delay: float) -> None:
         """Show the cursor's event in the side pane soon: keys held down or a stream of events
         cost one explanation when they pause, not one per row passed."""

@@ -83,6 +83,19 @@ async def test_following_a_steady_stream_the_detail_pane_waits_for_a_rest_to_exp
         await wait_for(pilot, lambda: app.detail.title_text.startswith("iam-identity.serviceid-apikey.n129 "), "the newest explained after the rest", timeout=3)
 
 
+async def test_the_detail_pane_explains_the_newest_event_when_the_terminal_grows_wide(log_file: Path) -> None:
+    # Events that arrived while the pane was hidden (a narrow terminal, or before the first
+    # layout found the terminal wide) are explained as soon as it comes into view.
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot, app, 100)
+        assert shown(app) == ["table"]
+        await pilot.resize_terminal(160, 50)
+        await wait_for(pilot, lambda: "detail" in shown(app), "the detail pane beside the table")
+        await wait_for(pilot, lambda: app.detail.title_text.startswith("iam-identity.serviceid-apikey.n99 "),
+                       "the newest event explained without a key", timeout=3)
+
+
 async def test_narrow_terminal_gives_the_table_the_width_and_opens_events_full_screen(log_file: Path) -> None:
     app = AtlensApp([InputSpec(str(log_file), "file")])
     async with app.run_test(size=(80, 24)) as pilot:

@@ -235,6 +235,12 @@ class DetailPane(Widget):
     #: True while the raw JSON is shown instead of the explanation.
     raw: reactive[bool] = reactive(False, init=False)
 
+    class Shown(Message):
+        """The pane came into view (the terminal grew wide enough for it): it has an event to show."""
+
+    def on_show(self) -> None:
+        self.post_message(self.Shown())
+
     class FilterRequested(Message):
         """The user asked to keep (`=`) or drop (`-`, `!`) the events whose field holds this value."""
 
