@@ -4,10 +4,10 @@ Following a steady stream, the table gains a row and the status line a new count
 second. Textual's repaint of a changed widget goes through the compositor, which cuts every
 line of the screen that crosses the widget into pieces and styles them again: at 20 events a
 second that was most of the CPU atlens used. A widget whose lines are final (no border,
-padding or tint to add) can write them itself, the same bytes Textual would send, when nothing
-can be in the way, after the app's line filters (which turn ANSI colours into the theme's).
-Textual still paints it whenever it repaints for its own reasons (resize,
-a screen on top closing...), from the same render_line, so the two never disagree for long.
+padding or tint to add) can write them itself when nothing can be in the way: the same bytes
+Textual would send, through the app's line filters (which turn ANSI colours into the theme's).
+Textual still paints it whenever it repaints for its own reasons (a resize, a screen on top
+closing...), from the same render_line, so the two never disagree.
 (Textual is pinned: this reads the driver and a few private flags of the app.)
 """
 

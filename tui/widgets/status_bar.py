@@ -18,7 +18,7 @@ from . import direct
 
 
 #: Seconds between repaints of the status line when only its counts changed.
-COUNTS_INTERVAL = 0.25
+COUNTS_INTERVAL = 0.5
 
 
 class StatusBar(Widget):
