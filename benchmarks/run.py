@@ -136,10 +136,10 @@ def bench_index(path: Path) -> None:
 class Tmux:
     """atlens running in a private tmux server, its screen read by capture-pane."""
 
-    def __init__(self, args: list[str], width: int = 160, height: int = 50) -> None:
+    def __init__(self, args: list[str], width: int = 160, height: int = 50, program: list[str] | None = None) -> None:
         self.socket = f"atlens-bench-{uuid.uuid4().hex[:8]}"
         command = "exec env -u COLUMNS -u LINES TERM=xterm-256color " + " ".join(
-            shlex.quote(a) for a in [sys.executable, "-m", "tui.cli", *args])
+            shlex.quote(a) for a in [*(program or [sys.executable, "-m", "tui.cli"]), *args])
         self.started = time.monotonic()
         self._run("new-session", "-d", "-s", "b", "-x", str(width), "-y", str(height), "-c", str(REPO), command)
         self.pid = int(self._run("display-message", "-p", "-t", "b", "#{pane_pid}").strip())
@@ -240,13 +240,36 @@ open(out, "w").write(orjson.dumps(times).decode())
 SEQ = re.compile(r"seq-(\d{7})")
 
 
-def bench_follow(rate: float, seconds: float, size: tuple[int, int] = (160, 50)) -> dict[str, float]:
-    """Follow a file another process appends to at rate; staleness of the newest row on screen."""
+#: The baseline follower: the least a Python program following the file with watchfiles (polling
+#: as often as atlens) does, parsing each appended event and printing a line of it.
+FOLLOWER = """
+import os, sys, orjson
+from watchfiles import watch
+path = sys.argv[1]
+count = 0
+with open(path, "rb") as fh:
+    def read():
+        global count
+        for line in fh.readlines():
+            event = orjson.loads(line)
+            count += 1
+            print(event["eventTime"], event["action"], event["initiator"].get("name", ""), flush=True)
+    read()
+    print(f"{count} events", flush=True)
+    for _ in watch(os.path.dirname(os.path.abspath(path)), watch_filter=None, debounce=50, step=25):
+        read()
+"""
+
+
+def bench_follow(rate: float, seconds: float, size: tuple[int, int] = (160, 50), *,
+                 baseline: bool = False) -> dict[str, float]:
+    """Follow a file another process appends to at rate; staleness of the newest row on screen.
+    baseline: run the baseline follower (FOLLOWER) instead of atlens."""
     with tempfile.TemporaryDirectory(prefix="atlens-bench-") as folder:
         log = Path(folder) / "live.log"
         generator.write_file(log, 200, seed=9)
         times_file = Path(folder) / "times.json"
-        term = Tmux([str(log)], *size)
+        term = Tmux([str(log)], *size, program=[sys.executable, "-c", FOLLOWER] if baseline else None)
         term.wait(lambda s: "200 events" in s, 30)
         time.sleep(1.0)
         cpu0, wall0 = term.cpu_seconds(), time.monotonic()
@@ -267,7 +290,7 @@ def bench_follow(rate: float, seconds: float, size: tuple[int, int] = (160, 50))
         term.keys("Up")
         key_start = time.monotonic()
         paused = None
-        while time.monotonic() - key_start < 10:
+        while time.monotonic() - key_start < 10 and not baseline:
             if "paused" in term.screen():
                 paused = time.monotonic() - key_start
                 break
@@ -280,6 +303,7 @@ def bench_follow(rate: float, seconds: float, size: tuple[int, int] = (160, 50))
     per_event = sorted(first_seen[s] - writes[s] for s in first_seen if s < len(writes))
     cpu = 100 * (cpu1 - cpu0) / (wall1 - wall0)
     return {
+        "program": "baseline follower" if baseline else "atlens",
         "rate": rate,
         "size": f"{size[0]}x{size[1]}",
         "polls": len(polls),
@@ -296,14 +320,16 @@ def bench_follow(rate: float, seconds: float, size: tuple[int, int] = (160, 50))
 
 def print_follow(results: list[dict[str, float]]) -> None:
     print("\n## Following a file another process appends to (real atlens in tmux, screen polled with capture-pane)\n")
-    print("| rate | terminal | screen polls | newest row age, median | p99 | each event on screen, median | atlens CPU (% of a core) | kept up | key to screen under load |")
-    print("|---:|---|---:|---:|---:|---:|---:|---|---:|")
+    print("The baseline follower (FOLLOWER) is the least a Python program following the file with watchfiles "
+          "does: it parses each event and prints a line of it.\n")
+    print("| program | rate | terminal | screen polls | newest row age, median | p99 | each event on screen, median | CPU (% of a core) | kept up | key to screen under load |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---|---:|")
     for r in results:
-        print(f"| {r['rate']:,.0f}/s | {r['size']} | {r['polls']:,} | {r['staleness_median_ms']:.0f} ms | {r['staleness_p99_ms']:.0f} ms "
+        print(f"| {r['program']} | {r['rate']:,.0f}/s | {r['size']} | {r['polls']:,} | {r['staleness_median_ms']:.0f} ms | {r['staleness_p99_ms']:.0f} ms "
               f"| {r['event_latency_median_ms']:.0f} ms | {r['cpu_percent']:.1f} % | {'yes' if r['caught_up'] else 'NO'} "
               f"| {r['key_to_screen_ms']:.0f} ms |")
     print("\nCPU per thread (% of a core): " + "; ".join(
-        f"{r['rate']:,.0f}/s {r['size']}: " + ", ".join(f"{name} {pct:.1f}" for name, pct in sorted(r["threads"].items()))
+        f"{r['program']} {r['rate']:,.0f}/s {r['size']}: " + ", ".join(f"{name} {pct:.1f}" for name, pct in sorted(r["threads"].items()))
         for r in results))
 
 
@@ -610,7 +636,8 @@ def main() -> int:
             bench_render(big)
     if "follow" in parts:
         seconds = 4 if args.quick else 10
-        print_follow([bench_follow(20, seconds, (80, 24)), bench_follow(20, seconds), bench_follow(2000, seconds),
+        print_follow([bench_follow(20, seconds, (80, 24), baseline=True), bench_follow(20, seconds, (80, 24)),
+                      bench_follow(20, seconds), bench_follow(2000, seconds, baseline=True), bench_follow(2000, seconds),
                       bench_follow(20000, seconds / 2)])
     if "idle" in parts:
         print(f"\n## Idle: following a quiet file\n\n- atlens CPU: {bench_idle((80, 24)):.2f} % of a core at 80x24, "
