@@ -246,11 +246,12 @@ FOLLOWER = """
 import os, sys, orjson
 from watchfiles import watch
 path = sys.argv[1]
-count = 0
+count, pending = 0, b""
 with open(path, "rb") as fh:
     def read():
-        global count
-        for line in fh.readlines():
+        global count, pending
+        *lines, pending = (pending + fh.read()).split(b"\\n")  # a line being written waits for its end
+        for line in lines:
             event = orjson.loads(line)
             count += 1
             print(event["eventTime"], event["action"], event["initiator"].get("name", ""), flush=True)
