@@ -9,6 +9,7 @@ import os
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -47,13 +48,6 @@ DETAIL_DELAY = 0.06
 #: the newest event every second cost more than drawing the table for 20 events a second.
 DETAIL_FOLLOW_REST = 0.5
 DETAIL_FOLLOW_INTERVAL = 5.0
-
-
-class StoreGrew(Message):
-    """The reader added events (one message stands for any number of them)."""
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, StoreGrew)
 
 
 class ReaderStatus(Message):
@@ -219,7 +213,7 @@ class AtlensApp(App[int]):
         )
         try:
             reader.load(follow=True)
-            self.post_message(StoreGrew())
+            self._grew_soon()
             reader.follow(self._stop)
         except Exception as exc:  # shown in the status line, never as a traceback
             self.post_message(ReaderFailed(f"reading stopped: {exc}"))
@@ -247,14 +241,17 @@ class AtlensApp(App[int]):
 
     def _grew(self) -> None:
         self._grew_due = False
-        if not self.is_running:
-            return
+        if self.is_running:
+            self._guarded(self._store_grew)
+
+    def _guarded(self, callback: Callable[[], None]) -> None:
+        """Run a callback the event loop calls itself (outside Textual's message loop): an error
+        in it goes to Textual, as one in a handler would."""
         try:
-            self._store_grew()
-        except Exception as error:  # outside Textual's message loop: hand it to Textual
+            callback()
+        except Exception as error:
             self._handle_exception(error)
 
-    @on(StoreGrew)
     def _store_grew(self) -> None:
         now = time.monotonic()
         wait = REDRAW_INTERVAL - (now - self._last_redraw)
@@ -267,10 +264,7 @@ class AtlensApp(App[int]):
             asyncio.get_running_loop().call_later(wait, self._redraw_later)
 
     def _redraw_later(self) -> None:
-        try:
-            self._redraw()
-        except Exception as error:  # outside Textual's message loop: hand it to Textual
-            self._handle_exception(error)
+        self._guarded(self._redraw)
 
     def _redraw(self) -> None:
         self._redraw_due = False
@@ -434,17 +428,17 @@ class AtlensApp(App[int]):
 
     def _detail_later(self) -> None:
         self._detail_due = False
-        try:
-            if self.grid.following:
-                now = time.monotonic()
-                rest = DETAIL_FOLLOW_REST - (now - self._arrived_at)
-                overdue = DETAIL_FOLLOW_INTERVAL - (now - self._detail_shown_at)
-                if rest > 0.01 and overdue > 0.01:  # events still arriving: wait for a rest
-                    self._schedule_detail(min(rest, overdue))
-                    return
-            self._show_detail()
-        except Exception as error:  # outside Textual's message loop: hand it to Textual
-            self._handle_exception(error)
+        self._guarded(self._detail_after_rest)
+
+    def _detail_after_rest(self) -> None:
+        if self.grid.following:
+            now = time.monotonic()
+            rest = DETAIL_FOLLOW_REST - (now - self._arrived_at)
+            overdue = DETAIL_FOLLOW_INTERVAL - (now - self._detail_shown_at)
+            if rest > 0.01 and overdue > 0.01:  # events still arriving: wait for a rest
+                self._schedule_detail(min(rest, overdue))
+                return
+        self._show_detail()
 
     def _show_detail(self, *, force: bool = False) -> None:
         row = self.grid.cursor_row

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 import pytest
 
+from tests.e2e.tmux import append_from_another_process as append_events
 from tests.e2e.tmux import ATLENS, REPO, Terminal, ensure_tmux
 
 TMUX = ensure_tmux()
@@ -24,25 +23,10 @@ SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "16
 #: the first five at both sizes (160x50 gives the table less width than 80x24 does).
 ROW = re.compile(r"\d\d-\d\d \d\d:\d\d:\d\d (\w+)\s+(\w+) (\S+) +(.{12})")
 
-#: Appends events whose initiator (a column at both sizes) names their number; every fifth fails.
-WRITER = """
-import sys, time, orjson
-path, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-with open(path, "ab") as fh:
-    for seq in range(first, first + count):
-        event = {"action": "iam-identity.account-serviceid.update", "eventTime": f"2026-11-20T11:{seq // 60 % 60:02d}:{seq % 60:02d}.00+0000",
-                 "outcome": "success" if seq % 5 else "failure", "severity": "normal" if seq % 5 else "critical",
-                 "message": f"IAM Identity Service: update serviceid svc-{seq}",
-                 "initiator": {"id": "IBMid-1", "name": f"user-{seq}"}, "target": {"name": f"svc-{seq}"},
-                 "reason": {"reasonCode": 200 if seq % 5 else 403}}
-        fh.write(orjson.dumps(event) + b"\\n")
-        fh.flush()
-        time.sleep(0.01)
-"""
-
 
 def append_from_another_process(path: Path, first: int, count: int) -> None:
-    subprocess.run([sys.executable, "-c", WRITER, str(path), str(first), str(count)], check=True, timeout=30)
+    """Events svc-first onwards, each initiator (a column at both sizes) naming its number; failures 403."""
+    append_events(path, first, count, initiator="user-{seq}", failure_code=403)
 
 
 def rows(screen: str) -> list[tuple[str, str, str, str]]:

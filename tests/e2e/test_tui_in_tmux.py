@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.tmux import append_from_another_process as append_events
 from tests.e2e.tmux import ATLENS, Terminal, ensure_tmux
 
 TMUX = ensure_tmux()
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed and could not be installed (apt-get unavailable or not root)")
 
-WRITER = """
-import sys, time, orjson
-path, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-with open(path, "ab") as fh:
-    for seq in range(first, first + count):
-        event = {"action": "iam-identity.account-serviceid.update", "eventTime": f"2026-11-20T11:{seq // 60 % 60:02d}:{seq % 60:02d}.00+0000",
-                 "outcome": "success" if seq % 5 else "failure", "severity": "normal" if seq % 5 else "critical",
-                 "message": f"IAM Identity Service: update serviceid svc-{seq}",
-                 "initiator": {"id": "IBMid-1", "name": "alice@example.com"}, "target": {"name": f"svc-{seq}"},
-                 "reason": {"reasonCode": 200}}
-        fh.write(orjson.dumps(event) + b"\\n")
-        fh.flush()
-        time.sleep(0.01)
-"""
-
 
 def append_from_another_process(path: Path, first: int, count: int) -> None:
-    subprocess.run([sys.executable, "-c", WRITER, str(path), str(first), str(count)], check=True, timeout=30)
+    """Events svc-first onwards, all from alice@example.com; failures with reason code 200."""
+    append_events(path, first, count, initiator="alice@example.com", failure_code=200)
 
 
 @pytest.fixture

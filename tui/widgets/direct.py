@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from textual._ansi_sequences import SYNC_END, SYNC_START
+from textual.color import Color
 from textual.dom import NoScreen
 from textual.errors import NoWidget
 from textual.geometry import Region
@@ -51,11 +52,13 @@ def move_to(region: Region, y: int) -> str:
     return f"\x1b[{region.y + y + 1};{region.x + 1}H"
 
 
-def filtered(widget: Widget, strip: Strip) -> Strip:
-    """A line of the widget as Textual sends it: through the app's line filters."""
+def filtered(widget: Widget, strip: Strip, background: Color | None = None) -> Strip:
+    """A line of the widget as Textual sends it: through the app's line filters (background: the
+    one they blend with, the widget's own when None)."""
     filters = widget.get_line_filters()
     if filters:
-        background = widget.background_colors[1]
+        if background is None:
+            background = widget.background_colors[1]
         for line_filter in filters:
             strip = strip.apply_filter(line_filter, background)
     return strip

@@ -404,15 +404,8 @@ class EventGrid(ScrollView, can_focus=True):
 
     def _lines_at(self, lines: range, scroll_y: int, width: int) -> list[Strip]:
         """Lines of the table (counted from its top, scrolled by scroll_y) through the app's filters."""
-        filters = self.get_line_filters()
-        background = self._filter_background() if filters else None
-        strips: list[Strip] = []
-        for y in lines:
-            strip = self._strip_at(scroll_y + y, width)
-            for line_filter in filters:
-                strip = strip.apply_filter(line_filter, background)
-            strips.append(strip)
-        return strips
+        background = self._filter_background()
+        return [direct.filtered(self, self._strip_at(scroll_y + y, width), background) for y in lines]
 
     def _filter_background(self) -> Color:
         """The background the line filters blend with, worked out once per style change (it walks
