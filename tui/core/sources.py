@@ -384,15 +384,16 @@ class Tail:
         assert self.fd is not None
         return os.fstat(self.fd).st_size
 
-    def read_new(self, *, final: bool) -> int:
+    def read_new(self, *, final: bool, size: int | None = None) -> int:
         """Read what was appended since the last call; returns events added.
 
         With `final` (a one-off read that will not be continued) an unfinished last line or
-        value is decoded as it is.
+        value is decoded as it is. size: the file's size, when the caller has just looked.
         """
         if self.fd is None:
             return 0
-        size = self.size()
+        if size is None:
+            size = self.size()
         added = 0
         while self.offset + len(self.pending) < size:
             start = self.offset + len(self.pending)
@@ -454,12 +455,18 @@ class Tail:
 
     # -- following
 
-    def poll(self) -> int:
-        """Check for appends, truncation, rotation and deletion; returns events added."""
+    def poll(self, *, replaced: bool = True) -> int:
+        """Check for appends, truncation, rotation and deletion; returns events added.
+
+        replaced=False when the file is known to be the one open (the change notifications
+        told of nothing but changes to its content): its path is not looked up again.
+        """
         if self.finished:
             return 0
         if self.spool is not None and self.fd is not None:
             return self._poll_gzip()
+        if not replaced and self.fd is not None:
+            return self._grown()
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
@@ -492,10 +499,15 @@ class Tail:
             if self.open():
                 added += self.read_new(final=False)
             return added
+        return self._grown()
+
+    def _grown(self) -> int:
+        """Read what the open file gained, or start again if it was truncated."""
+        assert self.fd is not None
         size = self.size()
         if size < self.offset + len(self.pending) or (self.fingerprint and os.pread(self.fd, len(self.fingerprint), 0) != self.fingerprint):
             return self._truncated()
-        return self.read_new(final=False)
+        return self.read_new(final=False, size=size)
 
     def _detach(self) -> Tail:
         """Hand the open old file, with its reading state and segment, to a new Tail; this one is left closed."""
@@ -789,7 +801,11 @@ class Reader:
     # -- following
 
     def poll_all(self, *, rescan: bool = True) -> int:
-        """Look at every followed file and, with rescan, every input for new files; returns events added."""
+        """Look at every followed file and, with rescan, every input for new files; returns events added.
+
+        Without rescan (the change notifications told of nothing but changes to the content of
+        known files), the files open are taken to be the ones at their paths.
+        """
         added = 0
         for tail, grew in list(self.draining.items()):
             before = tail.offset + len(tail.pending)
@@ -803,7 +819,7 @@ class Reader:
                 del self.draining[tail]
         # Known files first: a rotation must be seen before its copy looks like a new file.
         for tail in list(self.tails.values()):
-            added += tail.poll()
+            added += tail.poll(replaced=rescan)
         for path, display in (self.current_files() if rescan else ()):
             if path not in self.tails:
                 # An empty new file may be an archive whose first bytes are not written yet:
