@@ -9,7 +9,6 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -28,6 +27,7 @@ from .core.query import QuerySyntaxError, and_clause, parse, quick_filter
 from .core.sources import InputSpec, ReadProgress, Reader
 from .core.store import Store
 from .core.timespec import parse_moment
+from .widgets import direct
 from .widgets.catalog_browser import CatalogBrowser
 from .widgets.event_grid import ColumnHeader, EventGrid
 from .widgets.filter_bar import FilterBar
@@ -242,15 +242,7 @@ class AtlensApp(App[int]):
     def _grew(self) -> None:
         self._grew_due = False
         if self.is_running:
-            self._guarded(self._store_grew)
-
-    def _guarded(self, callback: Callable[[], None]) -> None:
-        """Run a callback the event loop calls itself (outside Textual's message loop): an error
-        in it goes to Textual, as one in a handler would."""
-        try:
-            callback()
-        except Exception as error:
-            self._handle_exception(error)
+            direct.guarded(self, self._store_grew)
 
     def _store_grew(self) -> None:
         now = time.monotonic()
@@ -259,12 +251,7 @@ class AtlensApp(App[int]):
             self._redraw()
         elif not self._redraw_due:
             self._redraw_due = True
-            # The event loop's own timer: a Textual timer is a task and a signature inspection
-            # each time, a noticeable share of the work of a slow, steady stream.
-            asyncio.get_running_loop().call_later(wait, self._redraw_later)
-
-    def _redraw_later(self) -> None:
-        self._guarded(self._redraw)
+            direct.later(self, wait, self._redraw)
 
     def _redraw(self) -> None:
         self._redraw_due = False
@@ -424,13 +411,10 @@ class AtlensApp(App[int]):
         if self._detail_due or not self.detail.display:
             return
         self._detail_due = True
-        asyncio.get_running_loop().call_later(delay, self._detail_later)
-
-    def _detail_later(self) -> None:
-        self._detail_due = False
-        self._guarded(self._detail_after_rest)
+        direct.later(self, delay, self._detail_after_rest)
 
     def _detail_after_rest(self) -> None:
+        self._detail_due = False
         if self.grid.following:
             now = time.monotonic()
             rest = DETAIL_FOLLOW_REST - (now - self._arrived_at)
@@ -668,6 +652,7 @@ class AtlensApp(App[int]):
 
     def action_redraw(self) -> None:
         """Draw the whole screen again (after line noise on a slow link, or another program's output)."""
+        self.grid.draw_again()
         self.screen.refresh()
         self.status_bar.show_message("screen redrawn", seconds=3)
 

@@ -58,19 +58,26 @@ def test_follows_pauses_and_resumes_in_a_real_terminal(log: Path, size: tuple[in
         term.close()
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
-def test_rows_arriving_while_following_look_exactly_like_a_full_repaint(log: Path, size: tuple[int, int]) -> None:
+@pytest.mark.parametrize(("size", "env"), [
+    ((80, 24), {}), ((160, 50), {}),
+    ((80, 24), {"TERM": "xterm", "COLORTERM": ""}), ((80, 24), {"NO_COLOR": "1"}),
+], ids=["80x24", "160x50", "16-colours", "no-colour"])
+def test_rows_arriving_while_following_look_exactly_like_a_full_repaint(log: Path, size: tuple[int, int], env: dict[str, str]) -> None:
     # Arrivals are drawn by scrolling the table's lines in the terminal and drawing only the
     # new rows, and the status line's counts are written straight to it: what that leaves on
-    # screen, colours and cursor included, must be what a repaint of everything draws.
+    # screen, colours, cursor and findings marks included, must be what drawing everything
+    # again from the store (Ctrl+L) draws.
     assert TMUX is not None
-    term = Terminal(TMUX, [*ATLENS, str(log)], width=size[0], height=size[1])
+    term = Terminal(TMUX, [*ATLENS, str(log)], width=size[0], height=size[1], env=env)
     try:
         term.wait_for("svc-39")
         append_from_another_process(log, 40, 3)  # fewer rows than the screen holds: no scrolling yet at 160x50
         term.wait_for("svc-42")
         append_from_another_process(log, 43, 30)  # one at a time, 10 ms apart
         term.wait_until(lambda s: "svc-72" in s and "73 events" in s, "the newest row and the count")
+        # Rows drawn as they arrive get their findings mark a moment later: the failures (every
+        # fifth row) are marked •, up to the newest one.
+        term.wait_for("•11-20 11:01:10")  # svc-70
         before = term.cells()
         term.keys("C-l")
         term.wait_until(lambda s: "screen redrawn" in s, "the redraw notice")

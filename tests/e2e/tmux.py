@@ -106,11 +106,11 @@ class Terminal:
     """One tmux session on a private server, running one command."""
 
     def __init__(self, tmux: str, command: list[str], *, width: int, height: int, cwd: Path = REPO,
-                 clipboard: bool = False) -> None:
+                 clipboard: bool = False, env: dict[str, str] | None = None) -> None:
         self.tmux = tmux
         self.socket = f"atlens-test-{uuid.uuid4().hex[:8]}"
         self.session = "t"
-        env = {"TERM": "xterm-256color", "COLORTERM": "truecolor", "PYTHONPATH": str(REPO), "LANG": "C.UTF-8"}
+        env = {"TERM": "xterm-256color", "COLORTERM": "truecolor", "PYTHONPATH": str(REPO), "LANG": "C.UTF-8", **(env or {})}
         # COLUMNS and LINES from the test runner would override the real window size.
         shell = "env -u COLUMNS -u LINES " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " " + " ".join(shlex.quote(c) for c in command)
         # With clipboard, the server turns every OSC 52 (set the clipboard) it is sent into a

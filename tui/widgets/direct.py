@@ -13,11 +13,13 @@ closing...), from the same render_line, so the two never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Callable, Iterable
 
 from textual._ansi_sequences import SYNC_END, SYNC_START
+from textual.app import App
 from textual.color import Color
-from textual.dom import NoScreen
+from textual.dom import DOMNode, NoScreen
 from textual.errors import NoWidget
 from textual.geometry import Region
 from textual.strip import Strip
@@ -79,3 +81,18 @@ def write(widget: Widget, pieces: Iterable[str]) -> None:
         text = SYNC_START + text + SYNC_END
     driver.write(text)
     driver.flush()
+
+
+def guarded(app: App, callback: Callable[[], None]) -> None:
+    """Run a callback the event loop calls itself (outside Textual's message loop): an error in
+    it goes to Textual, as one in a handler would."""
+    try:
+        callback()
+    except Exception as error:
+        app._handle_exception(error)
+
+
+def later(node: DOMNode, delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle:
+    """Run callback in delay seconds on the event loop's own timer: a Textual timer is a task and
+    a signature inspection each time, a noticeable share of the work of a slow, steady stream."""
+    return asyncio.get_running_loop().call_later(delay, guarded, node.app, callback)

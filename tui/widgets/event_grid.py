@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
@@ -36,6 +38,14 @@ SCROLLBAR_WIDTH = 1
 MARKS_KEPT = 4096
 #: Rows kept laid out (a few screens: those drawn lately, which are drawn again when the cursor moves).
 LINES_KEPT = 400
+#: Rows drawn as they arrive get their findings mark up to this much later, a handful together.
+#: Working out a mark reads the event again and applies the catalog's rules: done for each
+#: event of a slow, steady stream as it arrived (each time on cold caches), it was a sixth of
+#: the CPU of following it. The marks are worked out when an arrival comes this long after the
+#: first row left without one, in the same pass, or by a timer when the stream stops.
+MARK_DELAY = 0.5
+#: Stands for a piece of text when the escape codes around it are worked out (see _codes).
+_PIECE = "\x00"
 
 
 class ColumnHeader(Widget):
@@ -208,8 +218,18 @@ class EventGrid(ScrollView, can_focus=True):
         self._catalog: Catalog | None = None
         #: findings level ("security", "notable" or "") per store row, for rows drawn
         self._marks: OrderedDict[int, str] = OrderedDict()
+        #: rows drawn as they arrived with no mark yet (see MARK_DELAY), and whether that is under way
+        self._unmarked: list[int] = []
+        self._deferring = False
+        #: when the rows left without a mark are due one, and the timer for when no arrival comes
+        self._marks_due = 0.0
+        self._mark_timer: asyncio.TimerHandle | None = None
         #: rendered rows by (row, width, selected, highlighted cell, marked)
         self._strips: OrderedDict[tuple[int, int, bool, int | None, bool], Strip] = OrderedDict()
+        #: the same rows as the text that draws them, for writing straight to the terminal
+        self._texts: OrderedDict[tuple[int, int, bool, int | None, bool], str] = OrderedDict()
+        #: each row style's escape codes around a piece of text, and what they were worked out for
+        self._codes_cache: tuple[object, dict[str, tuple[str, str]]] | None = None
         #: rows laid out off the cursor, as styled pieces, by (row, width, marked)
         self._lines: OrderedDict[tuple[int, int, bool], Line] = OrderedDict()
         self._row_styles_cache: dict[str, Style] | None = None
@@ -245,10 +265,14 @@ class EventGrid(ScrollView, can_focus=True):
             self._local = local
             self._settings_changed()
 
+    def draw_again(self) -> None:
+        """Lay out and draw every row again from the store, keeping nothing drawn before (Ctrl+L)."""
+        self._settings_changed()
+
     def _settings_changed(self) -> None:
         """Lay the columns out again and redraw the rows and the header."""
         self._columns_cache = None
-        self._strips.clear()
+        self._forget_drawn()
         self._lines.clear()
         if self._cell is not None:
             self._cell = min(self._cell, max(0, len(self._shown_columns()) - 1))
@@ -290,7 +314,7 @@ class EventGrid(ScrollView, can_focus=True):
         self._version = version
         self._lo, self._hi = store.span(self.since_us, self.until_us, order) if view is None else (0, len(order))
         if reordered:
-            self._strips.clear()
+            self._forget_drawn()
         # Where the table is on the terminal, when it may draw there itself (see direct.py):
         # looked up once, as each lookup walks the widget tree.
         region = direct.direct_region(self) if self.following else None
@@ -341,10 +365,47 @@ class EventGrid(ScrollView, can_focus=True):
             # DECSTBM limits scrolling to the table's lines; line feeds at its bottom scroll it.
             top, bottom = region.y + 1, region.y + height
             out.append(f"\x1b[{top};{bottom}r\x1b[{bottom};1H" + "\n" * shift + "\x1b[r")
-        for y, strip in enumerate(self._lines_at(range(first, height), new_top, width), first):
-            out.append(direct.line_at(self, region, y, strip))
+        self._deferring = True
+        try:
+            out.extend([direct.move_to(region, y) + self._text_at(new_top + y, width) for y in range(first, height)])
+        finally:
+            self._deferring = False
+        if self._unmarked and time.monotonic() >= self._marks_due:
+            out.extend(self._mark_drawn(region))
         direct.write(self, out)
         return True
+
+    def _mark_drawn(self, region: Region | None) -> list[str]:
+        """Work out the findings marks of the rows drawn without one (see MARK_DELAY). Returns the
+        lines to write for those on screen that have one (region: where the table is; None:
+        Textual is asked to repaint them)."""
+        rows, self._unmarked = set(self._unmarked), []
+        if self._mark_timer is not None:
+            self._mark_timer.cancel()
+            self._mark_timer = None
+        top = self.scroll_offset.y
+        shown = {self.row_at(top + y): y for y in range(max(0, min(self.size.height, self.count - top)))}
+        marked = [row for row in rows & shown.keys() if self._mark(row)[0]]
+        # Their lines were kept without a mark: those that turned out to have one, and those no
+        # longer on screen (not worked out now), are dropped, so that any later drawing marks them.
+        dropped = (rows - shown.keys()).union(marked)
+        if dropped:
+            self._forget_drawn(dropped)
+        lines = sorted(shown[row] for row in marked)
+        if region is None:
+            for y in lines:
+                self.refresh(Region(0, y, self.size.width, 1))
+            return []
+        return [direct.move_to(region, y) + self._text_at(top + y, region.width) for y in lines]
+
+    def _mark_later(self) -> None:
+        """No arrival came to work the marks out (see MARK_DELAY): do it now."""
+        self._mark_timer = None
+        if self._unmarked and self.is_mounted:
+            region = direct.direct_region(self)
+            lines = self._mark_drawn(region)
+            if lines and region is not None:
+                direct.write(self, lines)
 
     def set_view(self, view) -> None:  # view: filtering.QueryView | None
         """Show the rows of a query (None: every event); the cursor stays on its event if shown."""
@@ -436,6 +497,57 @@ class EventGrid(ScrollView, can_focus=True):
                 self._strips.popitem(last=False)
         return strip
 
+    def _text_at(self, index: int, width: int) -> str:
+        """A line of the table as the text that draws it on the terminal, for writing it there
+        directly: what Textual sends for the strip of _strip_at, put together from the row's
+        pieces and each style's escape codes. Building and filtering a Strip of Segments for
+        each arriving row, and rendering it, was a sixth of the CPU of following a slow stream."""
+        if index >= self.count or index < 0:
+            return direct.filtered(self, self._strip_at(index, width), self._filter_background()).render(self.app.console)
+        row = self.row_at(index)
+        selected = index == self.cursor
+        cell = self._cell if selected else None
+        key = (row, width, selected, cell, row == self.marked_row)
+        text = self._texts.get(key)
+        if text is None:
+            if selected and cell is not None:
+                line, suffix = self._row_line(row, width, selected=True, cell=cell), ""
+            else:
+                line, suffix = self._unselected_line(row, width), "+cursor" if selected else ""
+            codes = self._codes()
+            text = "".join([f"{before}{piece}{after}" for piece, style in line for before, after in (codes[style + suffix],)])
+            self._texts[key] = text
+            if len(self._texts) > 200:
+                self._texts.popitem(last=False)
+        return text
+
+    def _codes(self) -> dict[str, tuple[str, str]]:
+        """The escape codes Textual writes before and after a piece of text in each row style,
+        through the app's line filters (which turn ANSI colours into the theme's) and for the
+        terminal's colours: drawn once per change of those from a Strip, the way Textual draws."""
+        console = self.app.console
+        filters = self.get_line_filters()
+        key = (tuple(filters), console.color_system)
+        if self._codes_cache is None or self._codes_cache[0] != key:
+            background = self._filter_background()
+            codes: dict[str, tuple[str, str]] = {}
+            for name, style in self._row_styles().items():
+                drawn = direct.filtered(self, Strip([Segment(_PIECE, style)]), background).render(console)
+                before, _, after = drawn.partition(_PIECE)
+                codes[name] = (before, after)
+            self._codes_cache = (key, codes)
+        return self._codes_cache[1]
+
+    def _forget_drawn(self, rows: set[int] | None = None) -> None:
+        """Drop the rows kept as drawn (strips and texts): when how they are drawn changed. With
+        rows, everything kept of those rows goes, their laid-out lines too: what they show changed."""
+        for cache in (self._strips, self._texts) if rows is None else (self._strips, self._texts, self._lines):
+            if rows is None:
+                cache.clear()
+            else:
+                for key in [key for key in cache if key[0] in rows]:
+                    del cache[key]
+
     def _row_styles(self) -> dict[str, Style]:
         """Row styles, combined once per theme change rather than once per row.
 
@@ -498,6 +610,13 @@ class EventGrid(ScrollView, can_focus=True):
         catalog = self._the_catalog()
         if catalog is None:
             return "", None
+        if self._deferring:
+            if not self._unmarked:
+                self._marks_due = time.monotonic() + MARK_DELAY
+                # Later than an arrival would come in a steady stream: that one does it, warm.
+                self._mark_timer = direct.later(self, 1.5 * MARK_DELAY, self._mark_later)
+            self._unmarked.append(row)
+            return "", None
         record = self.store.event(row, keep=False)
         mark = marks[row] = findings_level(record, catalog)
         if len(marks) > MARKS_KEPT:
@@ -509,18 +628,22 @@ class EventGrid(ScrollView, can_focus=True):
         if selected and cell is not None:
             line = self._row_line(row, width, selected=True, cell=cell)
         else:
-            # The cursor bar only adds "+cursor" to every piece's style (present.row_line): both
-            # looks of a row come from one line, so the row that loses the cursor to an arriving
-            # event, or to a key, is not laid out and marked again.
-            key = (row, width, row == self.marked_row)
-            line = self._lines.get(key)
-            if line is None:
-                line = self._lines[key] = self._row_line(row, width, selected=False, cell=None)
-                if len(self._lines) > LINES_KEPT:
-                    self._lines.popitem(last=False)
+            line = self._unselected_line(row, width)
             if selected:
                 return Strip([Segment(text, styles[style + "+cursor"]) for text, style in line], width)
         return Strip([Segment(text, styles[style]) for text, style in line], width)
+
+    def _unselected_line(self, row: int, width: int) -> Line:
+        """A row laid out off the cursor. The cursor bar only adds "+cursor" to every piece's
+        style (present.row_line): both looks of a row come from one line, so the row that loses
+        the cursor to an arriving event, or to a key, is not laid out and marked again."""
+        key = (row, width, row == self.marked_row)
+        line = self._lines.get(key)
+        if line is None:
+            line = self._lines[key] = self._row_line(row, width, selected=False, cell=None)
+            if len(self._lines) > LINES_KEPT:
+                self._lines.popitem(last=False)
+        return line
 
     def _row_line(self, row: int, width: int, *, selected: bool, cell: int | None) -> Line:
         # Columns keep their place whether or not the scrollbar is showing (it only shows while
@@ -537,14 +660,15 @@ class EventGrid(ScrollView, can_focus=True):
         self.refresh()
 
     def notify_style_update(self) -> None:
-        self._strips.clear()
+        self._forget_drawn()
+        self._codes_cache = None
         self._blank = None
         self._background = None
         self._row_styles_cache = None
         super().notify_style_update()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._strips.clear()
+        self._forget_drawn()
         if self._cell is not None:
             self._cell = min(self._cell, max(0, len(self._shown_columns()) - 1))
         self.virtual_size = Size(event.size.width, self.count)
