@@ -13,6 +13,7 @@ from collections import Counter
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.message import Message
 from textual.widget import Widget
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -178,6 +179,18 @@ class AtlensApp(App[int]):
             yield DetailPane(id="detail")
         yield StatusBar(id="status")
         yield KeyLine()
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal; on Linux, one whose input thread sleeps until a key
+        comes (see driver.py)."""
+        driver_class = super().get_driver_class()
+        try:
+            from textual.drivers.linux_driver import LinuxDriver
+
+            from .driver import QuietLinuxDriver
+        except ImportError:  # no POSIX terminal here
+            return driver_class
+        return QuietLinuxDriver if driver_class is LinuxDriver else driver_class
 
     def on_mount(self) -> None:
         self._reader_loop = asyncio.get_running_loop()
