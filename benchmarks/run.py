@@ -212,7 +212,7 @@ def _python_startup() -> float:
 
 
 WRITER = """
-import sys, time, orjson
+import bisect, random, sys, time, orjson
 sys.path.insert(0, sys.argv[5])
 from tui.core import generator
 path, rate, seconds, out = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
@@ -223,17 +223,29 @@ for seq, event in enumerate(generator.generate_events(total, seed=3, live=True))
     # The initiator column is shown at every width (the target is not, beside the panes).
     event["initiator"]["name"] = f"seq-{seq:07d}"
     lines.append(orjson.dumps(event) + b"\\n")
+# Events come at random moments, rate a second on average (a Poisson process, seeded), as
+# events of many people and services do; or evenly spaced, each on its own (the worst case
+# for the work per event, and one that falls in step with the follower's polling).
+if sys.argv[6] == "even":
+    due_at = [(i + 1) / rate for i in range(total)]
+else:
+    rng = random.Random(7)
+    due_at, t = [], 0.0
+    for _ in range(total):
+        t += rng.expovariate(rate)
+        due_at.append(t)
 times = []
 with open(path, "ab", buffering=0) as fh:
     start = time.monotonic(); written = 0
     while written < total:
-        due = min(total, int((time.monotonic() - start) * rate) + 1)
+        due = bisect.bisect_right(due_at, time.monotonic() - start)
         if due > written:
             fh.write(b"".join(lines[written:due]))
             now = time.monotonic()
             times.extend([now] * (due - written))
             written = due
-        time.sleep(max(0.0, min(0.005, start + written / rate - time.monotonic())))
+        if written < total:
+            time.sleep(max(0.0, min(0.005, start + due_at[written] - time.monotonic())))
 open(out, "w").write(orjson.dumps(times).decode())
 """
 
@@ -263,9 +275,10 @@ with open(path, "rb") as fh:
 
 
 def bench_follow(rate: float, seconds: float, size: tuple[int, int] = (160, 50), *,
-                 baseline: bool = False) -> dict[str, float]:
+                 baseline: bool = False, arrivals: str = "random") -> dict[str, float]:
     """Follow a file another process appends to at rate; staleness of the newest row on screen.
-    baseline: run the baseline follower (FOLLOWER) instead of atlens."""
+    baseline: run the baseline follower (FOLLOWER) instead of atlens. arrivals: "random" (a
+    Poisson process) or "even" (evenly spaced), see WRITER."""
     with tempfile.TemporaryDirectory(prefix="atlens-bench-") as folder:
         log = Path(folder) / "live.log"
         generator.write_file(log, 200, seed=9)
@@ -275,7 +288,7 @@ def bench_follow(rate: float, seconds: float, size: tuple[int, int] = (160, 50),
         time.sleep(1.0)
         cpu0, wall0 = term.cpu_seconds(), time.monotonic()
         threads0 = term.thread_cpu()
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(log), str(rate), str(seconds), str(times_file), str(REPO)])
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(log), str(rate), str(seconds), str(times_file), str(REPO), arrivals])
         polls: list[tuple[float, int]] = []
         while writer.poll() is None:
             screen = term.screen()
@@ -306,6 +319,7 @@ def bench_follow(rate: float, seconds: float, size: tuple[int, int] = (160, 50),
     return {
         "program": "baseline follower" if baseline else "atlens",
         "rate": rate,
+        "arrivals": arrivals,
         "size": f"{size[0]}x{size[1]}",
         "polls": len(polls),
         "staleness_median_ms": 1000 * statistics.median(staleness) if staleness else float("nan"),
@@ -322,15 +336,16 @@ def bench_follow(rate: float, seconds: float, size: tuple[int, int] = (160, 50),
 def print_follow(results: list[dict[str, float]]) -> None:
     print("\n## Following a file another process appends to (real atlens in tmux, screen polled with capture-pane)\n")
     print("The baseline follower (FOLLOWER) is the least a Python program following the file with watchfiles "
-          "does: it parses each event and prints a line of it.\n")
-    print("| program | rate | terminal | screen polls | newest row age, median | p99 | each event on screen, median | CPU (% of a core) | kept up | key to screen under load |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---|---:|")
+          "does: it parses each event and prints a line of it. Events come at random moments (a Poisson process "
+          "with the rate as its mean), or evenly spaced: each on its own, the most work per event.\n")
+    print("| program | rate | arrivals | terminal | screen polls | newest row age, median | p99 | each event on screen, median | CPU (% of a core) | kept up | key to screen under load |")
+    print("|---|---:|---|---|---:|---:|---:|---:|---:|---|---:|")
     for r in results:
-        print(f"| {r['program']} | {r['rate']:,.0f}/s | {r['size']} | {r['polls']:,} | {r['staleness_median_ms']:.0f} ms | {r['staleness_p99_ms']:.0f} ms "
+        print(f"| {r['program']} | {r['rate']:,.0f}/s | {r['arrivals']} | {r['size']} | {r['polls']:,} | {r['staleness_median_ms']:.0f} ms | {r['staleness_p99_ms']:.0f} ms "
               f"| {r['event_latency_median_ms']:.0f} ms | {r['cpu_percent']:.1f} % | {'yes' if r['caught_up'] else 'NO'} "
               f"| {r['key_to_screen_ms']:.0f} ms |")
     print("\nCPU per thread (% of a core): " + "; ".join(
-        f"{r['program']} {r['rate']:,.0f}/s {r['size']}: " + ", ".join(f"{name} {pct:.1f}" for name, pct in sorted(r["threads"].items()))
+        f"{r['program']} {r['rate']:,.0f}/s {r['arrivals']} {r['size']}: " + ", ".join(f"{name} {pct:.1f}" for name, pct in sorted(r["threads"].items()))
         for r in results))
 
 
@@ -637,8 +652,11 @@ def main() -> int:
             bench_render(big)
     if "follow" in parts:
         seconds = 4 if args.quick else 10
-        print_follow([bench_follow(20, seconds, (80, 24), baseline=True), bench_follow(20, seconds, (80, 24)),
-                      bench_follow(20, seconds), bench_follow(2000, seconds, baseline=True), bench_follow(2000, seconds),
+        slow = 2 * seconds  # a few hundred events: CPU time is counted in hundredths of a second
+        print_follow([bench_follow(20, slow, (80, 24), baseline=True), bench_follow(20, slow, (80, 24)),
+                      bench_follow(20, slow, (80, 24), baseline=True, arrivals="even"),
+                      bench_follow(20, slow, (80, 24), arrivals="even"),
+                      bench_follow(20, slow), bench_follow(2000, seconds, baseline=True), bench_follow(2000, seconds),
                       bench_follow(20000, seconds / 2)])
     if "idle" in parts:
         print(f"\n## Idle: following a quiet file\n\n- atlens CPU: {bench_idle((80, 24)):.2f} % of a core at 80x24, "
