@@ -48,7 +48,8 @@ class StatusBar(Widget):
         self._strip: tuple[tuple, Strip] | None = None
         self._base: Style | None = None
         self._painted_at = 0.0
-        self._paint_due = False
+        #: the timer that paints new counts when no arrival does (see update_counts)
+        self._paint_timer: asyncio.TimerHandle | None = None
 
     def update_counts(self, *, events: int, errors: int, following: bool, new_while_paused: int,
                       total: int | None = None, at_once: bool = False) -> None:
@@ -71,11 +72,10 @@ class StatusBar(Widget):
             self.refresh()  # in the same frame as what the key changed
         elif wait <= 0:
             self._paint_counts()
-        elif not self._paint_due:
-            self._paint_due = True
-            # The event loop's own timer: a Textual timer is a task of its own, created for each
-            # repaint.
-            asyncio.get_running_loop().call_later(wait, self._paint_counts)
+        elif self._paint_timer is None:
+            # In a stream, a later arrival paints them (above), in its own pass; this timer is
+            # for when none comes in time. Waking for it cost as much as the painting.
+            self._paint_timer = direct.later(self, wait + COUNTS_INTERVAL / 2, self._paint_counts)
 
     def _paint_counts(self) -> None:
         """Show new counts: written straight to the terminal when nothing is in the way (see
@@ -115,7 +115,9 @@ class StatusBar(Widget):
 
     def _line(self, width: int) -> Strip:
         self._painted_at = time.monotonic()
-        self._paint_due = False
+        if self._paint_timer is not None:
+            self._paint_timer.cancel()
+            self._paint_timer = None
         if self._base is None:  # worked out from every ancestor's styles: once per style change
             self._base = self.rich_style
         base = self._base
