@@ -8,6 +8,7 @@ from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from rich.color import Color as RichColor
 from rich.segment import Segment
@@ -38,6 +39,8 @@ SCROLLBAR_WIDTH = 1
 MARKS_KEPT = 4096
 #: Rows kept laid out (a few screens: those drawn lately, which are drawn again when the cursor moves).
 LINES_KEPT = 400
+#: Rows kept as drawn (strips, and the text written straight to the terminal): a few screens.
+DRAWN_KEPT = 200
 #: Rows drawn as they arrive get their findings mark up to this much later, a handful together.
 #: Working out a mark reads the event again and applies the catalog's rules: done for each
 #: event of a slow, steady stream as it arrived (each time on cold caches), it was a sixth of
@@ -46,6 +49,15 @@ LINES_KEPT = 400
 MARK_DELAY = 0.5
 #: Stands for a piece of text when the escape codes around it are worked out (see _codes).
 _PIECE = "\x00"
+_V = TypeVar("_V")
+
+
+def _keep(cache: OrderedDict, key: object, value: _V, limit: int) -> _V:
+    """Put value in a cache of at most limit entries (the oldest go first); returns value."""
+    cache[key] = value
+    if len(cache) > limit:
+        cache.popitem(last=False)
+    return value
 
 
 class ColumnHeader(Widget):
@@ -484,18 +496,19 @@ class EventGrid(ScrollView, can_focus=True):
             if blank is None or blank.cell_length != width:
                 blank = self._blank = Strip.blank(width, self.rich_style)
             return blank
-        row = self.row_at(index)
-        selected = index == self.cursor
-        cell = self._cell if selected else None
-        key = (row, width, selected, cell, row == self.marked_row)
+        key = self._drawn_key(index, width)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._render_row(row, width, selected, cell)
-            self._strips[key] = strip
+            row, _, selected, cell, _ = key
             # Each strip carries Textual's caches of its pieces: keep a few screens, not more.
-            if len(self._strips) > 200:
-                self._strips.popitem(last=False)
+            strip = _keep(self._strips, key, self._render_row(row, width, selected, cell), DRAWN_KEPT)
         return strip
+
+    def _drawn_key(self, index: int, width: int) -> tuple[int, int, bool, int | None, bool]:
+        """What a drawn line of the table depends on: (row, width, selected, highlighted cell, marked)."""
+        row = self.row_at(index)
+        selected = index == self.cursor
+        return (row, width, selected, self._cell if selected else None, row == self.marked_row)
 
     def _text_at(self, index: int, width: int) -> str:
         """A line of the table as the text that draws it on the terminal, for writing it there
@@ -504,21 +517,17 @@ class EventGrid(ScrollView, can_focus=True):
         each arriving row, and rendering it, was a sixth of the CPU of following a slow stream."""
         if index >= self.count or index < 0:
             return direct.filtered(self, self._strip_at(index, width), self._filter_background()).render(self.app.console)
-        row = self.row_at(index)
-        selected = index == self.cursor
-        cell = self._cell if selected else None
-        key = (row, width, selected, cell, row == self.marked_row)
+        key = self._drawn_key(index, width)
         text = self._texts.get(key)
         if text is None:
+            row, _, selected, cell, _ = key
             if selected and cell is not None:
                 line, suffix = self._row_line(row, width, selected=True, cell=cell), ""
             else:
                 line, suffix = self._unselected_line(row, width), "+cursor" if selected else ""
             codes = self._codes()
             text = "".join([f"{before}{piece}{after}" for piece, style in line for before, after in (codes[style + suffix],)])
-            self._texts[key] = text
-            if len(self._texts) > 200:
-                self._texts.popitem(last=False)
+            _keep(self._texts, key, text, DRAWN_KEPT)
         return text
 
     def _codes(self) -> dict[str, tuple[str, str]]:
@@ -541,12 +550,13 @@ class EventGrid(ScrollView, can_focus=True):
     def _forget_drawn(self, rows: set[int] | None = None) -> None:
         """Drop the rows kept as drawn (strips and texts): when how they are drawn changed. With
         rows, everything kept of those rows goes, their laid-out lines too: what they show changed."""
-        for cache in (self._strips, self._texts) if rows is None else (self._strips, self._texts, self._lines):
-            if rows is None:
-                cache.clear()
-            else:
-                for key in [key for key in cache if key[0] in rows]:
-                    del cache[key]
+        if rows is None:
+            self._strips.clear()
+            self._texts.clear()
+            return
+        for cache in (self._strips, self._texts, self._lines):
+            for key in [key for key in cache if key[0] in rows]:
+                del cache[key]
 
     def _row_styles(self) -> dict[str, Style]:
         """Row styles, combined once per theme change rather than once per row.
@@ -618,9 +628,7 @@ class EventGrid(ScrollView, can_focus=True):
             self._unmarked.append(row)
             return "", None
         record = self.store.event(row, keep=False)
-        mark = marks[row] = findings_level(record, catalog)
-        if len(marks) > MARKS_KEPT:
-            marks.popitem(last=False)
+        mark = _keep(marks, row, findings_level(record, catalog), MARKS_KEPT)
         return mark, record
 
     def _render_row(self, row: int, width: int, selected: bool, cell: int | None) -> Strip:
@@ -640,9 +648,7 @@ class EventGrid(ScrollView, can_focus=True):
         key = (row, width, row == self.marked_row)
         line = self._lines.get(key)
         if line is None:
-            line = self._lines[key] = self._row_line(row, width, selected=False, cell=None)
-            if len(self._lines) > LINES_KEPT:
-                self._lines.popitem(last=False)
+            line = _keep(self._lines, key, self._row_line(row, width, selected=False, cell=None), LINES_KEPT)
         return line
 
     def _row_line(self, row: int, width: int, *, selected: bool, cell: int | None) -> Line:
