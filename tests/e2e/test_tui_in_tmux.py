@@ -132,10 +132,14 @@ def test_reads_events_piped_on_stdin_while_keys_come_from_the_terminal(log: Path
     more.touch()
     append_from_another_process(more, 40, 5)
     python = " ".join(ATLENS)
-    pipeline = f"(cat {log}; sleep 1; cat {more}; sleep 60) | {python} -"
+    go_on = tmp_path / "go-on"
+    # The rest is written once the first events are on screen: however slowly atlens starts,
+    # they arrive while it follows standard input.
+    pipeline = f"(cat {log}; while [ ! -e {go_on} ]; do sleep 0.05; done; cat {more}; sleep 60) | {python} -"
     term = Terminal(TMUX, ["sh", "-c", pipeline], width=120, height=30)
     try:
         term.wait_for("40 events")
+        go_on.touch()
         screen = term.wait_for("45 events")
         assert "svc-44" in screen and "<stdin>" in screen
         term.keys("Up")
