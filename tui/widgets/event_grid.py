@@ -499,9 +499,8 @@ class EventGrid(ScrollView, can_focus=True):
         key = self._drawn_key(index, width)
         strip = self._strips.get(key)
         if strip is None:
-            row, _, selected, cell, _ = key
             # Each strip carries Textual's caches of its pieces: keep a few screens, not more.
-            strip = _keep(self._strips, key, self._render_row(row, width, selected, cell), DRAWN_KEPT)
+            strip = _keep(self._strips, key, self._render_row(*key[:4]), DRAWN_KEPT)
         return strip
 
     def _drawn_key(self, index: int, width: int) -> tuple[int, int, bool, int | None, bool]:
@@ -520,11 +519,7 @@ class EventGrid(ScrollView, can_focus=True):
         key = self._drawn_key(index, width)
         text = self._texts.get(key)
         if text is None:
-            row, _, selected, cell, _ = key
-            if selected and cell is not None:
-                line, suffix = self._row_line(row, width, selected=True, cell=cell), ""
-            else:
-                line, suffix = self._unselected_line(row, width), "+cursor" if selected else ""
+            line, suffix = self._drawn_line(*key[:4])
             codes = self._codes()
             text = "".join([f"{before}{piece}{after}" for piece, style in line for before, after in (codes[style + suffix],)])
             _keep(self._texts, key, text, DRAWN_KEPT)
@@ -633,13 +628,16 @@ class EventGrid(ScrollView, can_focus=True):
 
     def _render_row(self, row: int, width: int, selected: bool, cell: int | None) -> Strip:
         styles = self._row_styles()
+        line, suffix = self._drawn_line(row, width, selected, cell)
+        return Strip([Segment(text, styles[style + suffix]) for text, style in line], width)
+
+    def _drawn_line(self, row: int, width: int, selected: bool, cell: int | None) -> tuple[Line, str]:
+        """A row's pieces as drawn, and what to add to each piece's style name: the row under the
+        cursor with a highlighted cell is laid out for it; otherwise the row's line off the
+        cursor is used, with "+cursor" added under the cursor (see _unselected_line)."""
         if selected and cell is not None:
-            line = self._row_line(row, width, selected=True, cell=cell)
-        else:
-            line = self._unselected_line(row, width)
-            if selected:
-                return Strip([Segment(text, styles[style + "+cursor"]) for text, style in line], width)
-        return Strip([Segment(text, styles[style]) for text, style in line], width)
+            return self._row_line(row, width, selected=True, cell=cell), ""
+        return self._unselected_line(row, width), "+cursor" if selected else ""
 
     def _unselected_line(self, row: int, width: int) -> Line:
         """A row laid out off the cursor. The cursor bar only adds "+cursor" to every piece's
