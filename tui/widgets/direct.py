@@ -22,8 +22,28 @@ from textual.color import Color
 from textual.dom import DOMNode, NoScreen
 from textual.errors import NoWidget
 from textual.geometry import Region
+from textual.map_geometry import MapGeometry
 from textual.strip import Strip
 from textual.widget import Widget
+
+
+def _placed(widget: Widget) -> MapGeometry | None:
+    """Where the widget is on the screen on top, when it may be written to the terminal directly
+    (see direct_region), else None."""
+    app = widget.app
+    driver = app._driver
+    if driver is None or app.is_headless or driver.is_inline or app._batch_count or len(app._notifications):
+        return None
+    try:
+        # Only the screen on top is looked in: a widget of a screen underneath is not in its map.
+        geometry = app.screen.find_widget(widget)
+    except (NoWidget, NoScreen):
+        return None
+    region = geometry.region
+    size = app.size
+    if not region or region.right > size.width or region.bottom > size.height:
+        return None
+    return geometry
 
 
 def direct_region(widget: Widget) -> Region | None:
@@ -31,22 +51,51 @@ def direct_region(widget: Widget) -> Region | None:
     None when Textual must paint it: no terminal (headless, inline), a batch of changes under
     way, a notification that could cover it, the widget not on the screen on top (or hidden),
     or not wholly on the terminal."""
-    app = widget.app
-    driver = app._driver
-    if driver is None or app.is_headless or driver.is_inline or app._batch_count or len(app._notifications):
+    geometry = _placed(widget)
+    if geometry is None:
         return None
-    try:
-        # Only the screen on top is looked in: a widget of a screen underneath is not in its map.
-        region = app.screen.find_widget(widget).region
-    except (NoWidget, NoScreen):
-        return None
+    region = geometry.region
     gutter = widget.styles.gutter
     if gutter:
         region = region.shrink(gutter)
-    size = app.size
-    if not region or region.right > size.width or region.bottom > size.height:
-        return None
     return region
+
+
+def paint(widget: Widget, lines: Iterable[int] | None = None) -> bool:
+    """Show a change of a widget's content by writing its lines straight to the terminal, from
+    Textual's own rendering of them (borders, padding, line filters and all), and tell Textual's
+    line cache, so that its later repaints draw the same.
+
+    lines: the lines of the widget (0 its top, border included) that changed; None: all of them,
+    and a repaint the widget asked Textual for is then not needed any more.
+    Returns False, having drawn nothing, where Textual must paint (see direct_region; also a
+    widget cut by its container, such as one scrolled partly out of view): the caller then
+    refreshes it as usual.
+    """
+    geometry = _placed(widget)
+    if geometry is None or not geometry.clip.contains_region(geometry.region):
+        return False
+    region = geometry.region
+    # Scrollbars are widgets of their own, drawn over the widget's last columns and lines.
+    scrollbars = widget.scrollbar_gutter
+    width, height = region.width - scrollbars.right, region.height - scrollbars.bottom
+    if width <= 0 or height <= 0:
+        return False
+    if lines is None:
+        # What Widget.refresh forgets, without asking for the repaint that this one replaces.
+        widget._layout_cache.clear()
+        widget._set_dirty()
+        widget._repaint_required = False
+        wanted = range(height)
+    else:
+        wanted = sorted({y for y in lines if 0 <= y < height})
+        if not wanted:
+            return True
+        widget._styles_cache.set_dirty(*(Region(0, y, region.width, 1) for y in wanted))
+    console = widget.app.console
+    out = [move_to(region, y) + widget.render_lines(Region(0, y, width, 1))[0].render(console) for y in wanted]
+    write(widget, out)
+    return True
 
 
 def move_to(region: Region, y: int) -> str:
