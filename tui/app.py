@@ -44,11 +44,17 @@ from .widgets.status_bar import StatusBar
 REDRAW_INTERVAL = 0.03
 #: Seconds the cursor rests before the side pane explains its event.
 DETAIL_DELAY = 0.06
-#: Following, the side pane explains the newest event once the stream rests this long, and during
-#: a steady stream at most this often: text replaced faster cannot be read, and re-explaining
-#: the newest event every second cost more than drawing the table for 20 events a second.
+#: Following, the side pane explains the newest event once the stream rests this long: text
+#: replaced while events keep arriving cannot be read. Beside the table, each explanation lays
+#: the whole screen out again (three passes of Textual's layout): re-explaining the newest event
+#: every 5 s of a steady stream of 20 a second was a quarter of the CPU atlens used.
 DETAIL_FOLLOW_REST = 0.5
-DETAIL_FOLLOW_INTERVAL = 5.0
+#: After this long without a rest, the pane says that it shows an earlier event than the newest.
+DETAIL_BEHIND_AFTER = 5.0
+#: The catalog's counts of events per action are brought up to date every this many seconds
+#: (ticks of the status line's clock): following beside the table, each update was a tenth of
+#: the CPU of a stream of 20 events a second.
+CATALOG_COUNTS_TICKS = 2
 
 
 class ReaderStatus(Message):
@@ -161,13 +167,15 @@ class AtlensApp(App[int]):
         #: the query to apply once the app runs (atlens PATH -q QUERY)
         self.initial_query = initial_query
         self._counted = 0
+        self._ticks = 0
         self._action_counts: Counter[int] = Counter()
         #: the store row the detail pane shows
         self._detail_row: int | None = None
         self._detail_due = False
-        self._detail_shown_at = 0.0
         #: when the newest event the pane has not shown arrived (following)
         self._arrived_at = 0.0
+        #: since when the pane has shown an earlier event than the newest (following; None: it shows the newest)
+        self._behind_since: float | None = None
 
     def compose(self) -> ComposeResult:
         yield FilterBar(id="filter-bar")
@@ -280,6 +288,8 @@ class AtlensApp(App[int]):
         self._update_status()
         if grid.following and grid.cursor_row != self._detail_row:
             self._arrived_at = self._last_redraw
+            if self._behind_since is None:
+                self._behind_since = self._last_redraw
             self._schedule_detail(DETAIL_FOLLOW_REST)
 
     def _update_status(self, *, at_once: bool = False) -> None:
@@ -293,7 +303,9 @@ class AtlensApp(App[int]):
 
     def _tick(self) -> None:
         self._update_status()
-        self._count_actions()
+        self._ticks += 1
+        if self._ticks % CATALOG_COUNTS_TICKS == 0:
+            self._count_actions()
 
     def _count_actions(self) -> None:
         """Give the catalog browser the events seen per action (counted as they arrive)."""
@@ -431,18 +443,24 @@ class AtlensApp(App[int]):
         if self.grid.following:
             now = time.monotonic()
             rest = DETAIL_FOLLOW_REST - (now - self._arrived_at)
-            overdue = DETAIL_FOLLOW_INTERVAL - (now - self._detail_shown_at)
-            if rest > 0.01 and overdue > 0.01:  # events still arriving: wait for a rest
-                self._schedule_detail(min(rest, overdue))
+            if rest > 0.01:  # events still arriving: wait for a rest
+                behind = self._behind_since
+                if behind is not None and now - behind >= DETAIL_BEHIND_AFTER:
+                    self.detail.behind = True
+                self._schedule_detail(rest)
                 return
         self._show_detail()
 
     def _show_detail(self, *, force: bool = False) -> None:
         row = self.grid.cursor_row
-        if row is None or not self.detail.display or (row == self._detail_row and not force):
+        if row is None or not self.detail.display:
+            return
+        # The pane is about to show the cursor's event (or shows it already): it is not behind.
+        self._behind_since = None
+        self.detail.behind = False
+        if row == self._detail_row and not force:
             return
         self._detail_row = row
-        self._detail_shown_at = time.monotonic()
         record, title, explanation = self._explained(row)
         self.detail.show(record, explanation, title)
 

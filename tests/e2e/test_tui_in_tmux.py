@@ -79,7 +79,8 @@ def test_rows_arriving_while_following_look_exactly_like_a_full_repaint(log: Pat
         # fifth row) are marked •, up to the newest one.
         term.wait_for("•11-20 11:01:10")  # svc-70
         if size[0] >= 140:
-            # Beside the table, the catalog counts the events of each service (once a second).
+            # Beside the table, the catalog counts the events of each service (every 2 s), written
+            # straight to the terminal like the rows.
             term.wait_for("iam-identity  73")
         before = term.cells()
         term.keys("C-l")
