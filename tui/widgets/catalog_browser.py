@@ -158,8 +158,8 @@ class CatalogTree(Tree[Entry]):
         """New labels for nodes (counts, as events arrive), drawn at once where they are on screen.
 
         TreeNode.set_label sends the tree a message per node and has Textual repaint their lines
-        through its compositor: following beside the panes, the counts changing every second cost
-        a third of atlens' CPU that way. Here the labels are set in place and their lines written
+        through its compositor: following beside the panes, the counts changing as events arrive
+        cost a quarter of atlens' CPU that way. Here the labels are set in place and their lines written
         straight to the terminal (direct.paint), or refreshed where it cannot write them.
         (Textual is pinned: a node's label and its count of updates are private.)
         """
@@ -554,7 +554,7 @@ class CatalogBrowser(Vertical):
         if text != self._info_shown:
             self._info_shown = text
             info = self.query_one("#catalog-info", Static)
-            # Following, the counts in it change every second: laying the whole screen out again
+            # Following, the counts in it change every 2 s: laying the whole screen out again
             # for each (a fifth of the CPU of following beside the panes) is only needed when the
             # text takes another number of lines.
             width = info.size.width
