@@ -158,9 +158,9 @@ class CatalogTree(Tree[Entry]):
         """New labels for nodes (counts, as events arrive), drawn at once where they are on screen.
 
         TreeNode.set_label sends the tree a message per node and has Textual repaint their lines
-        through its compositor: following beside the panes, the counts changing as events arrive
-        cost a quarter of atlens' CPU that way. Here the labels are set in place and their lines written
-        straight to the terminal (direct.paint), or refreshed where it cannot write them.
+        through its compositor: following beside the panes, the counts changing as events
+        arrive cost a quarter of atlens' CPU that way. Here the labels are set in place and their
+        lines written straight to the terminal (direct.paint), or refreshed where it cannot.
         (Textual is pinned: a node's label and its count of updates are private.)
         """
         if not labels:

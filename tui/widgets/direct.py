@@ -3,12 +3,14 @@
 Following a steady stream, the table gains a row and the status line a new count many times a
 second. Textual's repaint of a changed widget goes through the compositor, which cuts every
 line of the screen that crosses the widget into pieces and styles them again: at 20 events a
-second that was most of the CPU atlens used. A widget whose lines are final (no border,
-padding or tint to add) can write them itself when nothing can be in the way: the same bytes
-Textual would send, through the app's line filters (which turn ANSI colours into the theme's).
-Textual still paints it whenever it repaints for its own reasons (a resize, a screen on top
-closing...), from the same render_line, so the two never disagree.
-(Textual is pinned: this reads the driver and a few private flags of the app.)
+second that was most of the CPU atlens used. When nothing can be in the way, a changed line
+can be written straight to the terminal instead: `paint` takes Textual's own rendering of a
+widget's lines (status line, catalog counts); the table, whose lines are final (no border,
+padding or tint to add), puts its bytes together itself and writes them with `write`. Either
+way they are the bytes Textual would send, through the app's line filters (which turn ANSI
+colours into the theme's), and Textual still paints the widget whenever it repaints for its own
+reasons (a resize, a screen on top closing...), from the same render_line: the two never disagree.
+(Textual is pinned: this reads the driver, a few private flags of the app and a widget's caches.)
 """
 
 from __future__ import annotations
@@ -113,11 +115,6 @@ def filtered(widget: Widget, strip: Strip, background: Color | None = None) -> S
         for line_filter in filters:
             strip = strip.apply_filter(line_filter, background)
     return strip
-
-
-def line_at(widget: Widget, region: Region, y: int, strip: Strip) -> str:
-    """The bytes that draw strip (filtered already) as line y of region."""
-    return move_to(region, y) + strip.render(widget.app.console)
 
 
 def write(widget: Widget, pieces: Iterable[str]) -> None:

@@ -79,14 +79,11 @@ class StatusBar(Widget):
 
     def _paint_counts(self) -> None:
         """Show new counts: written straight to the terminal when nothing is in the way (see
-        direct.py; Textual's repaint of this one line cost 1.5 ms, four times a second)."""
+        direct.paint; Textual's repaint of this one line cost 1.5 ms, four times a second)."""
         if not self.is_attached:  # the app closed while a repaint was due
             return
-        region = direct.direct_region(self)
-        if region is None or region.height != 1:
+        if not direct.paint(self, [0]):
             self.refresh()
-            return
-        direct.write(self, [direct.line_at(self, region, 0, direct.filtered(self, self._line(region.width)))])
 
     def start_live(self) -> None:
         """The inputs have been read: from now on the rate counts arrivals (not the first read)."""
