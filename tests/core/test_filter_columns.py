@@ -18,7 +18,7 @@ import pytest
 
 from tests.core.conftest import event, read_paths
 from tests.core.reference import reference_rows
-from tui.core import sources
+from tui.core.sources import reader as sources  # where the thresholds of the first read live
 from tui.core.filtering import Filter
 from tui.core.generator import generate_events
 from tui.core.query import parse

@@ -18,7 +18,7 @@ import pytest
 
 from tui import preview
 from tui.app import AtlensApp
-from tui.core import sources
+from tui.core.sources import reader as sources  # where the thresholds of the first read live
 from tui.core.sources import InputSpec
 from tui.core.present import cells, table_span
 from tui.core.timespec import parse_bound
