@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import gc
 import os
+import signal
 import threading
 import time
 from collections import Counter
@@ -25,8 +26,8 @@ from catalog import loader as catalog_loader
 from .core.filtering import Cancelled, Filter, QueryView
 from .core.present import WIDE, format_local_us, format_time_us, inputs_text, time_range_text
 from .core.query import QuerySyntaxError, and_clause, parse, quick_filter
-from .core.sources import InputSpec, ReadProgress, Reader
-from .core.store import Store
+from .core.sources import InputSpec, ReadProgress, Reader, remove_spools
+from .core.store import Notice, Store
 from .core.timespec import parse_moment
 from .widgets import direct
 from .widgets.catalog_browser import CatalogBrowser
@@ -58,11 +59,11 @@ CATALOG_COUNTS_TICKS = 2
 
 
 class ReaderStatus(Message):
-    """Something happened to an input: deleted, rotated, a new file."""
+    """Something happened to an input: deleted, rotated, a new file, or it cannot be read."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, notice: Notice) -> None:
         super().__init__()
-        self.text = text
+        self.notice = notice
 
 
 class LoadProgress(Message):
@@ -152,6 +153,8 @@ class AtlensApp(App[int]):
         if title:
             self.title = title
         self._stop = threading.Event()
+        #: the reader, once its thread has made it (read by the status line: has every input ended?)
+        self._reader: Reader | None = None
         self._redraw_due = False
         self._last_redraw = 0.0
         #: the reader's news is on its way to the event loop (a call, not a message: see _grew_soon)
@@ -202,6 +205,12 @@ class AtlensApp(App[int]):
 
     def on_mount(self) -> None:
         self._reader_loop = asyncio.get_running_loop()
+        if not self.is_headless:
+            for signum in (signal.SIGTERM, signal.SIGHUP):
+                try:
+                    self._reader_loop.add_signal_handler(signum, self._end_on_signal)
+                except (NotImplementedError, RuntimeError, ValueError):
+                    pass
         self._app_context = contextvars.copy_context()
         # Held directly: while a modal screen is on top, queries would search that screen.
         self.grid = self.query_one(EventGrid)
@@ -228,10 +237,11 @@ class AtlensApp(App[int]):
         reader = Reader(
             self.store, self.specs,
             on_grow=self._grew_soon,
-            on_status=lambda text: self.post_message(ReaderStatus(text)),
+            on_status=lambda notice: self.post_message(ReaderStatus(notice)),
             on_progress=lambda progress: self.post_message(LoadProgress(progress)),
             stdin_fd=self.stdin_fd,
         )
+        self._reader = reader
         try:
             reader.load(follow=True)
             self._grew_soon()
@@ -299,6 +309,7 @@ class AtlensApp(App[int]):
             events=grid.count, errors=len(self.store.errors),
             following=grid.following, new_while_paused=grid.new_while_paused,
             total=len(self.store) if grid.view is not None else None, at_once=at_once,
+            unreadable=len(self.store.unreadable), ended=self._reader is not None and self._reader.ended,
         )
 
     def _tick(self) -> None:
@@ -395,7 +406,11 @@ class AtlensApp(App[int]):
 
     @on(ReaderStatus)
     def _reader_status(self, message: ReaderStatus) -> None:
-        self.status_bar.show_message(message.text)
+        notice = message.notice
+        # A problem (an input that cannot be read, a damaged archive) stays longer, in red;
+        # `e` lists them all.
+        self.status_bar.show_message(notice.text, seconds=30.0 if notice.problem else 8.0, problem=notice.problem)
+        self._update_status(at_once=True)
 
     @on(LoadProgress)
     def _load_progress(self, message: LoadProgress) -> None:
@@ -678,14 +693,22 @@ class AtlensApp(App[int]):
             self.push_screen(HelpScreen())
 
     def action_errors(self) -> None:
-        """List the lines that are not events."""
-        self.push_screen(ErrorsScreen(list(self.store.errors)))
+        """List the lines that are not events, and the inputs that could not be read."""
+        problems = [notice.text for notice in self.store.notices if notice.problem]
+        self.push_screen(ErrorsScreen(list(self.store.errors), problems))
 
     def action_redraw(self) -> None:
         """Draw the whole screen again (after line noise on a slow link, or another program's output)."""
         self.grid.draw_again()
         self.screen.refresh()
         self.status_bar.show_message("screen redrawn", seconds=3)
+
+    def _end_on_signal(self) -> None:
+        """SIGTERM, or SIGHUP when the terminal closes: decompressed copies of audit data are
+        removed first, then atlens ends as by `q` (the terminal restored)."""
+        remove_spools()
+        self._stop.set()
+        self.exit(0)
 
     async def action_quit(self) -> None:
         """Stop following and leave."""

@@ -20,8 +20,8 @@ import orjson
 from .core.filtering import Filter, field_texts, json_value
 from .core.present import COLUMNS, fit, layout, printable, row_values
 from .core.query import FieldRef, Node, QuerySyntaxError, field_ref, parse
-from .core.sources import InputError, InputSpec, Reader, resolve_inputs
-from .core.store import Store
+from .core.sources import InputError, InputSpec, Reader, remove_spools, resolve_inputs
+from .core.store import Notice, Store
 from .core.timespec import TimeSpecError, parse_bound
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_USAGE = 0, 1, 2
@@ -246,7 +246,7 @@ def run_query(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
         raise UsageError("--stats counts what has been read: it cannot be combined with --follow, --count, --fields or --errors")
     specs = resolve_inputs(args.paths, follow=args.follow)
     store = Store()
-    reader = Reader(store, specs)
+    reader = Reader(store, specs, on_status=_teller(err))
     try:
         reader.load(follow=args.follow)
         query = Filter(store, node, since_us=since, until_us=until)
@@ -255,6 +255,8 @@ def run_query(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
         if args.errors:
             for error in store.errors:
                 out.write(printable(error.describe()) + "\n")
+            for name, reason in store.unreadable.items():
+                out.write(printable(f"{name}: cannot be read: {reason}") + "\n")
         elif stats:
             _write_stats(store, rows, stats, args.format, out, terminal=out.isatty())
         elif args.count:
@@ -270,9 +272,29 @@ def run_query(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
             matched += _follow_query(store, reader, args, query, out, widths, fields)
     finally:
         reader.close()
+    if _could_not_read(store):
+        return EXIT_USAGE  # as grep: an input (or part of one) could not be read, whatever matched
     if args.errors:
         return EXIT_OK if store.errors else EXIT_NO_MATCH
     return EXIT_OK if matched else EXIT_NO_MATCH
+
+
+def _teller(err: TextIO) -> Callable[[Notice], None]:
+    """What the reader says about the inputs, on stderr as it happens (each once: the reader says nothing twice)."""
+
+    def tell(notice: Notice) -> None:
+        try:
+            err.write(f"atlens: {printable(notice.text)}\n")
+            err.flush()
+        except (OSError, ValueError):
+            pass  # stderr gone: the exit status still says it
+
+    return tell
+
+
+def _could_not_read(store: Store) -> bool:
+    """Whether an input, or part of one, could not be read (exit status 2, as grep's)."""
+    return bool(store.unreadable) or any(notice.problem for notice in store.notices)
 
 
 def _write_stats(store: Store, rows: Sequence[int], refs: list[FieldRef], fmt: str, out: TextIO, *, terminal: bool) -> None:
@@ -543,7 +565,7 @@ def run_explain(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO
     catalog = _load_catalog(args.catalog)
     specs = resolve_inputs([args.path])
     store = Store()
-    reader = Reader(store, specs)
+    reader = Reader(store, specs, on_status=_teller(err))
     width = max(MIN_WIDTH, shutil.get_terminal_size().columns)
     explained = 0
     try:
@@ -578,6 +600,8 @@ def run_explain(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO
                           "'atlens query --errors' lists them\n")
     finally:
         reader.close()
+    if _could_not_read(store):
+        return EXIT_USAGE
     return EXIT_OK if explained else EXIT_NO_MATCH
 
 
@@ -705,6 +729,41 @@ def run_demo(argv: list[str]) -> int:
 # ----------------------------------------------------------------------------- entry point
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived (a closed terminal, a service manager): end as after Ctrl+C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_on_signal(signum: int, frame: object) -> None:
+    # Decompressed copies of audit data must not outlive atlens: removed first, whatever follows.
+    remove_spools()
+    raise Stopped(signum)
+
+
+def _catch_signals() -> None:
+    """SIGTERM and SIGHUP end atlens through its usual way out (spools removed, terminal restored)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            signal.signal(signum, _stop_on_signal)
+        except (OSError, ValueError):
+            pass
+
+
+def _output_failed(exc: OSError) -> int:
+    """The output cannot be written (a full disk, a closed standard output): one line, exit status 2."""
+    try:
+        # Nothing more may reach the broken output, not even Python's flush at exit.
+        sys.stdout = io.TextIOWrapper(io.BytesIO())
+    except Exception:
+        pass
+    return _fail(f"cannot write the output: {exc.strerror or exc}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run atlens; never lets a traceback reach the user for errors they can cause."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -712,7 +771,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in SUBCOMMANDS:
         command = {"query": run_query, "explain": run_explain, "catalog": run_catalog, "demo": run_demo}[argv[0]]
         argv = argv[1:]
+    _catch_signals()
     try:
+        if sys.stdout is None and command is not run_tui and command is not run_demo:
+            return _fail("standard output is closed: nothing could be written (redirect it to a file or a pipe)")
         return command(argv)
     except UsageError as exc:
         return _fail(str(exc))
@@ -720,6 +782,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130
+    except Stopped as exc:
+        return 128 + exc.signum
     except BrokenPipeError:
         # The reader of our output went away (| head): not an error for the user.
         try:
@@ -727,6 +791,10 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:
             pass
         os._exit(EXIT_OK)
+    except OSError as exc:
+        if exc.filename is None:  # a write to the output, not an input (those are said by the reader)
+            return _output_failed(exc)
+        return _fail(f"{exc.filename}: {exc.strerror or exc}")
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_OK
 

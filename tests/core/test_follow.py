@@ -231,7 +231,7 @@ def follow() -> Iterator[Callable[..., Following]]:
     def start(*inputs: Path | str) -> Following:
         store = Store()
         messages: list[str] = []
-        reader = Reader(store, resolve_inputs([str(i) for i in inputs], follow=True), on_status=messages.append)
+        reader = Reader(store, resolve_inputs([str(i) for i in inputs], follow=True), on_status=lambda notice: messages.append(notice.text))
         reader.load(follow=True)
         stop = threading.Event()
         crashed: list[BaseException] = []

@@ -5,16 +5,28 @@ from __future__ import annotations
 import threading
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from itertools import chain, islice
 from operator import le
 from typing import Protocol
 
-from .decode import FLAG_NO_TIME, Batch, ErrorRecord, decode_value, normalise
+from .decode import FLAG_NO_TIME, Batch, ErrorRecord, decode_value, normalise, parse_time_us
 
 #: Column names a Batch and the Store share, holding ids into the string table.
 STRING_COLUMNS = ("action", "outcome", "severity", "initiator_name", "initiator_id", "target_name", "target_id")
+#: Bytes of the events read last while following, kept in memory: an event printed or shown a
+#: moment after it was read is there even when its file was truncated or replaced in between.
+RECENT_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the reader tells the user about the inputs: a rotation, a deleted file, or a
+    problem (an input, or part of one, that could not be read)."""
+
+    text: str
+    problem: bool = False
 
 
 class RawReader(Protocol):
@@ -92,6 +104,15 @@ class Store:
         self.order_runs: tuple[int, int, list[tuple[int, int]] | None] | None = None
         self._events_cache: OrderedDict[int, EventRecord] = OrderedDict()
         self._lock = threading.Lock()
+        #: what the reader said about the inputs, in order (see Notice)
+        self.notices: list[Notice] = []
+        #: inputs (files, folders) that cannot be read right now -> why; tried again while following
+        self.unreadable: dict[str, str] = {}
+        #: (segment, offset, bytes) read last while following, oldest first (RECENT_BYTES in all)
+        self._recent: deque[tuple[int, int, bytes]] = deque()
+        #: per segment, the start offsets and bytes of its recent pieces, in order
+        self._recent_by_segment: dict[int, tuple[list[int], list[bytes]]] = {}
+        self._recent_size = 0
 
     def __len__(self) -> int:
         return len(self.offsets)
@@ -182,10 +203,46 @@ class Store:
         """Whether the row's event carried a readable eventTime."""
         return not self.flags[row] & FLAG_NO_TIME
 
+    def keep_recent(self, segment: int, offset: int, data: bytes) -> None:
+        """Keep bytes just read (segment, from offset) until RECENT_BYTES newer ones push them out."""
+        if not data:
+            return
+        with self._lock:
+            starts, pieces = self._recent_by_segment.setdefault(segment, ([], []))
+            starts.append(offset)
+            pieces.append(data)
+            self._recent.append((segment, offset, data))
+            self._recent_size += len(data)
+            while self._recent_size > RECENT_BYTES and len(self._recent) > 1:
+                old_segment, _, old = self._recent.popleft()
+                self._recent_size -= len(old)
+                old_starts, old_pieces = self._recent_by_segment[old_segment]
+                del old_starts[0], old_pieces[0]  # pieces go in and out in order
+                if not old_starts:
+                    del self._recent_by_segment[old_segment]
+
+    def _recent_bytes(self, segment: int, offset: int, length: int) -> bytes | None:
+        with self._lock:
+            found = self._recent_by_segment.get(segment)
+            if found is None:
+                return None
+            starts, pieces = found
+            i = bisect_right(starts, offset) - 1
+            if i < 0:
+                return None
+            start, piece = starts[i], pieces[i]
+        if offset + length <= start + len(piece):
+            return piece[offset - start:offset - start + length]
+        return None
+
     def raw(self, row: int) -> bytes | None:
-        """The raw bytes of the row's line or value, re-read from its source."""
-        seg = self.segments[self.segment[row]]
-        return seg.reader.read(self.offsets[row], self.lengths[row])
+        """The raw bytes of the row's line or value: kept from a moment ago, or re-read from its source."""
+        segment, offset, length = self.segment[row], self.offsets[row], self.lengths[row]
+        if self._recent:
+            kept = self._recent_bytes(segment, offset, length)
+            if kept is not None:
+                return kept
+        return self.segments[segment].reader.read(offset, length)
 
     def event(self, row: int, *, keep: bool = True) -> EventRecord:
         """The full, normalised event of a row (parsed on demand, recent ones cached).
@@ -200,7 +257,7 @@ class Store:
             cache.move_to_end(row)
             return hit
         seg = self.segments[self.segment[row]]
-        raw = seg.reader.read(self.offsets[row], self.lengths[row])
+        raw = self.raw(row)
         if raw is None:
             record = EventRecord(row, None, seg.reader.unavailable_reason())
         else:
@@ -208,6 +265,9 @@ class Store:
             sub = self.subs[row]
             if type(found) is str or sub >= len(found):
                 record = EventRecord(row, None, f"{seg.name} changed since it was read: {found if type(found) is str else 'event missing'}")
+            elif not self._same_event(row, found[sub]):
+                record = EventRecord(row, None, f"{seg.name} changed since it was read: "
+                                                f"its bytes at offset {self.offsets[row]:,} hold another event now")
             else:
                 record = EventRecord(row, normalise(found[sub]))
         if not keep:
@@ -216,6 +276,16 @@ class Store:
         if len(cache) > 512:
             cache.popitem(last=False)
         return record
+
+    def _same_event(self, row: int, event: dict) -> bool:
+        """Whether an event re-read from its source is the one the row indexed (its action and
+        time): a file rewritten in place must not show another event under this row."""
+        action = event.get("action")
+        if type(action) is str and action != self.strings[self.action[row]]:
+            return False
+        if self.flags[row] & FLAG_NO_TIME:
+            return True
+        return parse_time_us(event.get("eventTime")) == self.times[row]
 
     def span(self, since_us: int | None = None, until_us: int | None = None, order: array | None = None) -> tuple[int, int]:
         """Positions [lo, hi) of `order` whose times fall in [since, until)."""

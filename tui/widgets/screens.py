@@ -57,7 +57,8 @@ class DetailScreen(ModalScreen[None]):
 
 
 class ErrorsScreen(ModalScreen[None]):
-    """Every line read that is not an event, with its file, line, byte offset and reason."""
+    """Every line read that is not an event, with its file, line, byte offset and reason; first,
+    what could not be read at all (an input denied, a damaged archive...)."""
 
     BINDINGS = [Binding("escape,q,e", "close", "Back")]
     DEFAULT_CSS = """
@@ -65,14 +66,17 @@ class ErrorsScreen(ModalScreen[None]):
     ErrorsScreen > DataTable { border: round $error; background: $surface; margin: 1 2; height: 1fr; }
     """
 
-    def __init__(self, errors: list[ErrorRecord]) -> None:
+    def __init__(self, errors: list[ErrorRecord], problems: list[str] | None = None) -> None:
         super().__init__()
         self.errors = errors
+        self.problems = problems or []
 
     def compose(self) -> ComposeResult:
         table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="errors-table")
         shown = len(self.errors) if len(self.errors) <= MAX_ERRORS_LISTED else MAX_ERRORS_LISTED
         table.border_title = f"{len(self.errors):,} lines that are not events" + (f" (first {shown:,} listed)" if shown < len(self.errors) else "")
+        if self.problems:
+            table.border_title += f" · {len(self.problems):,} input problem{'s' if len(self.problems) != 1 else ''}"
         yield table
         yield KeyLine()
 
@@ -80,6 +84,8 @@ class ErrorsScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         # Short columns first so that line, reason and text stay on screen at 80 columns.
         table.add_columns("Line", "Byte", "Reason", "Text", "File")
+        for problem in self.problems:
+            table.add_row(Text("—", justify="right"), Text("—", justify="right"), Text(printable(problem), style="bold"), Text(""), Text(""))
         for error in self.errors[:MAX_ERRORS_LISTED]:
             table.add_row(Text(str(error.line), justify="right"), Text(str(error.offset), justify="right"),
                           Text(printable(error.reason)[:60]), Text(printable(error.excerpt)[:80]), Text(printable(error.source)))

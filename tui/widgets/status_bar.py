@@ -37,7 +37,12 @@ class StatusBar(Widget):
         self.new_while_paused = 0
         self.progress: tuple[int, int, bool] = (0, 0, True)
         self.message = ""
+        self.message_is_problem = False
         self._message_until = 0.0
+        #: inputs that cannot be read right now (said in red until they can)
+        self.unreadable = 0
+        #: every input has ended (standard input closed): nothing more will arrive
+        self.ended = False
         #: the active query, and what its scan is doing ("" when idle)
         self.query = ""
         self.filtering = ""
@@ -52,13 +57,16 @@ class StatusBar(Widget):
         self._paint_timer: asyncio.TimerHandle | None = None
 
     def update_counts(self, *, events: int, errors: int, following: bool, new_while_paused: int,
-                      total: int | None = None, at_once: bool = False) -> None:
+                      total: int | None = None, at_once: bool = False, unreadable: int = 0, ended: bool = False) -> None:
         """New totals (total: every event, when a query shows only some); keeps a short
         history for the events-per-second figure."""
         # Following or paused, and how many arrived meanwhile, show at once: they answer a key.
         # Counts alone change with every arriving event; they are drawn at most COUNTS_INTERVAL
         # apart, so a steady stream costs a few status repaints a second, not one per event.
-        at_once = at_once or following != self.following or new_while_paused != self.new_while_paused or errors != self.errors
+        at_once = (at_once or following != self.following or new_while_paused != self.new_while_paused or errors != self.errors
+                   or unreadable != self.unreadable or ended != self.ended)
+        self.unreadable = unreadable
+        self.ended = ended
         self.events = events
         self.total = total
         self.errors = errors
@@ -90,9 +98,10 @@ class StatusBar(Widget):
         self.live = True
         self._samples.clear()
 
-    def show_message(self, text: str, seconds: float = 8.0) -> None:
-        """A passing notice (a file deleted, rotated...)."""
+    def show_message(self, text: str, seconds: float = 8.0, *, problem: bool = False) -> None:
+        """A passing notice (a file deleted, rotated...); a problem (something not read) in red."""
         self.message = text
+        self.message_is_problem = problem
         self._message_until = time.monotonic() + seconds
         self.refresh()
 
@@ -132,7 +141,9 @@ class StatusBar(Widget):
         """The pieces of the line with their style names, left to right."""
         parts: list[tuple[str, str]] = []
         add = parts.append
-        if self.following:
+        if self.following and self.ended:
+            add((" ■ input ended ", "bold"))
+        elif self.following:
             add((" ● following ", "bold green"))
         else:
             add((" ❚❚ paused ", "bold yellow"))
@@ -148,6 +159,8 @@ class StatusBar(Widget):
             add((f"│ filter: {printable(self.query)} ", "bold magenta"))
         if self.errors:
             add((f"│ {self.errors:,} bad line{'s' if self.errors != 1 else ''} (e) ", "bold red"))
+        if self.unreadable:
+            add((f"│ {self.unreadable:,} input{'s' if self.unreadable != 1 else ''} unreadable (e) ", "bold red"))
         done, total, finished = self.progress
         if not finished and total:
             add((f"│ indexing {100 * done // total}% ", "bold cyan"))
@@ -155,7 +168,7 @@ class StatusBar(Widget):
         if rate >= 0.5:
             add((f"│ {rate:,.0f}/s ", ""))
         if self.message and time.monotonic() < self._message_until:
-            add(("│ " + printable(self.message) + " ", "italic"))
+            add(("│ " + printable(self.message) + " ", "bold red" if self.message_is_problem else "italic"))
         elif self.inputs:
             add(("│ " + printable(self.inputs), "dim"))
         return parts

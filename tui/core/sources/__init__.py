@@ -1,17 +1,21 @@
-"""Inputs: files, globs, directories, gzip and stdin; read once or followed live through rotation.
+"""Inputs: files, globs, directories, compressed files, stdin and pipes; read once or followed live through rotation.
 
-One module per part: `inputs` (what the user named), `rawbytes` (re-reading an event by offset),
-`ranges` (a worker's byte range), `tail` (one file followed), `reader` (all of them, into a store).
+One module per part: `inputs` (what the user named), `streams` (compressed and UTF-16 data),
+`spool` (private copies of archives and streams), `rawbytes` (a file's bytes by offset, within
+a budget of descriptors), `ranges` (a worker's byte range), `tail` (one file followed),
+`reader` (all of them, into a store).
 """
 
-from .inputs import GZIP_MAGIC, LOG_SUFFIXES, STDIN_NAME, InputError, InputSpec, expand, looks_like_log, resolve_inputs, scan_directory
+from .inputs import LOG_SUFFIXES, STDIN_NAME, Expansion, InputError, InputSpec, expand, looks_like_log, resolve_inputs, scan_directory
 from .rawbytes import FileBytes
 from .ranges import index_range
 from .reader import PARALLEL_THRESHOLD, TAIL_FIRST_BYTES, Reader, ReadProgress
+from .spool import remove_all as remove_spools
+from .streams import GZIP_MAGIC
 from .tail import ROTATE_WAIT, Tail
 
 __all__ = [
     "GZIP_MAGIC", "LOG_SUFFIXES", "PARALLEL_THRESHOLD", "ROTATE_WAIT", "STDIN_NAME", "TAIL_FIRST_BYTES",
-    "FileBytes", "InputError", "InputSpec", "ReadProgress", "Reader", "Tail",
-    "expand", "index_range", "looks_like_log", "resolve_inputs", "scan_directory",
+    "Expansion", "FileBytes", "InputError", "InputSpec", "ReadProgress", "Reader", "Tail",
+    "expand", "index_range", "looks_like_log", "remove_spools", "resolve_inputs", "scan_directory",
 ]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import glob
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from .streams import sniff_compression
+
 #: File names a directory scan picks up without looking inside.
-LOG_SUFFIXES = (".json", ".jsonl", ".ndjson", ".log", ".gz")
-GZIP_MAGIC = b"\x1f\x8b"
+LOG_SUFFIXES = (".json", ".jsonl", ".ndjson", ".log", ".gz", ".bz2", ".xz")
 STDIN_NAME = "<stdin>"
 
 
@@ -24,7 +25,7 @@ class InputSpec:
     """One input as the user gave it."""
 
     text: str
-    kind: str  # "file", "dir", "glob" or "stdin"
+    kind: str  # "file", "dir", "glob", "stdin" or "stream" (a named pipe or device, read like stdin)
 
     def describe(self) -> str:
         """How the status line names it."""
@@ -32,13 +33,18 @@ class InputSpec:
 
 
 def resolve_inputs(args: list[str], *, follow: bool = False) -> list[InputSpec]:
-    """Check every input before anything is read; raise InputError with a one-line reason."""
+    """Check every input before anything is read; raise InputError with a one-line reason.
+
+    A path that exists is that file or directory, even when its name holds `*`, `?` or `[`.
+    An input that cannot be read (permission denied) is not refused here: the reader names it,
+    reads every other input and tries it again while following.
+    """
     specs: list[InputSpec] = []
     for text in args:
         if text == "-":
             specs.append(InputSpec(text, "stdin"))
             continue
-        if any(c in text for c in "*?["):
+        if any(c in text for c in "*?[") and not os.path.lexists(text):
             if not glob.glob(text, recursive=True) and not follow:
                 raise InputError(f"{text}: no file matches this pattern")
             specs.append(InputSpec(text, "glob"))
@@ -49,18 +55,21 @@ def resolve_inputs(args: list[str], *, follow: bool = False) -> list[InputSpec]:
         except FileNotFoundError:
             raise InputError(f"{text}: no such file or directory") from None
         except PermissionError:
-            raise InputError(f"{text}: permission denied") from None
+            # The folder holding it cannot be searched: said by the reader, tried again later.
+            specs.append(InputSpec(text, "file"))
+            continue
         except OSError as exc:
             raise InputError(f"{text}: {exc.strerror or exc}") from None
         if stat.S_ISDIR(st.st_mode):
-            if not os.access(text, os.R_OK | os.X_OK):
-                raise InputError(f"{text}: permission denied")
-            if not follow and not any(True for _ in scan_directory(path)):
-                raise InputError(f"{text}: no log files in this directory (looked for {', '.join(LOG_SUFFIXES)} and files that start like JSON)")
+            if not follow and os.access(text, os.R_OK | os.X_OK):
+                found = expand(InputSpec(text, "dir"))
+                if not found.files and not found.unreadable:
+                    raise InputError(f"{text}: no log files in this directory (looked for {', '.join(LOG_SUFFIXES)} and files that start like JSON)")
             specs.append(InputSpec(text, "dir"))
+        elif stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode) or stat.S_ISSOCK(st.st_mode):
+            # A named pipe, `<(zcat a.gz)` or /dev/stdin: read as a stream, like standard input.
+            specs.append(InputSpec(text, "stream"))
         else:
-            if not os.access(text, os.R_OK):
-                raise InputError(f"{text}: permission denied")
             specs.append(InputSpec(text, "file"))
     if not specs:
         raise InputError("no input given")
@@ -68,7 +77,10 @@ def resolve_inputs(args: list[str], *, follow: bool = False) -> list[InputSpec]:
 
 
 def looks_like_log(path: Path) -> bool:
-    """Whether a file found in a directory is worth reading: by name, or by its first bytes."""
+    """Whether a file found in a directory is worth reading: by name, or by its first bytes.
+
+    A file that cannot be opened is kept (the reader says it cannot be read), not passed over.
+    """
     if path.name.startswith("."):
         return False
     if path.suffix.lower() in LOG_SUFFIXES:
@@ -76,14 +88,30 @@ def looks_like_log(path: Path) -> bool:
     try:
         with open(path, "rb") as fh:
             head = fh.read(64)
+    except PermissionError:
+        return True
     except OSError:
         return False
-    return head[:2] == GZIP_MAGIC or head.lstrip()[:1] in (b"{", b"[") or head.startswith(b"data:")
+    return head.lstrip()[:1] in (b"{", b"[") or head.startswith(b"data:") or sniff_compression(head) is not None
 
 
-def scan_directory(path: Path) -> Iterator[Path]:
-    """Log files below a directory, recursively, in name order."""
-    for root, dirs, files in os.walk(path):
+@dataclass(slots=True)
+class Expansion:
+    """The files an input stands for right now, and the folders below it that cannot be read."""
+
+    files: list[Path] = field(default_factory=list)
+    #: path -> why it cannot be listed (a subdirectory of a followed directory, mode 000...)
+    unreadable: dict[str, str] = field(default_factory=dict)
+
+
+def scan_directory(path: Path, unreadable: dict[str, str] | None = None) -> Iterator[Path]:
+    """Log files below a directory, recursively, in name order; folders that cannot be listed go into unreadable."""
+
+    def failed(exc: OSError) -> None:
+        if unreadable is not None:
+            unreadable[exc.filename or str(path)] = exc.strerror or str(exc)
+
+    for root, dirs, files in os.walk(path, onerror=failed):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             candidate = Path(root) / name
@@ -91,12 +119,13 @@ def scan_directory(path: Path) -> Iterator[Path]:
                 yield candidate
 
 
-def expand(spec: InputSpec) -> list[Path]:
+def expand(spec: InputSpec) -> Expansion:
     """The files an input stands for right now."""
+    found = Expansion()
     if spec.kind == "file":
-        return [Path(spec.text)]
-    if spec.kind == "dir":
-        return list(scan_directory(Path(spec.text)))
-    if spec.kind == "glob":
-        return [Path(p) for p in sorted(glob.glob(spec.text, recursive=True)) if os.path.isfile(p)]
-    return []
+        found.files.append(Path(spec.text))
+    elif spec.kind == "dir":
+        found.files.extend(scan_directory(Path(spec.text), found.unreadable))
+    elif spec.kind == "glob":
+        found.files.extend(Path(p) for p in sorted(glob.glob(spec.text, recursive=True)) if os.path.isfile(p))
+    return found

@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 from ..decode import Batch
-from ..store import Store
+from ..store import Notice, Store
 from ..workers import WorkerPool
-from .inputs import GZIP_MAGIC, STDIN_NAME, InputSpec, expand
+from . import spool as spools
+from .inputs import STDIN_NAME, InputSpec, expand
+from .rawbytes import FileBytes
 from .ranges import CHUNK_BYTES, _line_boundary, index_range
+from .spool import Spool, SpoolFull
+from .streams import SNIFF_BYTES, Damaged, Expander, describe, sniff_compression, unreadable_format
 from .tail import FINGERPRINT_BYTES, ROTATE_WAIT, Tail
 
 #: Files larger than this are indexed by worker processes, newest part first.
 PARALLEL_THRESHOLD = 24 * 1024 * 1024
 #: How much of the end of a large file is shown before the rest is indexed.
 TAIL_FIRST_BYTES = 512 * 1024
+#: Fewest leading bytes two files must share to be taken for the same content.
+SAME_CONTENT_BYTES = 64
+#: Seconds between two attempts of the follow loop after an unexpected error.
+RETRY_AFTER = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +39,24 @@ class ReadProgress:
     finished: bool
 
 
+@dataclass(slots=True, eq=False)
+class Content:
+    """One stretch of a file as read so far, known by its first bytes wherever it turns up again.
+
+    A rotated copy, the same file compressed by logrotate, a backup in the followed folder:
+    each is the same content, read once. `tail` is the Tail that reads (or last read) it.
+    """
+
+    fingerprint: bytes
+    segment: int
+    tail: Tail
+    #: bytes consumed and the line the next one starts, as far as `tail` has read
+    offset: int = 0
+    line_no: int = 1
+    #: whether a tail still reads it (its file followed, or drained after a rename)
+    reading: bool = True
+
+
 class Reader:
     """Reads every input into a store, then follows them; reports through callbacks.
 
@@ -40,42 +65,71 @@ class Reader:
 
     def __init__(self, store: Store, specs: list[InputSpec], *,
                  on_grow: Callable[[], None] | None = None,
-                 on_status: Callable[[str], None] | None = None,
+                 on_status: Callable[[Notice], None] | None = None,
                  on_progress: Callable[[ReadProgress], None] | None = None,
                  stdin_fd: int | None = None, parallel: bool = True) -> None:
         self.store = store
         self.specs = specs
         self.on_grow = on_grow or (lambda: None)
-        self.on_status = on_status or (lambda text: None)
+        self.on_status = on_status or (lambda notice: None)
         self.on_progress = on_progress or (lambda progress: None)
         self.stdin_fd = stdin_fd
         self.parallel = parallel
         self.tails: dict[str, Tail] = {}
-        self.adopted: set[tuple[int, int]] = set()  # rotated copies whose content is already read
+        self.adopted: set[tuple[int, int]] = set()  # files whose content is read under another name
         #: files renamed away that are still read (their writer may not have reopened yet): tail -> when it last grew
         self.draining: dict[Tail, float] = {}
-        self._spool_dir: tempfile.TemporaryDirectory[str] | None = None
-        self._stdin_thread: threading.Thread | None = None
-        self._stdin_done = threading.Event()
-        self.messages: list[str] = []
+        #: every content read, by its first SAME_CONTENT_BYTES bytes
+        self.contents: dict[bytes, list[Content]] = {}
+        self.streams: list[_Stream] = []
+        self._spool_folder: str | None = None
+        self._said: set[str] = set()
+        #: whether everything there was has been read once (then following keeps recent bytes)
+        self.loaded = False
 
-    # -- helpers for tails
+    # -- what the user is told
 
-    def report(self, text: str) -> None:
-        """A status message for the user (deleted file, rotation...)."""
-        self.messages.append(text)
-        self.on_status(text)
+    def report(self, text: str, *, problem: bool = False) -> None:
+        """Tell the user something about the inputs, once: a rotation, a deleted file, or (problem)
+        something that could not be read whole, which makes `atlens query` exit with status 2."""
+        if text in self._said:
+            return
+        self._said.add(text)
+        notice = Notice(text, problem)
+        self.store.notices.append(notice)
+        self.on_status(notice)
 
-    def spool_file(self, name: str) -> str:
-        """A path in this reader's temporary directory (removed on close)."""
-        if self._spool_dir is None:
-            self._spool_dir = tempfile.TemporaryDirectory(prefix="atlens-")
-        base = os.path.join(self._spool_dir.name, name)
+    @property
+    def messages(self) -> list[str]:
+        """Every report so far, in order."""
+        return [notice.text for notice in self.store.notices]
+
+    def cannot_read(self, name: str, reason: str) -> None:
+        """An input (or a folder below one) cannot be read now: named once, tried again while following."""
+        if self.store.unreadable.get(name) == reason:
+            return
+        self.store.unreadable[name] = reason
+        self._said.discard(f"{name} can be read again")
+        self.report(f"{name}: {reason}", problem=True)
+        self._said.discard(f"{name}: {reason}")  # said again if it comes back after being readable
+
+    def readable_again(self, name: str) -> None:
+        """An input that could not be read can be now."""
+        if self.store.unreadable.pop(name, None) is not None:
+            self.report(f"{name} can be read again")
+
+    def spool_path(self, name: str) -> str:
+        """A new path in this reader's private temporary folder (removed on close)."""
+        if self._spool_folder is None:
+            self._spool_folder = spools.new_folder()
+        base = os.path.join(self._spool_folder, name.replace(os.sep, "_") or "spool")
         path, n = base, 1
         while os.path.exists(path):
             n += 1
             path = f"{base}.{n}"
         return path
+
+    # -- helpers for tails
 
     def add(self, tail: Tail, batch: Batch) -> int:
         """Hand a batch to the store (tails call this)."""
@@ -84,13 +138,71 @@ class Reader:
             self.on_grow()
         return added
 
+    def keep_recent(self, tail: Tail, offset: int, data: bytes) -> None:
+        """While following, the store keeps the bytes just read: an event printed or shown a moment
+        later is there even if its file was truncated or replaced in between."""
+        if self.loaded:
+            self.store.keep_recent(tail.segment, offset, data)
+
     def drain(self, tail: Tail) -> None:
         """Go on reading a file renamed away, through its open descriptor (see ROTATE_WAIT)."""
         self.draining[tail] = time.monotonic()
 
-    def find_copy(self, tail: Tail) -> tuple[str, int] | None:
-        """A file beside a truncated one that starts with the content read before (its rotated copy)."""
-        if not tail.fingerprint:
+    def finish(self, tail: Tail) -> None:
+        """A file is read for the last time (renamed away and quiet, or replaced): what is left is
+        read, and its events are re-read from wherever its content is now."""
+        tail.read_new(final=False)
+        tail.close()
+        raw = tail.raw
+        if raw is None or not raw.is_open() or tail.identity is None:
+            return
+        # Re-read by name from now on if it still has one in its folder (a.log.1): one descriptor
+        # fewer per rotation; a deleted file keeps its descriptor, the only way to its bytes.
+        folder = os.path.dirname(os.path.abspath(tail.path))
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return
+        for name in names:
+            candidate = os.path.join(folder, name)
+            try:
+                st = os.stat(candidate)
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) == tail.identity:
+                raw.retarget(candidate, None)
+                raw.identity = tail.identity
+                raw.pinned = False
+                return
+        raw.pinned = True
+
+    def remember(self, tail: Tail) -> None:
+        """Keep what a tail has read findable by its first bytes (tails call this after reading)."""
+        content = tail.content
+        if content is None:
+            if len(tail.fingerprint) < SAME_CONTENT_BYTES or tail.segment < 0:
+                return
+            content = tail.content = Content(tail.fingerprint, tail.segment, tail)
+            self.contents.setdefault(tail.fingerprint[:SAME_CONTENT_BYTES], []).append(content)
+        content.fingerprint = tail.fingerprint
+        content.offset, content.line_no = tail.offset, tail.line_no
+
+    def known_content(self, head: bytes) -> Content | None:
+        """The content a file starting with head holds (it is a copy of it, or it continues it)."""
+        if len(head) < SAME_CONTENT_BYTES:
+            return None
+        for content in self.contents.get(head[:SAME_CONTENT_BYTES], ()):
+            n = min(len(head), len(content.fingerprint))
+            if head[:n] == content.fingerprint[:n]:
+                return content
+        return None
+
+    def find_copy(self, tail: Tail) -> tuple[str, int | None] | None:
+        """A file beside a truncated one that holds the content read before (its rotated copy).
+
+        Returns (path, descriptor) of a plain copy, (path, None) of a compressed one, or None.
+        """
+        if len(tail.fingerprint) < SAME_CONTENT_BYTES:
             return None
         folder = os.path.dirname(os.path.abspath(tail.path))
         base = os.path.basename(tail.path)
@@ -103,30 +215,60 @@ class Reader:
                 continue
             candidate = os.path.join(folder, name)
             try:
-                fd = os.open(candidate, os.O_RDONLY)
+                fd = os.open(candidate, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
             except OSError:
                 continue
-            if os.pread(fd, len(tail.fingerprint), 0) == tail.fingerprint and os.fstat(fd).st_size >= tail.offset:
-                return candidate, fd
+            kind, head = plain_head(fd)
+            n = min(len(head), len(tail.fingerprint))
+            if n >= SAME_CONTENT_BYTES and head[:n] == tail.fingerprint[:n]:
+                if kind is None and os.fstat(fd).st_size >= tail.offset:
+                    return candidate, fd
+                if kind is not None:
+                    os.close(fd)
+                    return candidate, None
             os.close(fd)
         return None
+
+    def continue_in(self, path: str, content: Content) -> int:
+        """Read on where content left off, in a file found to hold it (a compressed copy)."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return 0
+        self.adopted.add((st.st_dev, st.st_ino))
+        tail = Tail(self, path, content.tail.display)
+        if not tail.open(continuing=content):
+            return 0
+        self.draining[tail] = time.monotonic()  # read until it stops growing, then let go
+        return tail.read_new(final=False)
 
     # -- the first read
 
     def current_files(self) -> list[tuple[str, str]]:
-        """(path, display name) of every file the inputs stand for now."""
+        """(path, display name) of every file the inputs stand for now; folders that cannot be read are said."""
         files: list[tuple[str, str]] = []
         for spec in self.specs:
-            if spec.kind == "stdin":
+            if spec.kind in ("stdin", "stream"):
                 continue
-            for path in expand(spec):
+            found = expand(spec)
+            for path in found.files:
                 files.append((str(path), str(path)))
+            for path, reason in found.unreadable.items():
+                self.cannot_read(path, reason)
+            if spec.kind == "dir":
+                for name in [n for n in self.store.unreadable if n != spec.text and _below(n, spec.text)]:
+                    if name not in found.unreadable and not any(f[0] == name for f in files) and os.access(name, os.R_OK):
+                        self.readable_again(name)
         return files
 
     def load(self, *, follow: bool) -> None:
         """Read everything there is now. Large files: the newest part first, the rest in parallel."""
-        if any(spec.kind == "stdin" for spec in self.specs):
-            self._start_stdin(follow=follow)
+        for spec in self.specs:
+            if spec.kind in ("stdin", "stream"):
+                self._start_stream(spec)
+        if not follow:
+            for stream in self.streams:
+                stream.done.wait()
         files = [f for f in self.current_files() if f[0] not in self.tails]
         opened: list[Tail] = list(self.tails.values())
         for path, display in files:
@@ -136,7 +278,7 @@ class Reader:
         total = sum(t.size() for t in opened)
         done = 0
         self.on_progress(ReadProgress(0, total, False))
-        big = [t for t in opened if not t.multiline and t.size() > PARALLEL_THRESHOLD and self.parallel]
+        big = [t for t in opened if not t.multiline and t.archive is None and t.size() > PARALLEL_THRESHOLD and self.parallel]
         # Small files first (they are often the newest: today's log beside yesterday's archives).
         for tail in opened:
             if tail in big:
@@ -147,60 +289,74 @@ class Reader:
             self.on_progress(ReadProgress(done, total, False))
         if big:
             done = self._load_parallel(big, done, total)
+        for stream in self.streams:
+            stream.check(final=not follow)
+        self.loaded = True
         self.on_progress(ReadProgress(total, total, True))
 
     def _tail_for(self, path: str, display: str) -> Tail | None:
+        """A Tail reading a file newly seen; None when it cannot be read, or holds content already read."""
         try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self.cannot_read(display, exc.strerror or str(exc))
             return None
         try:
             st = os.fstat(fd)
-            known = self._already_read((st.st_dev, st.st_ino), os.pread(fd, FINGERPRINT_BYTES, 0))
+            identity = (st.st_dev, st.st_ino)
+            if identity in self.adopted:
+                return None
+            if any(other.identity == identity for other in [*self.tails.values(), *self.draining]):
+                self.adopted.add(identity)  # renamed away; the tail that had it drains it
+                return None
+            _, head = plain_head(fd)
         finally:
             os.close(fd)
-        if known:
+        known = self.known_content(head)
+        if known is not None and known.reading:
+            # A copy of what is being read (copy-truncate's copy before the truncation is seen, a
+            # renamed file compressed while it is still drained): read through the original.
+            self.adopted.add(identity)
             return None
         tail = Tail(self, path, display)
-        if not tail.open():
+        if not tail.open(continuing=known):
+            return None
+        if known is not None:
+            # The same content under another name (a.log.1 compressed into a.log.1.gz): only what
+            # it holds beyond what was read is new. It is read till it stops growing.
+            self.adopted.add(identity)
+            self.draining[tail] = time.monotonic()
             return None
         self.tails[path] = tail
         return tail
 
-    def _already_read(self, identity: tuple[int, int], head: bytes) -> bool:
-        """Whether a newly seen file holds content already read under another name (a rotated copy)."""
-        if identity in self.adopted:
-            return True
-        if any(other.identity == identity for other in self.tails.values()):
-            self.adopted.add(identity)  # renamed away; the tail that had it drains it
-            return True
-        for other in self.tails.values():
-            fp = other.fingerprint
-            if len(fp) >= 64 and head[:len(fp)] == fp:
-                self.adopted.add(identity)  # a copy; the rest is read when the original is truncated
-                return True
-        return False
-
     def _load_parallel(self, tails: list[Tail], done: int, total: int) -> int:
         """Index large JSON-lines files in worker processes; show each file's end first."""
         with WorkerPool() as pool:
-            for tail in sorted(tails, key=lambda t: -os.fstat(t.fd).st_mtime if t.fd is not None else 0):
-                assert tail.fd is not None
-                size = tail.size()
-                tail_start = _line_boundary(tail.fd, max(0, size - TAIL_FIRST_BYTES))
+            for tail in sorted(tails, key=lambda t: -_mtime(t.raw.path) if t.raw is not None else 0):
+                assert tail.raw is not None
+                path = tail.raw.path
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # for finding line boundaries
+                try:
+                    size = tail.size()
+                    tail_start = _line_boundary(fd, max(0, size - TAIL_FIRST_BYTES))
+                    bounds = [0]
+                    while bounds[-1] < tail_start:
+                        bounds.append(min(_line_boundary(fd, bounds[-1] + CHUNK_BYTES), tail_start))
+                finally:
+                    os.close(fd)
                 # The end of the file first, so the newest events are on screen at once.
-                last = index_range(tail.spool or tail.path, tail.display, tail_start, size)
+                last = index_range(path, tail.display, tail_start, size)
                 # Its line numbers are known only once the lines before it are counted.
                 held_errors = last.errors
                 last.errors = []
                 self.add(tail, last)
                 done += size - tail_start
                 self.on_progress(ReadProgress(done, total, False))
-                bounds = [0]
-                while bounds[-1] < tail_start:
-                    bounds.append(min(_line_boundary(tail.fd, bounds[-1] + CHUNK_BYTES), tail_start))
                 ranges = list(zip(bounds, bounds[1:]))
-                results = pool.run(("index", (tail.spool or tail.path, tail.display, a, b)) for a, b in ranges)
+                results = pool.run(("index", (path, tail.display, a, b)) for a, b in ranges)
                 lines_before = 0
                 carry_time: int | None = None
                 for (a, b), batch in zip(ranges, results):
@@ -222,39 +378,33 @@ class Reader:
                 tail._update_fingerprint()
         return done
 
-    # -- stdin
+    # -- standard input and other streams
 
-    def _start_stdin(self, *, follow: bool) -> None:
-        """Copy standard input to a spool file that is then read like any followed file."""
-        spool = self.spool_file("stdin")
-        open(spool, "wb").close()
-        tail = Tail(self, spool, STDIN_NAME)
-        tail.open()
-        self.store.segments[tail.segment].kind = "stdin"
-        self.tails[spool] = tail
-        fd = self.stdin_fd if self.stdin_fd is not None else 0
-
-        def pump() -> None:
-            with open(spool, "ab", buffering=0) as out:
-                while True:
-                    try:
-                        block = os.read(fd, 1 << 16)
-                    except OSError:
-                        block = b""
-                    if not block:
-                        break
-                    out.write(block)
-            self._stdin_done.set()
-
-        self._stdin_thread = threading.Thread(target=pump, name="atlens-stdin", daemon=True)
-        self._stdin_thread.start()
-        if not follow:
-            self._stdin_done.wait()
+    def _start_stream(self, spec: InputSpec) -> None:
+        """Copy a stream (standard input, a named pipe) to a spool that is then read like a followed file."""
+        name = STDIN_NAME if spec.kind == "stdin" else spec.text
+        if spec.kind == "stdin":
+            fd = self.stdin_fd if self.stdin_fd is not None else 0
+        else:
+            try:
+                fd = os.open(spec.text, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError as exc:
+                self.cannot_read(name, exc.strerror or str(exc))
+                return
+        stream = _Stream(self, name, fd, own_fd=spec.kind != "stdin")
+        self.streams.append(stream)
+        stream.start()
 
     @property
     def stdin_done(self) -> bool:
-        """Whether standard input (if read) reached its end."""
-        return self._stdin_thread is None or self._stdin_done.is_set()
+        """Whether every stream read (standard input, pipes) reached its end."""
+        return all(stream.done.is_set() for stream in self.streams)
+
+    @property
+    def ended(self) -> bool:
+        """Whether nothing more can arrive: every input is a stream and each has ended."""
+        return bool(self.specs) and all(spec.kind in ("stdin", "stream") for spec in self.specs) and self.stdin_done \
+            and all(stream.tail is None or stream.tail.finished for stream in self.streams)
 
     # -- following
 
@@ -265,6 +415,8 @@ class Reader:
         known files), the files open are taken to be the ones at their paths.
         """
         added = 0
+        for stream in self.streams:
+            added += stream.check(final=False)
         for tail, grew in list(self.draining.items()):
             before = tail.offset + len(tail.pending)
             added += tail.read_new(final=False)
@@ -273,7 +425,7 @@ class Reader:
                 self.draining[tail] = now
             elif now - grew > ROTATE_WAIT:
                 added += tail.read_new(final=True)
-                tail.close()
+                self.finish(tail)
                 del self.draining[tail]
         # Known files first: a rotation must be seen before its copy looks like a new file.
         for tail in list(self.tails.values()):
@@ -283,7 +435,7 @@ class Reader:
                 # An empty new file may be an archive whose first bytes are not written yet:
                 # what kind of file it is is decided when there is something in it.
                 try:
-                    if os.path.getsize(path) < len(GZIP_MAGIC):
+                    if os.path.getsize(path) < SNIFF_BYTES:
                         continue
                 except OSError:
                     continue
@@ -294,29 +446,52 @@ class Reader:
         return added
 
     def watch_paths(self) -> list[str]:
-        """Directories to watch: each followed file's folder, each followed directory, each glob's root."""
+        """Folders to watch, each on its own: every readable folder below a followed directory,
+        each followed file's folder, each glob's root. An unreadable folder below a followed
+        one is left out (and said), so that it does not stop the watching of the others."""
         paths: set[str] = set()
         for spec in self.specs:
             if spec.kind == "dir":
-                paths.add(os.path.abspath(spec.text))
+                for root, dirs, _ in os.walk(spec.text, onerror=lambda exc: None):
+                    dirs[:] = [d for d in dirs if not d.startswith(".") and os.access(os.path.join(root, d), os.R_OK | os.X_OK)]
+                    paths.add(os.path.abspath(root))
             elif spec.kind == "file":
                 paths.add(os.path.dirname(os.path.abspath(spec.text)))
             elif spec.kind == "glob":
                 root = spec.text.split("*")[0].split("?")[0].split("[")[0]
                 folder = root if root.endswith(os.sep) else os.path.dirname(root)
-                paths.add(os.path.abspath(folder or "."))
+                for sub, dirs, _ in os.walk(folder or ".", onerror=lambda exc: None):
+                    dirs[:] = [d for d in dirs if os.access(os.path.join(sub, d), os.R_OK | os.X_OK)]
+                    paths.add(os.path.abspath(sub))
+                    if "**" not in spec.text:
+                        depth = spec.text.count(os.sep) - (folder or ".").count(os.sep)
+                        if os.path.relpath(sub, folder or ".").count(os.sep) + 1 >= depth:
+                            dirs[:] = []
         for tail in self.tails.values():
             paths.add(os.path.dirname(os.path.abspath(tail.path)))
-        return sorted(p for p in paths if os.path.isdir(p))
+        return sorted(p for p in paths if os.path.isdir(p) and os.access(p, os.R_OK | os.X_OK))
 
     def follow(self, stop: threading.Event) -> None:
-        """Follow every input until stop is set; change notifications come from watchfiles."""
+        """Follow every input until stop is set; change notifications come from watchfiles.
+
+        Never ends on an error: what went wrong is said, and following goes on.
+        """
+        while not stop.is_set():
+            try:
+                self._follow(stop)
+            except Exception as exc:  # said, then tried again: following must not stop for good
+                self.report(f"following met an error and goes on: {type(exc).__name__}: {exc}", problem=True)
+                stop.wait(RETRY_AFTER)
+
+    def _follow(self, stop: threading.Event) -> None:
         from watchfiles import Change, watch
 
         watched = self.watch_paths()
         while not stop.is_set():
-            if self.poll_all():
-                pass
+            self.poll_all()
+            if self.ended:
+                stop.wait(0.5)
+                continue
             if not watched:
                 stop.wait(0.5)
                 watched = self.watch_paths()
@@ -326,8 +501,10 @@ class Reader:
             # The timeout polls anyway, in case a notification was missed (network filesystems,
             # a file replaced in place). No filter: the inputs decide which files are read, and
             # watchfiles' default one (editor and VCS files) tested every change for nothing.
+            # Each folder is watched on its own (not recursively): one that cannot be read
+            # would otherwise stop the watching of all (a new folder is a change in its parent).
             for changes in watch(*watched, watch_filter=None, stop_event=stop, debounce=50, step=25,
-                                 rust_timeout=1000, yield_on_timeout=True, recursive=True, raise_interrupt=False):
+                                 rust_timeout=1000, yield_on_timeout=True, recursive=False, raise_interrupt=False):
                 # Scanning directories for new files is only worth it when a file appeared or
                 # went away (or on the periodic timeout, whose change set is empty); appends,
                 # the bulk of the notifications, only need the known files read.
@@ -341,9 +518,141 @@ class Reader:
 
     def close(self) -> None:
         """Release descriptors and temporary spool files."""
+        for stream in self.streams:
+            stream.close()
         for tail in [*self.tails.values(), *self.draining]:
             tail.close()
         self.draining.clear()
-        if self._spool_dir is not None:
-            self._spool_dir.cleanup()
-            self._spool_dir = None
+        folder = self._spool_folder
+        for segment in self.store.segments:
+            raw = segment.reader
+            if not isinstance(raw, FileBytes):
+                continue
+            if folder is not None and raw.path.startswith(folder + os.sep):
+                # The spools go now, their events stay readable: through a descriptor held open.
+                raw.hold()
+            else:
+                raw.close()
+        if folder is not None:
+            spools.remove_folder(folder)
+            self._spool_folder = None
+
+
+class _Stream:
+    """A stream (standard input, a named pipe) copied by a thread into a spool, decompressed on the
+    way when it is gzip, bzip2 or xz, and read from the spool like a followed file."""
+
+    def __init__(self, reader: Reader, name: str, fd: int, *, own_fd: bool) -> None:
+        self.reader = reader
+        self.name = name
+        self.fd = fd
+        self.own_fd = own_fd
+        self.done = threading.Event()
+        self.tail: Tail | None = None
+        self.problem = ""
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        spool = Spool(self.reader.spool_path("stdin" if self.name == STDIN_NAME else os.path.basename(self.name)), keep_open=True)
+        tail = Tail(self.reader, spool.path, self.name)
+        tail._new_segment(FileBytes(spool.path), "stdin")
+        self.tail = tail
+        self._thread = threading.Thread(target=self._pump, args=(spool,), name="atlens-stream", daemon=True)
+        self._thread.start()
+
+    def _pump(self, spool: Spool) -> None:
+        expander: Expander | None = None
+        head = b""
+        try:
+            while True:
+                try:
+                    block = os.read(self.fd, 1 << 16)
+                except OSError as exc:
+                    self.problem = f"{self.name}: reading stopped ({exc.strerror})"
+                    break
+                if not block:
+                    break
+                if expander is None and head is not None:
+                    head += block
+                    if len(head) < SNIFF_BYTES:
+                        continue
+                    block, head = head, None  # type: ignore[assignment]
+                    refused = unreadable_format(block)
+                    if refused:
+                        self.problem = f"{self.name}: {refused}"
+                        break
+                    kind = sniff_compression(block)
+                    if kind is not None:
+                        expander = Expander(kind)
+                if expander is not None:
+                    for out in expander.feed(block):
+                        spool.write(out)
+                else:
+                    spool.write(block)
+            if head:  # a stream shorter than a format's magic bytes
+                spool.write(head)
+            if expander is not None and not expander.complete and not self.problem:
+                self.problem = f"{self.name} ends before the end of its {describe(expander.kind)} data: its events up to there are read"
+        except Damaged as exc:
+            self.problem = f"{self.name}: {describe(expander.kind) if expander else ''} data is damaged ({exc}); its events up to there are read"
+        except SpoolFull as exc:
+            self.problem = (f"{self.name}: could not keep a copy to read events back: {exc}; "
+                            f"events after the first {spool.size / 1e6:,.1f} MB were not read")
+        finally:
+            spool.close()
+            self.done.set()
+            self.reader.on_grow()  # wake a follower waiting for news
+
+    def check(self, *, final: bool) -> int:
+        """Read what the pump copied; said once when the stream ended with a problem."""
+        tail = self.tail
+        if tail is None or tail.finished:
+            return 0
+        ended = self.done.is_set()
+        added = tail.read_new(final=final or ended)
+        if ended:
+            tail.finished = True
+            if self.problem:
+                self.reader.report(self.problem, problem=True)
+            elif not final:  # while following it is news; read once, a stream ends, as expected
+                self.reader.report("standard input ended" if self.name == STDIN_NAME else f"{self.name} ended")
+        return added
+
+    def close(self) -> None:
+        if self.own_fd:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+
+
+def plain_head(fd: int) -> tuple[str | None, bytes]:
+    """(kind, the first FINGERPRINT_BYTES plain bytes) of an open file, decompressing its start if needed."""
+    try:
+        head = os.pread(fd, 65536, 0)
+    except OSError:
+        return None, b""
+    kind = sniff_compression(head)
+    if kind is None:
+        return None, head[:FINGERPRINT_BYTES]
+    expander = Expander(kind)
+    out = b""
+    try:
+        for piece in expander.feed(head):
+            out += piece
+            if len(out) >= FINGERPRINT_BYTES:
+                break
+    except Damaged:
+        pass
+    return kind, out[:FINGERPRINT_BYTES]
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+def _below(path: str, folder: str) -> bool:
+    return os.path.abspath(path).startswith(os.path.abspath(folder) + os.sep)

@@ -3,26 +3,52 @@
 from __future__ import annotations
 
 import copy
-import gzip
 import os
+import stat
 import time
-import zlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..decode import MAX_VALUE_BYTES, Batch, ErrorRecord, MultiLineState, decode_jsonl, decode_multiline, excerpt, sniff_multiline
-from .inputs import GZIP_MAGIC
 from .rawbytes import FileBytes
 from .ranges import READ_BYTES
+from .spool import Spool, SpoolFull
+from .streams import EXPANSION_FLOOR, Damaged, Expander, describe, max_expansion, sniff_compression, unreadable_format
 
 if TYPE_CHECKING:
-    from .reader import Reader
+    from .reader import Content, Reader
 
 #: Bytes compared to recognise a file's content under another name (a rotated copy).
 FINGERPRINT_BYTES = 256
 #: Seconds a file renamed away is still read after it last grew: its writer may keep writing to
 #: it until it reopens its log (logrotate's `create` renames first, the service reopens later).
-#: Also how long an archive that ends early is waited for before it is taken as damaged.
+#: Also how long an archive that ends early is waited for before it is said to be incomplete.
 ROTATE_WAIT = 5.0
+
+
+@dataclass(slots=True)
+class Archive:
+    """A compressed (or UTF-16) file read into a spool of its plain bytes, as it grows."""
+
+    expander: Expander
+    spool: Spool
+    #: (size, mtime) of the compressed file when last read
+    seen: tuple[int, int] = (0, 0)
+    #: time.monotonic() when it last grew
+    grew_at: float = 0.0
+    #: why it is not read further (damaged, over the expansion limit, spool full); "" while it is
+    stopped: str = ""
+    #: it ends inside a member and that was said (it stopped growing, or the read was final)
+    incomplete_said: bool = False
+
+
+def not_a_file(st: os.stat_result) -> str:
+    """Why a path that exists is not read as a log file."""
+    if stat.S_ISDIR(st.st_mode):
+        return "is a directory, not a file"
+    if stat.S_ISFIFO(st.st_mode):
+        return "is a named pipe (FIFO), not a file; give it as an input of its own to read it as a stream"
+    return "is not a regular file"
 
 
 class Tail:
@@ -32,98 +58,70 @@ class Tail:
         self.reader = reader
         self.path = path
         self.display = display
-        self.fd: int | None = None
-        self.identity: tuple[int, int] | None = None
-        self.offset = 0  # bytes of the current file consumed
+        #: the current segment's bytes: the file itself, or the spool of an archive or a stream
+        self.raw: FileBytes | None = None
+        self.identity: tuple[int, int] | None = None  # of the file at path (not of a spool)
+        self.offset = 0  # bytes of the current segment consumed
         self.line_no = 1
         self.pending = b""
-        self.multiline = False
+        self.multiline: bool | None = False
         self.ml_state = MultiLineState()
         self.skipping = False  # inside a line too large to keep: drop bytes until its newline
         self.segment = -1
         self.fingerprint = b""
-        self.spool: str | None = None  # decompressed copy of a gzip file
-        self.deleted_reported = False
-        self.finished = False  # a static input read to its end (gzip, spooled stdin after EOF)
-        self.gzip_seen: tuple[int, int] | None = None  # (size, mtime) of the archive last decompressed
-        self.gzip_incomplete = False  # the archive ended early (said once)
-        self.gzip_grew_at = 0.0  # time.monotonic() when the archive was last seen to change
+        #: what the store and the reader know of the current segment's content (reader.Content)
+        self.content: Content | None = None
+        self.archive: Archive | None = None
+        #: what happened to the path while it was followed: "", "deleted" or "moved" (renamed away)
+        self.gone = ""
+        self.finished = False  # read to its end for good (a stream that ended, an archive that stopped)
 
     # -- opening
 
-    def open(self) -> bool:
-        """Open the file (decompressing gzip to a spool); False when it is not there."""
+    def open(self, continuing: Content | None = None) -> bool:
+        """Open the file (an archive is read into a spool); False when it is not there or cannot be read.
+
+        continuing: content already read under another name (this file is its rotated copy,
+        perhaps compressed since): reading goes on where that left off, in its segment.
+        """
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
             return False
-        except PermissionError:
-            self.reader.report(f"{self.display}: permission denied")
+        except OSError as exc:
+            self.reader.cannot_read(self.display, exc.strerror or str(exc))
             return False
-        head = os.pread(fd, 2, 0)
-        if head == GZIP_MAGIC:
-            os.close(fd)
-            fd = self._spool_gzip()
-            if fd is None:
-                return False
         st = os.fstat(fd)
-        self.fd = fd
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            self.reader.cannot_read(self.display, not_a_file(st))
+            return False
+        head = os.pread(fd, 512, 0)
+        refused = unreadable_format(head)
+        if refused:
+            os.close(fd)
+            self.reader.cannot_read(self.display, refused)
+            return False
+        self.reader.readable_again(self.display)
         self.identity = (st.st_dev, st.st_ino)
-        self._new_segment()
+        kind = sniff_compression(head)
+        if kind is None:
+            raw = FileBytes(self.path, fd, pinned=True)
+        else:
+            os.close(fd)
+            spool = Spool(self.reader.spool_path(os.path.basename(self.path)))
+            self.archive = Archive(Expander(kind), spool, grew_at=time.monotonic())
+            raw = FileBytes(spool.path)
+        if continuing is None:
+            self._new_segment(raw, kind or "file")
+        else:
+            self._continue(raw, continuing)
+        if self.archive is not None:
+            self._expand(final=False)
         return True
 
-    def _spool_gzip(self) -> int | None:
-        """Decompress to a temporary file, so events can be re-read by offset like any file."""
-        spool = self.reader.spool_file(os.path.basename(self.path) + ".spool")
-        open(spool, "wb").close()
-        self.spool = spool
-        self._decompress_more()
-        return os.open(spool, os.O_RDONLY)
-
-    def _decompress_more(self) -> None:
-        """Decompress the archive into the spool, appending only what is not there yet.
-
-        An archive that ends early may still be being written (copied or downloaded into a
-        followed directory), so it is not `finished`: `poll` decompresses it again when it
-        grows. Decompressing a longer prefix of a gzip stream yields a longer prefix of the same
-        output, so the bytes already spooled (and their offsets in the store) stay valid.
-        """
-        assert self.spool is not None
-        try:
-            st = os.stat(self.path)
-            self.gzip_seen = (st.st_size, st.st_mtime_ns)
-        except OSError:
-            pass
-        self.gzip_grew_at = time.monotonic()
-        have = os.path.getsize(self.spool)
-        try:
-            with gzip.open(self.path, "rb") as src, open(self.spool, "ab") as dst:
-                while True:
-                    # read1: one decompression step at a time, so an archive that ends early
-                    # keeps everything decompressed before its end (read() drops a partial block).
-                    block = src.read1(READ_BYTES)
-                    if not block:
-                        break
-                    if have:
-                        cut = min(have, len(block))
-                        have -= cut
-                        block = block[cut:]
-                    dst.write(block)
-        except EOFError as exc:
-            # Keep what was decompressed: a truncated archive still holds readable events.
-            if not self.gzip_incomplete:
-                self.gzip_incomplete = True
-                self.reader.report(f"{self.display}: gzip data is damaged ({exc}); read what could be decompressed")
-            self.finished = False
-            return
-        except (OSError, zlib.error) as exc:
-            self.reader.report(f"{self.display}: gzip data is damaged ({exc}); read what could be decompressed")
-        self.finished = True
-
-    def _new_segment(self) -> None:
-        assert self.fd is not None
-        raw = FileBytes(self.spool or self.path, os.dup(self.fd), pinned=True)
-        kind = "gzip" if self.spool else "file"
+    def _new_segment(self, raw: FileBytes, kind: str) -> None:
+        self.raw = raw
         self.segment = self.reader.store.add_segment(self.display, raw, kind)
         self.offset = 0
         self.line_no = 1
@@ -131,17 +129,94 @@ class Tail:
         self.skipping = False
         self.fingerprint = b""
         self.ml_state = MultiLineState()
-        head = os.pread(self.fd, 65536, 0)
-        # A spool (stdin) may still be empty: the shape is told by the first line when it comes.
-        self.multiline: bool | None = sniff_multiline(head) if head.strip() else None
+        self.content = None
+        head = raw.pread(65536, 0) or b""
+        # A spool (stdin, an archive) may still be empty: the shape is told by the first line when it comes.
+        self.multiline = sniff_multiline(head) if head.strip() else None
         self.reader.store.segments[self.segment].multiline = bool(self.multiline)
+
+    def _continue(self, raw: FileBytes, content: Content) -> None:
+        """Read on in the segment of content: this file holds it (and perhaps more)."""
+        before = content.tail
+        self.segment = content.segment
+        self.offset, self.line_no = content.offset, content.line_no
+        self.multiline, self.ml_state, self.skipping = before.multiline, copy.copy(before.ml_state), before.skipping
+        self.pending = b""
+        self.fingerprint = content.fingerprint
+        # Its events are re-read from here from now on (the file they were read from is gone or moved).
+        old = self.reader.store.segments[self.segment].reader
+        if isinstance(old, FileBytes):
+            old.retarget(raw.path, raw.take_descriptor())
+            raw = old
+        self.raw = raw
+        content.tail = self
+        content.reading = True
+        self.content = content
+
+    def _expand(self, *, final: bool) -> None:
+        """Decompress what the archive gained into its spool (everything there is, the first time)."""
+        archive = self.archive
+        assert archive is not None
+        if archive.stopped:
+            return
+        expander = archive.expander
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return
+        try:
+            st = os.fstat(fd)
+            if (st.st_dev, st.st_ino) != self.identity:
+                return  # replaced: poll sees it
+            if st.st_size < expander.consumed:
+                self._stop_archive(f"{self.display} shrank since it was read: what it held before stays read")
+                return
+            if (st.st_size, st.st_mtime_ns) != archive.seen:
+                archive.seen = (st.st_size, st.st_mtime_ns)
+                archive.grew_at = time.monotonic()
+            limit = max(EXPANSION_FLOOR, max_expansion() * max(st.st_size, 1))
+            while expander.consumed < st.st_size:
+                block = os.pread(fd, min(READ_BYTES, st.st_size - expander.consumed), expander.consumed)
+                if not block:
+                    break
+                for out in expander.feed(block):
+                    archive.spool.write(out)
+                    if expander.produced > limit:
+                        ratio = max_expansion()
+                        self._stop_archive(
+                            f"{self.display} expands to more than {ratio:g} times its size: read the first "
+                            f"{archive.spool.size / 1e6:,.0f} MB and stopped (a decompression bomb?); "
+                            f"ATLENS_MAX_EXPANSION=RATIO, or 0 for no limit, reads further")
+                        return
+        except Damaged as exc:
+            self._stop_archive(f"{self.display}: {describe(expander.kind)} data is damaged ({exc}); its events up to there are read")
+            return
+        except SpoolFull as exc:
+            self._stop_archive(f"{self.display} could not be decompressed whole: {exc}; its events up to there are read")
+            return
+        finally:
+            os.close(fd)
+        if expander.trailing_garbage and not archive.incomplete_said:
+            archive.incomplete_said = True
+            self.reader.report(f"{self.display}: bytes that are not {describe(expander.kind)} data follow its end; they were not read", problem=True)
+        if not expander.complete and not archive.incomplete_said and (final or time.monotonic() - archive.grew_at > ROTATE_WAIT):
+            archive.incomplete_said = True
+            self.reader.report(f"{self.display} ends before the end of its {describe(expander.kind)} data "
+                               "(cut short, or still being written): its events up to there are read", problem=True)
+
+    def _stop_archive(self, reason: str) -> None:
+        assert self.archive is not None
+        self.archive.stopped = reason
+        self.reader.report(reason, problem=True)
 
     # -- reading
 
     def size(self) -> int:
-        """Current size of the open file."""
-        assert self.fd is not None
-        return os.fstat(self.fd).st_size
+        """Bytes there are to read now in the current segment (0 when the file cannot be opened)."""
+        if self.archive is not None:
+            return self.archive.spool.size
+        st = self.raw.stat() if self.raw is not None else None
+        return st.st_size if st is not None else 0
 
     def read_new(self, *, final: bool, size: int | None = None) -> int:
         """Read what was appended since the last call; returns events added.
@@ -149,14 +224,18 @@ class Tail:
         With `final` (a one-off read that will not be continued) an unfinished last line or
         value is decoded as it is. size: the file's size, when the caller has just looked.
         """
-        if self.fd is None:
+        raw = self.raw
+        if raw is None:
             return 0
-        if size is None:
+        if self.archive is not None:
+            self._expand(final=final)
+            size = self.archive.spool.size
+        elif size is None:
             size = self.size()
         added = 0
         while self.offset + len(self.pending) < size:
             start = self.offset + len(self.pending)
-            block = os.pread(self.fd, min(READ_BYTES, size - start), start)
+            block = raw.pread(min(READ_BYTES, size - start), start)
             if not block:
                 break
             added += self._consume(self.pending + block, final=final and start + len(block) >= size)
@@ -204,43 +283,54 @@ class Tail:
                     self.skipping = True
                     used = len(data) - skipped
         used += skipped
+        self.reader.keep_recent(self, self.offset, data[:used])
         self.offset += used
         self.pending = data[used:]
         return self.reader.add(self, batch)
 
     def _update_fingerprint(self) -> None:
-        if len(self.fingerprint) < FINGERPRINT_BYTES and self.fd is not None:
-            self.fingerprint = os.pread(self.fd, FINGERPRINT_BYTES, 0)
+        if self.raw is not None and len(self.fingerprint) < FINGERPRINT_BYTES:
+            head = self.raw.pread(FINGERPRINT_BYTES, 0)
+            if head is not None:
+                self.fingerprint = head
+        self.reader.remember(self)
 
     # -- following
 
     def poll(self, *, replaced: bool = True) -> int:
-        """Check for appends, truncation, rotation and deletion; returns events added.
+        """Check for appends, truncation, rotation, deletion and replacement; returns events added.
 
         replaced=False when the file is known to be the one open (the change notifications
         told of nothing but changes to its content): its path is not looked up again.
         """
         if self.finished:
             return 0
-        if self.spool is not None and self.fd is not None:
-            return self._poll_gzip()
-        if not replaced and self.fd is not None:
+        if self.archive is not None and self.raw is not None:
+            return self._poll_archive()
+        if not replaced and self.raw is not None and self.raw.is_open():
             return self._grown()
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
-            added = self.read_new(final=False)
-            if not self.deleted_reported:
-                self.deleted_reported = True
-                self.reader.report(f"{self.display} was deleted; its events stay on screen")
-            return added
-        except OSError:
+            return self._path_gone()
+        except OSError as exc:
+            self.reader.cannot_read(self.display, exc.strerror or str(exc))
             return 0
-        if self.fd is None:
-            self.deleted_reported = False
+        if not stat.S_ISREG(st.st_mode):
+            # Replaced by a directory or a pipe: what the old file still holds is read, then
+            # the path waits for a file again.
+            added = self._path_gone(replaced_by=not_a_file(st))
+            return added
+        if self.raw is None:
             if not self.open():
                 return 0
-            self.reader.report(f"{self.display} appeared")
+            if self.gone == "deleted":
+                self.reader.report(f"{self.display} was recreated")
+            elif self.gone == "moved":
+                self.reader.report(f"{self.display} was rotated (renamed away, then created again)")
+            else:
+                self.reader.report(f"{self.display} appeared")
+            self.gone = ""
             return self.read_new(final=False)
         if (st.st_dev, st.st_ino) != self.identity:
             # Renamed away (or deleted) and recreated. The writer may still hold the old file
@@ -249,73 +339,137 @@ class Tail:
             added = self.read_new(final=False)
             if self.identity is not None:
                 self.reader.adopted.add(self.identity)
+            gone = self.gone or ("moved" if self._still_linked() else "deleted")
             self.reader.drain(self._detach())
-            if self.deleted_reported:
+            if gone == "deleted":
                 self.reader.report(f"{self.display} was recreated")
             else:
-                self.reader.report(f"{self.display} was rotated")
-            self.deleted_reported = False
+                self.reader.report(f"{self.display} was rotated; the old file is read until it stops growing")
             if self.open():
                 added += self.read_new(final=False)
             return added
         return self._grown()
 
+    def _path_gone(self, replaced_by: str = "") -> int:
+        """Nothing readable at the path any more: read what the open file still holds; say what happened once."""
+        added = self.read_new(final=False) if self.raw is not None and self.raw.is_open() else 0
+        if replaced_by:
+            if self.raw is not None:
+                if self.identity is not None:
+                    self.reader.adopted.add(self.identity)
+                self.reader.drain(self._detach())
+            self.reader.cannot_read(self.display, replaced_by)
+            return added
+        if not self.gone:
+            # A rename (logrotate's first step) leaves the file linked elsewhere: the new file
+            # usually follows at once, and "was deleted" would be wrong.
+            self.gone = "moved" if self._still_linked() else "deleted"
+            if self.gone == "deleted":
+                self.reader.report(f"{self.display} was deleted; its events stay on screen")
+        return added
+
+    def _still_linked(self) -> bool:
+        """Whether the open file still has a name somewhere (renamed rather than deleted)."""
+        st = self.raw.stat() if self.raw is not None and self.raw.is_open() else None
+        return st is not None and st.st_nlink > 0
+
     def _grown(self) -> int:
         """Read what the open file gained, or start again if it was truncated."""
-        assert self.fd is not None
-        size = self.size()
-        if size < self.offset + len(self.pending) or (self.fingerprint and os.pread(self.fd, len(self.fingerprint), 0) != self.fingerprint):
+        assert self.raw is not None
+        st = self.raw.stat()
+        if st is None:
+            return self.poll(replaced=True) if self.raw.is_open() else self._reopen_failed()
+        size = st.st_size
+        if size < self.offset + len(self.pending) or (self.fingerprint and self.raw.pread(len(self.fingerprint), 0) != self.fingerprint):
             return self._truncated()
         return self.read_new(final=False, size=size)
 
+    def _reopen_failed(self) -> int:
+        """The descriptor was closed (too many files open) and the path names another file now."""
+        try:
+            os.stat(self.path)
+        except OSError:
+            return self._path_gone()
+        if self.identity is not None:
+            self.reader.adopted.add(self.identity)
+        old = self._detach()
+        self.reader.finish(old)
+        if self.open():
+            self.reader.report(f"{self.display} was rotated")
+            return self.read_new(final=False)
+        return 0
+
     def _detach(self) -> Tail:
-        """Hand the open old file, with its reading state and segment, to a new Tail; this one is left closed."""
+        """Hand the old file, with its reading state and segment, to a new Tail; this one is left closed."""
         old = copy.copy(self)
-        self.fd = None
+        if self.content is not None:
+            self.content.tail = old
+        self.raw = None
+        self.archive = None
+        self.content = None
+        self.gone = ""
         return old
 
-    def _poll_gzip(self) -> int:
-        """An archive that ended early: decompress it again once it has grown."""
+    def _poll_archive(self) -> int:
+        """An archive: read what it gained (a growing download, an appended member); replaced, a new file."""
         try:
             st = os.stat(self.path)
+        except FileNotFoundError:
+            return self._path_gone()
         except OSError:
-            st = None
-        if st is not None and (st.st_size, st.st_mtime_ns) != self.gzip_seen:
-            self._decompress_more()
-            return self.read_new(final=self.finished)
-        if time.monotonic() - self.gzip_grew_at > ROTATE_WAIT:
-            # It stopped growing: damaged rather than still being written; its cut value is an error.
-            self.finished = True
-            return self.read_new(final=True)
+            return 0
+        if (st.st_dev, st.st_ino) != self.identity:
+            if self.identity is not None:
+                self.reader.adopted.add(self.identity)
+            self.reader.finish(self._detach())
+            if stat.S_ISREG(st.st_mode) and self.open():
+                self.reader.report(f"{self.display} was replaced by another file")
+                return self.read_new(final=False)
+            return 0
+        archive = self.archive
+        assert archive is not None
+        if (st.st_size, st.st_mtime_ns) != archive.seen or (not archive.expander.complete and not archive.incomplete_said):
+            return self.read_new(final=False)
         return 0
 
     def _truncated(self) -> int:
         """Copy-truncate rotation: finish the old content from its copy, then start again at 0."""
         old_segment = self.segment
-        raw = self.reader.store.segments[old_segment].reader
+        old_raw = self.raw
+        assert old_raw is not None
         added = 0
-        copy = self.reader.find_copy(self)
-        if copy is not None:
-            path, fd = copy
-            assert isinstance(raw, FileBytes)
-            raw.retarget(path, fd)
+        content = self.content
+        # The current file's descriptor goes on with the new segment; the old segment's bytes are the copy's now.
+        current = FileBytes(self.path, old_raw.take_descriptor(), pinned=True)
+        found = self.reader.find_copy(self)
+        if found is not None and found[1] is not None:
+            path, fd = found
+            old_raw.retarget(path, fd)
             # Bytes written after our last read but before the truncation are in the copy.
-            saved_fd = self.fd
-            self.fd = fd
             added += self.read_new(final=True)
-            self.fd = saved_fd
-            self.reader.adopted.add((os.fstat(fd).st_dev, os.fstat(fd).st_ino))
+            st = os.fstat(fd)
+            self.reader.adopted.add((st.st_dev, st.st_ino))
             self.reader.report(f"{self.display} was truncated; its earlier events are read from {path}")
+            if content is not None:
+                content.reading = False
+        elif found is not None:
+            # The copy is compressed already: it is read, from where this left off, as a continuation.
+            if content is not None:
+                content.reading = False
+            self.reader.report(f"{self.display} was truncated; its earlier events are read from {found[0]}")
+            added += self.reader.continue_in(found[0], content) if content is not None else 0
         else:
-            if isinstance(raw, FileBytes):
-                raw.mark_gone(f"{self.display} was truncated (copy-truncate rotation) and no copy of the earlier content was found")
-            self.reader.report(f"{self.display} was truncated; reading it again from the start")
+            old_raw.mark_gone(f"{self.display} was truncated (copy-truncate rotation) and no copy of the earlier content was found")
+            if content is not None:
+                content.reading = False  # a copy that turns up later (compressed, say) goes on from here
+            self.reader.report(f"{self.display} was truncated and no copy of what it held was found: "
+                               "events written just before may be missing", problem=True)
         self.reader.store.forget_cached(old_segment)
-        self._new_segment()
+        self._new_segment(current, "file")
         return added + self.read_new(final=False)
 
     def close(self) -> None:
-        """Release the descriptor used for reading (segments keep their own)."""
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+        """Stop reading (the segment keeps its bytes readable for the store)."""
+        self.finished = True
+        if self.content is not None:
+            self.content.reading = False
