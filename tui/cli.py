@@ -21,6 +21,7 @@ from .core.filtering import Filter, field_texts, json_value
 from .core.present import COLUMNS, fit, layout, printable, row_values
 from .core.query import FieldRef, Node, QuerySyntaxError, field_ref, parse
 from .core.sources import InputError, InputSpec, Reader, remove_spools, resolve_inputs
+from .core.sources.inputs import why
 from .core.store import Notice, Store
 from .core.timespec import TimeSpecError, parse_bound
 
@@ -761,7 +762,7 @@ def _output_failed(exc: OSError) -> int:
         sys.stdout = io.TextIOWrapper(io.BytesIO())
     except Exception:
         pass
-    return _fail(f"cannot write the output: {exc.strerror or exc}")
+    return _fail(f"cannot write the output: {why(exc)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -794,7 +795,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         if exc.filename is None:  # a write to the output, not an input (those are said by the reader)
             return _output_failed(exc)
-        return _fail(f"{exc.filename}: {exc.strerror or exc}")
+        return _fail(f"{exc.filename}: {why(exc)}")
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_OK
 

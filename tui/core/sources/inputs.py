@@ -16,6 +16,12 @@ LOG_SUFFIXES = (".json", ".jsonl", ".ndjson", ".log", ".gz", ".bz2", ".xz")
 STDIN_NAME = "<stdin>"
 
 
+def why(exc: OSError) -> str:
+    """An operating system error in the words of atlens's messages: "permission denied"."""
+    text = exc.strerror or str(exc)
+    return text[:1].lower() + text[1:]
+
+
 class InputError(Exception):
     """A problem with what the user asked to read, said in one line."""
 
@@ -109,7 +115,7 @@ def scan_directory(path: Path, unreadable: dict[str, str] | None = None) -> Iter
 
     def failed(exc: OSError) -> None:
         if unreadable is not None:
-            unreadable[exc.filename or str(path)] = exc.strerror or str(exc)
+            unreadable[exc.filename or str(path)] = why(exc)
 
     for root, dirs, files in os.walk(path, onerror=failed):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))

@@ -13,7 +13,7 @@ from ..decode import Batch
 from ..store import Notice, Store
 from ..workers import WorkerPool
 from . import spool as spools
-from .inputs import STDIN_NAME, InputSpec, expand
+from .inputs import STDIN_NAME, InputSpec, expand, why
 from .rawbytes import FileBytes
 from .ranges import CHUNK_BYTES, _line_boundary, index_range
 from .spool import Spool, SpoolFull
@@ -301,7 +301,7 @@ class Reader:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            self.cannot_read(display, exc.strerror or str(exc))
+            self.cannot_read(display, why(exc))
             return None
         try:
             st = os.fstat(fd)
@@ -389,7 +389,7 @@ class Reader:
             try:
                 fd = os.open(spec.text, os.O_RDONLY | os.O_CLOEXEC)
             except OSError as exc:
-                self.cannot_read(name, exc.strerror or str(exc))
+                self.cannot_read(name, why(exc))
                 return
         stream = _Stream(self, name, fd, own_fd=spec.kind != "stdin")
         self.streams.append(stream)

@@ -20,7 +20,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 #: Output of one decompression step at most: a small block of a bomb cannot fill memory.
 STEP_BYTES = 4 * 1024 * 1024
 #: Decompressed output allowed whatever the ratio (small archives of repetitive logs).
-EXPANSION_FLOOR = 64 * 1024 * 1024
+EXPANSION_FLOOR = 16 * 1024 * 1024
 #: Decompressed bytes allowed per compressed byte (audit logs compress about ten to one).
 DEFAULT_MAX_EXPANSION = 100.0
 EXPANSION_ENV = "ATLENS_MAX_EXPANSION"

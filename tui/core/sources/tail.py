@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..decode import MAX_VALUE_BYTES, Batch, ErrorRecord, MultiLineState, decode_jsonl, decode_multiline, excerpt, sniff_multiline
+from .inputs import why
 from .rawbytes import FileBytes
 from .ranges import READ_BYTES
 from .spool import Spool, SpoolFull
@@ -89,7 +90,7 @@ class Tail:
         except FileNotFoundError:
             return False
         except OSError as exc:
-            self.reader.cannot_read(self.display, exc.strerror or str(exc))
+            self.reader.cannot_read(self.display, why(exc))
             return False
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -314,7 +315,7 @@ class Tail:
         except FileNotFoundError:
             return self._path_gone()
         except OSError as exc:
-            self.reader.cannot_read(self.display, exc.strerror or str(exc))
+            self.reader.cannot_read(self.display, why(exc))
             return 0
         if not stat.S_ISREG(st.st_mode):
             # Replaced by a directory or a pipe: what the old file still holds is read, then
