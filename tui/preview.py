@@ -22,7 +22,8 @@ from collections.abc import Mapping
 from .core.decode import Batch, decode_jsonl, sniff_multiline
 from .core.present import (PALETTE_CELLS, Line, cells, findings_level, fit, header_text, inputs_text, printable,
                            roomy_key_cells, row_layout, row_line, table_span, time_range_text)
-from .core.sources import GZIP_MAGIC, PARALLEL_THRESHOLD, TAIL_FIRST_BYTES, InputSpec
+from .core.sources import PARALLEL_THRESHOLD, TAIL_FIRST_BYTES, InputSpec
+from .core.sources.streams import sniff_compression, unreadable_format
 from .core.store import Store
 
 #: The grid leaves a column for its scrollbar (event_grid.SCROLLBAR_WIDTH), shown or not.
@@ -128,7 +129,7 @@ def load_tails(paths: list[str], tail_bytes: int | None = None) -> Store | None:
             seen.add((st.st_dev, st.st_ino))
             size = st.st_size
             head = os.pread(fd, 65536, 0)
-            if head[:2] == GZIP_MAGIC or sniff_multiline(head):
+            if sniff_compression(head) or unreadable_format(head) or sniff_multiline(head):
                 return None
             large = size > PARALLEL_THRESHOLD
             start = max(0, size - tail_bytes)

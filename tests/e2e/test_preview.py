@@ -8,6 +8,7 @@ the import of Textual held back, so the preview can be read before the app repla
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import re
 import sys
@@ -299,6 +300,9 @@ def test_inputs_it_cannot_show_exactly_give_no_preview(tmp_path: Path) -> None:
     pretty.write_text('[\n  {"action": "a.b.c", "eventTime": "2026-11-20T10:00:00Z"}\n]\n')
     assert preview.preview_lines([str(plain)], 80, 24)
     assert preview.preview_lines([str(plain), str(archive)], 80, 24) == []
+    for name, data in (("old.log.bz2", bz2.compress(plain.read_bytes())), ("windows.log", plain.read_text().encode("utf-16"))):
+        (tmp_path / name).write_bytes(data)  # read by the app through a spool, so not shown exactly here
+        assert preview.preview_lines([str(plain), str(tmp_path / name)], 80, 24) == []
     assert preview.preview_lines([str(pretty)], 80, 24) == []
     assert preview.preview_lines([str(plain)], 80, 3) == []  # no room for a row
     assert preview.preview_lines([str(tmp_path)], 80, 24) == []  # a directory: the app scans it
