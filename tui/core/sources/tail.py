@@ -25,6 +25,10 @@ FINGERPRINT_BYTES = 256
 #: it until it reopens its log (logrotate's `create` renames first, the service reopens later).
 #: Also how long an archive that ends early is waited for before it is said to be incomplete.
 ROTATE_WAIT = 5.0
+#: Compressed bytes decompressed at a time, and plain bytes decompressed before they are read:
+#: a large archive shows its first events while the rest is still being decompressed.
+EXPAND_READ = 256 * 1024
+EXPAND_STEP = 16 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -117,8 +121,6 @@ class Tail:
             self._new_segment(raw, kind or "file")
         else:
             self._continue(raw, continuing)
-        if self.archive is not None:
-            self._expand(final=False)
         return True
 
     def _new_segment(self, raw: FileBytes, kind: str) -> None:
@@ -154,30 +156,34 @@ class Tail:
         content.reading = True
         self.content = content
 
-    def _expand(self, *, final: bool) -> None:
-        """Decompress what the archive gained into its spool (everything there is, the first time)."""
+    def _expand(self, *, final: bool) -> bool:
+        """Decompress what the archive gained into its spool, EXPAND_STEP at a time; True when
+        there is more to decompress (the caller reads what is there first)."""
         archive = self.archive
         assert archive is not None
         if archive.stopped:
-            return
+            return False
         expander = archive.expander
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         except OSError:
-            return
+            return False
         try:
             st = os.fstat(fd)
             if (st.st_dev, st.st_ino) != self.identity:
-                return  # replaced: poll sees it
+                return False  # replaced: poll sees it
             if st.st_size < expander.consumed:
                 self._stop_archive(f"{self.display} shrank since it was read: what it held before stays read")
-                return
+                return False
             if (st.st_size, st.st_mtime_ns) != archive.seen:
                 archive.seen = (st.st_size, st.st_mtime_ns)
                 archive.grew_at = time.monotonic()
             limit = max(EXPANSION_FLOOR, max_expansion() * max(st.st_size, 1))
+            step_end = archive.spool.size + EXPAND_STEP
             while expander.consumed < st.st_size:
-                block = os.pread(fd, min(READ_BYTES, st.st_size - expander.consumed), expander.consumed)
+                if archive.spool.size >= step_end:
+                    return True
+                block = os.pread(fd, min(EXPAND_READ, st.st_size - expander.consumed), expander.consumed)
                 if not block:
                     break
                 for out in expander.feed(block):
@@ -188,13 +194,13 @@ class Tail:
                             f"{self.display} expands to more than {ratio:g} times its size: read the first "
                             f"{archive.spool.size / 1e6:,.0f} MB and stopped (a decompression bomb?); "
                             f"ATLENS_MAX_EXPANSION=RATIO, or 0 for no limit, reads further")
-                        return
+                        return False
         except Damaged as exc:
             self._stop_archive(f"{self.display}: {describe(expander.kind)} data is damaged ({exc}); its events up to there are read")
-            return
+            return False
         except SpoolFull as exc:
             self._stop_archive(f"{self.display} could not be decompressed whole: {exc}; its events up to there are read")
-            return
+            return False
         finally:
             os.close(fd)
         if expander.trailing_garbage and not archive.incomplete_said:
@@ -204,6 +210,7 @@ class Tail:
             archive.incomplete_said = True
             self.reader.report(f"{self.display} ends before the end of its {describe(expander.kind)} data "
                                "(cut short, or still being written): its events up to there are read", problem=True)
+        return False
 
     def _stop_archive(self, reason: str) -> None:
         assert self.archive is not None
@@ -228,11 +235,19 @@ class Tail:
         raw = self.raw
         if raw is None:
             return 0
-        if self.archive is not None:
-            self._expand(final=final)
-            size = self.archive.spool.size
-        elif size is None:
-            size = self.size()
+        if self.archive is None:
+            added = self._read_to(raw, self.size() if size is None else size, final=final)
+        else:
+            added = 0
+            more = True
+            while more:
+                more = self._expand(final=final)
+                added += self._read_to(raw, self.archive.spool.size, final=final and not more)
+        self._update_fingerprint()
+        return added
+
+    def _read_to(self, raw: FileBytes, size: int, *, final: bool) -> int:
+        """Read the current segment up to size."""
         added = 0
         while self.offset + len(self.pending) < size:
             start = self.offset + len(self.pending)
@@ -242,7 +257,6 @@ class Tail:
             added += self._consume(self.pending + block, final=final and start + len(block) >= size)
         if final and self.pending:
             added += self._consume(self.pending, final=True)
-        self._update_fingerprint()
         return added
 
     def _consume(self, data: bytes, *, final: bool) -> int:
