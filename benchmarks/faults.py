@@ -156,11 +156,10 @@ def cases(quick: bool) -> list[Case]:
         for target in ("file", "directory"):
             result += [Case(rotate, target, rate, 0.5) for rate in rates]
             result += [Case(rotate, target, rate, 0.1) for rate in hard]
-    for rate in rates:
-        # logrotate's `compress`: rotated files become .gz, in the same directory.
-        result.append(Case("rename", "directory", rate, 0.5, gzip_after=0.2))
-        result.append(Case("copytruncate", "file", rate, 0.5, gzip_after=0.0))
-        result.append(Case("copytruncate", "directory", rate, 0.5, gzip_after=0.0))
+    # logrotate's `compress`: rotated files become .gz, in the same directory.
+    result += [Case("rename", "directory", rate, 0.5, gzip_after=0.2) for rate in rates]
+    for target in ("file", "directory"):
+        result += [Case("copytruncate", target, rate, 0.5, gzip_after=0.0) for rate in rates]
     return result
 
 
