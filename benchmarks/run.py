@@ -4,7 +4,8 @@ Run with `make bench` (or `python benchmarks/run.py [--quick]`). Every figure is
 its baselines measured in the same run: a plain Python loop that splits the lines, a loop that
 orjson-parses every line, and jq and lnav where they are installed. Latencies are measured
 from outside, as a user sees them: the real program runs in tmux and the screen is polled with
-`capture-pane`. CPU comes from the process's own accounting (/proc/PID/stat).
+`capture-pane`. CPU comes from the process's own accounting (/proc/PID/stat). `--only faults`
+(benchmarks/faults.py) follows a log rotated at speed and counts the events lost and repeated.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ DATA = REPO / "benchmarks" / ".data"
 sys.path.insert(0, str(REPO))
 
 from tui.core import generator  # noqa: E402
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import faults  # noqa: E402  (following through rotation: lost, repeated, CPU)
 
 
 # ----------------------------------------------------------------------------- data
@@ -631,12 +635,13 @@ def bench_query(path: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="100k events only, shorter follow runs")
-    parser.add_argument("--only", action="append", choices=["index", "screen", "render", "follow", "idle", "query", "keys"],
-                        help="run only these parts (repeatable)")
+    parser.add_argument("--quick", action="store_true", help="100k events only, shorter follow runs, fault cases at 2,000/s only")
+    every_part = ["index", "screen", "render", "follow", "idle", "query", "keys", "faults"]
+    parser.add_argument("--only", action="append", choices=every_part, help="run only these parts (repeatable)")
     args = parser.parse_args()
-    parts = set(args.only or ["index", "screen", "render", "follow", "idle", "query", "keys"])
-    if not shutil.which("tmux"):
+    parts = set(args.only or every_part)
+    # The fault cases read the program's printed lines, not its screen: they run without tmux.
+    if parts & {"screen", "follow", "idle", "keys"} and not shutil.which("tmux"):
         print("tmux is needed for the screen measurements: apt-get install tmux", file=sys.stderr)
         return 2
     sizes = [100_000] if args.quick else [100_000, 1_000_000]
@@ -665,6 +670,8 @@ def main() -> int:
         bench_interactions(data_file(sizes[-1]))
     if "query" in parts:
         bench_query(data_file(sizes[-1]))
+    if "faults" in parts:
+        faults.bench_faults(args.quick)
     return 0
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import orjson
 import pytest
 
 from tui.core.sources import Reader, resolve_inputs
 from tui.core.store import Store
+
+from tests.core.follow_helpers import event_time
 
 _BASE_EVENT: dict = {
     "eventTime": "2026-11-20T10:00:00.00+0000",
@@ -117,6 +119,21 @@ def _event_fixture():
 def _line_fixture():
     """line(obj) -> one JSON line (bytes, with its newline)."""
     return line
+
+
+@pytest.fixture
+def lines() -> Callable[..., str]:
+    """lines(*seqs) -> JSON lines of realistic events `svc.obj.n<seq>`, one millisecond apart."""
+
+    def make(*seqs: int) -> str:
+        return "".join(
+            line(event(eventTime=event_time(s), action=f"svc.obj.n{s}", requestData={"seq": s},
+                       target={"id": f"crn:v1:bluemix:public:svc:us-south:a/0123456789abcdef::obj:n{s}",
+                               "name": f"obj-{s}", "typeURI": "svc/obj"})).decode()
+            for s in seqs
+        )
+
+    return make
 
 
 @pytest.fixture(name="write_lines")

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import queue
 import select
 import signal
 import subprocess
 import sys
 import threading
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -27,10 +23,16 @@ import pytest
 from tui.core.sources import Reader, resolve_inputs
 from tui.core.store import Store
 
-REPO = Path(__file__).resolve().parents[2]
-#: The longest any single condition is waited for.
-WAIT = 10.0
-_BASE_TIME = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+from tests.core.follow_helpers import (
+    WAIT,
+    end_query,
+    jsonl_seqs,
+    ranges,
+    running_query,
+    seq_of_action,
+    wait_for,
+)
+
 
 # The writer: another process, as a service writing its audit log is. It reads one JSON list of
 # steps per line on stdin, runs them back to back and answers "ok", so a test can make several
@@ -82,26 +84,6 @@ for request in sys.stdin:
 # ----------------------------------------------------------------------------- helpers
 
 
-def wait_for(predicate: Callable[[], bool], what: Callable[[], str] | str, timeout: float = WAIT) -> None:
-    """Poll predicate until it holds; fail the test saying what was awaited and what was seen."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"after {timeout:.0f} s still waiting for {what() if callable(what) else what}")
-        time.sleep(0.01)
-
-
-def event_time(seq: int) -> str:
-    """The eventTime of event number seq: one millisecond apart, in the documented form."""
-    t = _BASE_TIME + timedelta(milliseconds=seq)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}+0000"
-
-
-def seq_of_action(action: str) -> int:
-    """The sequence number carried by an action `svc.obj.n<seq>`."""
-    return int(action.rsplit(".n", 1)[1])
-
-
 class Writer:
     """A writer process driven step by step."""
 
@@ -146,7 +128,7 @@ class Following:
     def wait_seqs(self, expected: list[int]) -> None:
         """Wait until the store holds exactly these events, in this order."""
         wait_for(lambda: self.seqs() == expected,
-                 lambda: f"events {_ranges(expected)}; the store has {_ranges(self.seqs())}")
+                 lambda: f"events {ranges(expected)}; the store has {ranges(self.seqs())}")
 
     def wait_message(self, *words: str) -> str:
         """Wait for a status message containing every word; returns it."""
@@ -175,37 +157,6 @@ def write_one_by_one(w, f: Following, target: str, lines, seqs: tuple[int, ...])
     for seq in seqs:
         w.run(["write", target, lines(seq)])
         f.wait_seqs(list(range(1, seq + 1)))
-
-
-def _ranges(seqs: list[int]) -> str:
-    """A short picture of a sequence: runs of consecutive numbers as a-b."""
-    if not seqs:
-        return "[]"
-    parts: list[str] = []
-    start = prev = seqs[0]
-    for s in seqs[1:] + [None]:  # type: ignore[list-item]
-        if s is not None and s == prev + 1:
-            prev = s
-            continue
-        parts.append(f"{start}" if start == prev else f"{start}-{prev}")
-        if s is not None:
-            start = prev = s
-    return f"[{', '.join(parts)}] ({len(seqs)} events)"
-
-
-@pytest.fixture
-def lines(event, line) -> Callable[..., str]:
-    """lines(*seqs) -> JSON lines of realistic events `svc.obj.n<seq>`, one millisecond apart."""
-
-    def make(*seqs: int) -> str:
-        return "".join(
-            line(event(eventTime=event_time(s), action=f"svc.obj.n{s}", requestData={"seq": s},
-                       target={"id": f"crn:v1:bluemix:public:svc:us-south:a/0123456789abcdef::obj:n{s}",
-                               "name": f"obj-{s}", "typeURI": "svc/obj"})).decode()
-            for s in seqs
-        )
-
-    return make
 
 
 @pytest.fixture
@@ -257,71 +208,6 @@ def follow() -> Iterator[Callable[..., Following]]:
     for f in started:
         assert not f.thread.is_alive(), "the follower did not stop within 5 s of being asked to"
         assert not f.crashed, f"the follower crashed: {f.crashed!r}"
-
-
-class OutputLines:
-    """Lines a subprocess prints, collected by a thread so they can be awaited with a deadline."""
-
-    def __init__(self, stream) -> None:
-        self.lines: list[str] = []
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        self._ended = False
-        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
-        self._thread.start()
-
-    def _pump(self, stream) -> None:
-        for text in stream:
-            self._queue.put(text)
-        self._queue.put(None)
-
-    def wait_count(self, n: int) -> list[str]:
-        """Wait until n lines were printed; returns all lines so far."""
-        deadline = time.monotonic() + WAIT
-        while len(self.lines) < n:
-            try:
-                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                pytest.fail(f"after {WAIT:.0f} s, {len(self.lines)} lines printed of {n}: {self.lines[-3:]}")
-            if item is None:
-                pytest.fail(f"the program ended after {len(self.lines)} lines of {n}")
-            self.lines.append(item)
-        return self.lines
-
-    def rest(self) -> str:
-        """Everything printed, once the stream has ended (the process exited)."""
-        while not self._ended:
-            try:
-                item = self._queue.get(timeout=WAIT)
-            except queue.Empty:
-                pytest.fail(f"the output did not end within {WAIT:.0f} s")
-            if item is None:
-                self._ended = True
-            else:
-                self.lines.append(item)
-        return "".join(self.lines)
-
-
-def jsonl_seqs(printed: list[str]) -> list[int]:
-    """Sequence numbers of events printed by `atlens query --format jsonl`."""
-    return [json.loads(text)["requestData"]["seq"] for text in printed]
-
-
-def start_query(*args: str, stdin: int | None = None) -> subprocess.Popen[str]:
-    """`atlens query ARGS` as a real process."""
-    return subprocess.Popen([sys.executable, "-m", "tui.cli", "query", *args], cwd=REPO, text=True,
-                            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def end_query(proc: subprocess.Popen[str], sig: int, err: OutputLines) -> str:
-    """Stop the program with a signal; returns what it wrote on stderr."""
-    proc.send_signal(sig)
-    try:
-        proc.wait(timeout=WAIT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        pytest.fail(f"atlens did not exit within {WAIT:.0f} s of signal {sig}: {err.rest()}")
-    return err.rest()
 
 
 # ----------------------------------------------------------------------------- appends
@@ -514,19 +400,6 @@ def test_events_arriving_in_two_files_at_once_are_merged_in_time_order(tmp_path,
 
 
 # ----------------------------------------------------------------------------- the command line
-
-
-@contextmanager
-def running_query(*args: str, stdin: int | None = None) -> Iterator[tuple[subprocess.Popen[str], OutputLines, OutputLines]]:
-    """`atlens query ARGS` running, with its output and errors read as lines; killed if still running at the end."""
-    proc = start_query(*args, stdin=stdin)
-    assert proc.stdout is not None and proc.stderr is not None
-    try:
-        yield proc, OutputLines(proc.stdout), OutputLines(proc.stderr)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def test_query_follow_streams_stdin_as_it_arrives(lines):

@@ -1,0 +1,163 @@
+"""What the following tests share: waiting with a deadline, numbered events, and `atlens query
+--follow` run as a real process whose printed lines are collected as they come."""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import IO, Callable, Iterable, Iterator
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+#: The longest any single condition is waited for.
+WAIT = 10.0
+_BASE_TIME = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+
+
+def wait_for(predicate: Callable[[], bool], what: Callable[[], str] | str, timeout: float = WAIT) -> None:
+    """Poll predicate until it holds; fail the test saying what was awaited and what was seen."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"after {timeout:.0f} s still waiting for {what() if callable(what) else what}")
+        time.sleep(0.01)
+
+
+def event_time(seq: int) -> str:
+    """The eventTime of event number seq: one millisecond apart, in the documented form."""
+    t = _BASE_TIME + timedelta(milliseconds=seq)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}+0000"
+
+
+def seq_of_action(action: str) -> int:
+    """The sequence number carried by an action `svc.obj.n<seq>`."""
+    return int(action.rsplit(".n", 1)[1])
+
+
+def ranges(seqs: list[int]) -> str:
+    """A short picture of a sequence: runs of consecutive numbers as a-b."""
+    if not seqs:
+        return "[]"
+    parts: list[str] = []
+    start = prev = seqs[0]
+    for s in seqs[1:] + [None]:  # type: ignore[list-item]
+        if s is not None and s == prev + 1:
+            prev = s
+            continue
+        parts.append(f"{start}" if start == prev else f"{start}-{prev}")
+        if s is not None:
+            start = prev = s
+    return f"[{', '.join(parts)}] ({len(seqs)} events)"
+
+
+def missing_and_repeated(printed: list[int], expected: Iterable[int]) -> tuple[list[int], list[int]]:
+    """Events expected but never printed, and events printed more than once (each listed once)."""
+    counts = Counter(printed)
+    missing = sorted(set(expected) - counts.keys())
+    repeated = sorted(seq for seq, n in counts.items() if n > 1)
+    return missing, repeated
+
+
+class OutputLines:
+    """Lines a subprocess prints, collected by a thread so they can be awaited with a deadline."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._ended = False
+        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for text in stream:
+            self._queue.put(text)
+        self._queue.put(None)
+
+    def wait_count(self, n: int) -> list[str]:
+        """Wait until n lines were printed; returns all lines so far."""
+        deadline = time.monotonic() + WAIT
+        while len(self.lines) < n:
+            try:
+                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(f"after {WAIT:.0f} s, {len(self.lines)} lines printed of {n}: {self.lines[-3:]}")
+            if item is None:
+                pytest.fail(f"the program ended after {len(self.lines)} lines of {n}")
+            self.lines.append(item)
+        return self.lines
+
+    def wait_quiet(self, quiet: float, timeout: float = 3 * WAIT) -> list[str]:
+        """Wait until nothing more has been printed for `quiet` seconds; returns all lines so far.
+
+        For a stream whose end is not known: events lost never come, and a repeat may come late,
+        so the only sign that everything has arrived is the output resting.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                item = self._queue.get(timeout=quiet)
+            except queue.Empty:
+                return self.lines
+            if item is None:
+                pytest.fail(f"the program ended after {len(self.lines)} lines: {self.lines[-3:]}")
+            self.lines.append(item)
+            if time.monotonic() > deadline:
+                pytest.fail(f"the output was still growing after {timeout:.0f} s ({len(self.lines)} lines)")
+
+    def rest(self) -> str:
+        """Everything printed, once the stream has ended (the process exited)."""
+        while not self._ended:
+            try:
+                item = self._queue.get(timeout=WAIT)
+            except queue.Empty:
+                pytest.fail(f"the output did not end within {WAIT:.0f} s")
+            if item is None:
+                self._ended = True
+            else:
+                self.lines.append(item)
+        return "".join(self.lines)
+
+
+def jsonl_seqs(printed: list[str]) -> list[int]:
+    """Sequence numbers of events printed by `atlens query --format jsonl`."""
+    return [json.loads(text)["requestData"]["seq"] for text in printed]
+
+
+def start_query(*args: str, stdin: int | None = None) -> subprocess.Popen[str]:
+    """`atlens query ARGS` as a real process."""
+    return subprocess.Popen([sys.executable, "-m", "tui.cli", "query", *args], cwd=REPO, text=True,
+                            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def end_query(proc: subprocess.Popen[str], sig: int, err: OutputLines) -> str:
+    """Stop the program with a signal; returns what it wrote on stderr."""
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        pytest.fail(f"atlens did not exit within {WAIT:.0f} s of signal {sig}: {err.rest()}")
+    return err.rest()
+
+
+@contextmanager
+def running_query(*args: str, stdin: int | None = None) -> Iterator[tuple[subprocess.Popen[str], OutputLines, OutputLines]]:
+    """`atlens query ARGS` running, with its output and errors read as lines; killed if still running at the end."""
+    proc = start_query(*args, stdin=stdin)
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        yield proc, OutputLines(proc.stdout), OutputLines(proc.stderr)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
