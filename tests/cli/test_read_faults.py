@@ -26,7 +26,7 @@ from pathlib import Path
 import orjson
 import pytest
 from tests.cli.helpers import ATLENS, ROOT, jsonl, make_event, run, unprivileged
-from tests.core.test_follow import OutputLines, end_query, jsonl_seqs
+from tests.core.follow_helpers import OutputLines, end_query, jsonl_seqs
 
 
 def events(first: int, count: int) -> list[dict]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import gzip
 import os
 
-from tests.core.test_follow import event_time, follow, lines, seq_of_action, writer  # noqa: F401 (fixtures)
+from tests.core.follow_helpers import event_time, seq_of_action
+from tests.core.test_follow import follow, writer  # noqa: F401 (fixtures)
 
 from tui.core.sources import Reader, resolve_inputs
 from tui.core.store import Store
