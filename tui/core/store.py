@@ -237,12 +237,16 @@ class Store:
 
     def raw(self, row: int) -> bytes | None:
         """The raw bytes of the row's line or value: kept from a moment ago, or re-read from its source."""
+        return self._raw(row)[0]
+
+    def _raw(self, row: int) -> tuple[bytes | None, bool]:
+        """(bytes, whether they were kept in memory: then they are the very bytes indexed)."""
         segment, offset, length = self.segment[row], self.offsets[row], self.lengths[row]
         if self._recent:
             kept = self._recent_bytes(segment, offset, length)
             if kept is not None:
-                return kept
-        return self.segments[segment].reader.read(offset, length)
+                return kept, True
+        return self.segments[segment].reader.read(offset, length), False
 
     def event(self, row: int, *, keep: bool = True) -> EventRecord:
         """The full, normalised event of a row (parsed on demand, recent ones cached).
@@ -257,7 +261,7 @@ class Store:
             cache.move_to_end(row)
             return hit
         seg = self.segments[self.segment[row]]
-        raw = self.raw(row)
+        raw, kept = self._raw(row)
         if raw is None:
             record = EventRecord(row, None, seg.reader.unavailable_reason())
         else:
@@ -265,7 +269,7 @@ class Store:
             sub = self.subs[row]
             if type(found) is str or sub >= len(found):
                 record = EventRecord(row, None, f"{seg.name} changed since it was read: {found if type(found) is str else 'event missing'}")
-            elif not self._same_event(row, found[sub]):
+            elif not kept and not self._same_event(row, found[sub]):
                 record = EventRecord(row, None, f"{seg.name} changed since it was read: "
                                                 f"its bytes at offset {self.offsets[row]:,} hold another event now")
             else:

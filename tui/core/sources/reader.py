@@ -192,8 +192,7 @@ class Reader:
         if len(head) < SAME_CONTENT_BYTES:
             return None
         for content in self.contents.get(head[:SAME_CONTENT_BYTES], ()):
-            n = min(len(head), len(content.fingerprint))
-            if head[:n] == content.fingerprint[:n]:
+            if same_start(head, content.fingerprint):
                 return content
         return None
 
@@ -219,8 +218,7 @@ class Reader:
             except OSError:
                 continue
             kind, head = plain_head(fd)
-            n = min(len(head), len(tail.fingerprint))
-            if n >= SAME_CONTENT_BYTES and head[:n] == tail.fingerprint[:n]:
+            if same_start(head, tail.fingerprint):
                 if kind is None and os.fstat(fd).st_size >= tail.offset:
                     return candidate, fd
                 if kind is not None:
@@ -469,6 +467,9 @@ class Reader:
                             dirs[:] = []
         for tail in self.tails.values():
             paths.add(os.path.dirname(os.path.abspath(tail.path)))
+        if self.streams and self._spool_folder is not None:
+            # The pumps' writes to the spools wake the follower at once, as appends to a file do.
+            paths.add(self._spool_folder)
         return sorted(p for p in paths if os.path.isdir(p) and os.access(p, os.R_OK | os.X_OK))
 
     def follow(self, stop: threading.Event) -> None:
@@ -510,6 +511,7 @@ class Reader:
                 # the bulk of the notifications, only need the known files read.
                 # A modified file not yet known (announced while still empty) counts as new too.
                 known = {os.path.abspath(path) for path in self.tails}
+                known.update(stream.tail.path for stream in self.streams if stream.tail is not None)
                 rescan = not changes or any(change != Change.modified or path not in known for change, path in changes)
                 self.poll_all(rescan=rescan)
                 if rescan and self.watch_paths() != watched:
@@ -645,6 +647,14 @@ def plain_head(fd: int) -> tuple[str | None, bytes]:
     except Damaged:
         pass
     return kind, out[:FINGERPRINT_BYTES]
+
+
+def same_start(head: bytes, fingerprint: bytes) -> bool:
+    """Whether a file starting with head holds the content whose first bytes are fingerprint: as
+    many bytes as the fingerprint has must agree (all 256 of a file that had them: two audit
+    events can share their first hundred bytes, a time and an action)."""
+    n = len(fingerprint)
+    return n >= SAME_CONTENT_BYTES and len(head) >= n and head[:n] == fingerprint
 
 
 def _mtime(path: str) -> float:

@@ -150,6 +150,7 @@ class Tail:
         old = self.reader.store.segments[self.segment].reader
         if isinstance(old, FileBytes):
             old.retarget(raw.path, raw.take_descriptor())
+            old.pinned = raw.pinned
             raw = old
         self.raw = raw
         content.tail = self
