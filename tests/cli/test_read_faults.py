@@ -19,6 +19,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -423,3 +424,65 @@ def test_a_gzip_still_being_written_is_not_called_damaged(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert "damaged" not in errors and "ends before" not in errors, errors
+
+
+# ----------------------------------------------------------------------------- what must keep holding
+
+#: Writes the lines of a file at a rate, each line in two write(2) calls (a logger's buffer cut a
+#: line in two), as another process.
+SPLIT_WRITER = r"""
+import sys, time
+path, source, rate = sys.argv[1], sys.argv[2], float(sys.argv[3])
+lines = open(source, "rb").read().splitlines(keepends=True)
+start = time.monotonic()
+with open(path, "ab", buffering=0) as out:
+    for i, line in enumerate(lines):
+        half = len(line) // 2
+        out.write(line[:half])
+        out.write(line[half:])
+        delay = start + (i + 1) / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+"""
+
+
+def test_lines_written_in_two_writes_at_5000_a_second_are_each_printed_once(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(jsonl(events(0, 1)))
+    source = tmp_path / "source.jsonl"
+    source.write_bytes(jsonl(events(1, 5000)))
+    proc = start(str(log), "--follow", "--format", "jsonl")
+    out, err = OutputLines(proc.stdout), OutputLines(proc.stderr)
+    try:
+        out.wait_count(1)
+        subprocess.run([sys.executable, "-c", SPLIT_WRITER, str(log), str(source), "5000"], check=True, timeout=60)
+        seqs = jsonl_seqs(out.wait_count(5001))
+        errors = end_query(proc, signal.SIGINT, err)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "Traceback" not in errors, errors
+    assert seqs == list(range(0, 5001))
+    assert len(out.lines) == 5001  # nothing more (no repeats, no error records printed)
+
+
+def test_two_thousand_followed_files_are_each_followed(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for n in range(2000):
+        (logs / f"service-{n:04d}.jsonl").write_bytes(jsonl(events(n, 1)))
+    proc = start(str(logs), "--follow", "--format", "jsonl")
+    out, err = OutputLines(proc.stdout), OutputLines(proc.stderr)
+    try:
+        assert sorted(jsonl_seqs(out.wait_count(2000))) == list(range(2000))
+        touched = list(range(0, 2000, 97))
+        for i, n in enumerate(touched):
+            with open(logs / f"service-{n:04d}.jsonl", "ab") as fh:
+                fh.write(jsonl(events(10_000 + i, 1)))
+        printed = jsonl_seqs(out.wait_count(2000 + len(touched)))
+        errors = end_query(proc, signal.SIGINT, err)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "Traceback" not in errors, errors
+    assert sorted(printed[2000:]) == list(range(10_000, 10_000 + len(touched)))
