@@ -8,7 +8,7 @@ from __future__ import annotations
 import gzip
 import os
 
-from tests.core.follow_helpers import event_time, seq_of_action
+from tests.core.follow_helpers import event_time, seq_of_action, wait_for
 from tests.core.test_follow import follow, writer  # noqa: F401 (fixtures)
 
 from tui.core.sources import Reader, resolve_inputs
@@ -157,3 +157,17 @@ def test_spools_are_private(tmp_path):
     reader.close()
     assert not os.path.exists(os.path.dirname(spool))
     assert store.event(0).event is not None  # readable after the spool's name is gone
+
+
+def test_a_new_file_that_only_starts_like_one_already_read_is_read_whole(tmp_path, lines, writer, follow):
+    """An export dropped into a followed folder that shares its first events with a log read
+    already (overlapping time ranges) is not a copy of it: every event of it is read."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "a.log").write_text(lines(*range(1, 21)))
+    f = follow(logs)
+    w = writer()
+    w.run(["write", str(logs / "export.log"), lines(*range(1, 6), *range(100, 111))])
+    expected = sorted([*range(1, 21), *range(1, 6), *range(100, 111)])
+    wait_for(lambda: sorted(f.seqs()) == expected, lambda: f"{expected}; the store has {sorted(f.seqs())}")
+    f.check_reread()

@@ -55,6 +55,8 @@ class Content:
     line_no: int = 1
     #: whether a tail still reads it (its file followed, or drained after a rename)
     reading: bool = True
+    #: the bytes just before `offset` (up to FINGERPRINT_BYTES): a copy must hold these too
+    end: bytes = b""
 
 
 class Reader:
@@ -185,14 +187,25 @@ class Reader:
             content = tail.content = Content(tail.fingerprint, tail.segment, tail)
             self.contents.setdefault(tail.fingerprint[:SAME_CONTENT_BYTES], []).append(content)
         content.fingerprint = tail.fingerprint
+        if content.offset != tail.offset and tail.raw is not None:
+            width = min(FINGERPRINT_BYTES, tail.offset)
+            content.end = tail.raw.pread(width, tail.offset - width) or b""
         content.offset, content.line_no = tail.offset, tail.line_no
 
-    def known_content(self, head: bytes) -> Content | None:
-        """The content a file starting with head holds (it is a copy of it, or it continues it)."""
+    def _holder_of(self, fd: int, head: bytes) -> Content | None:
+        """The content read before that an open file holds: the same first bytes, and the same
+        bytes where the reading of that content stopped (or where the file ends, if sooner)."""
         if len(head) < SAME_CONTENT_BYTES:
             return None
         for content in self.contents.get(head[:SAME_CONTENT_BYTES], ()):
-            if same_start(head, content.fingerprint):
+            if not same_start(head, content.fingerprint):
+                continue
+            if content.offset <= len(content.fingerprint) or holds_read_part(fd, content.offset, content.end):
+                return content
+            # Shorter than what was read of it: a copy made earlier, if the original still says so.
+            window, end = plain_window(fd, content.offset)
+            earlier = self.store.segments[content.segment].reader.read(end - len(window), len(window)) if end > 0 else None
+            if earlier is not None and earlier == window:
                 return content
         return None
 
@@ -218,7 +231,9 @@ class Reader:
             except OSError:
                 continue
             kind, head = plain_head(fd)
-            if same_start(head, tail.fingerprint):
+            # The copy holds what was read: the same first bytes, and the same ones before where reading stopped.
+            end_bytes = tail.content.end if tail.content is not None else b""
+            if same_start(head, tail.fingerprint) and holds_read_part(fd, tail.offset, end_bytes):
                 if kind is None and os.fstat(fd).st_size >= tail.offset:
                     return candidate, fd
                 if kind is not None:
@@ -310,9 +325,13 @@ class Reader:
                 self.adopted.add(identity)  # renamed away; the tail that had it drains it
                 return None
             _, head = plain_head(fd)
+            # While following, a file that holds content already read (a rotated copy, the same
+            # copy compressed later) is that content. The inputs named at the start are each read:
+            # none has been read yet to compare with, and two exports may overlap without being
+            # the same.
+            known = self._holder_of(fd, head) if self.loaded else None
         finally:
             os.close(fd)
-        known = self.known_content(head)
         if known is not None and known.reading:
             # A copy of what is being read (copy-truncate's copy before the truncation is seen, a
             # renamed file compressed while it is still drained): read through the original.
@@ -647,6 +666,46 @@ def plain_head(fd: int) -> tuple[str | None, bytes]:
     except Damaged:
         pass
     return kind, out[:FINGERPRINT_BYTES]
+
+
+def plain_window(fd: int, end: int) -> tuple[bytes, int]:
+    """The plain bytes of an open file (decompressed if need be) just before end, up to
+    FINGERPRINT_BYTES of them, and where they end: end, or the file's plain length if shorter."""
+    try:
+        head = os.pread(fd, 65536, 0)
+        kind = sniff_compression(head)
+        if kind is None:
+            size = os.fstat(fd).st_size
+            stop = min(end, size)
+            width = min(FINGERPRINT_BYTES, stop)
+            return os.pread(fd, width, stop - width), stop
+        expander = Expander(kind)
+        window = b""
+        produced = 0
+        offset = 0
+        while produced < end:
+            block = os.pread(fd, 1 << 20, offset)
+            if not block:
+                break
+            offset += len(block)
+            for piece in expander.feed(block):
+                keep = piece[:max(0, end - produced)]
+                produced += len(keep)
+                window = (window + keep)[-FINGERPRINT_BYTES:]
+                if produced >= end:
+                    break
+            if produced >= end:
+                break
+        return window, produced
+    except (OSError, Damaged):
+        return b"", -1
+
+
+def holds_read_part(fd: int, offset: int, end_bytes: bytes) -> bool:
+    """Whether an open file holds, just before offset (where the reading of a content stopped),
+    the bytes read there (end_bytes, their last FINGERPRINT_BYTES)."""
+    window, stop = plain_window(fd, offset)
+    return stop == offset and window == end_bytes[len(end_bytes) - len(window):]
 
 
 def same_start(head: bytes, fingerprint: bytes) -> bool:
