@@ -84,6 +84,8 @@ class Reader:
         #: every content read, by its first SAME_CONTENT_BYTES bytes
         self.contents: dict[bytes, list[Content]] = {}
         self.streams: list[_Stream] = []
+        #: new files that may be a copy still being written: identity -> (size, since when)
+        self._undecided: dict[tuple[int, int], tuple[int, float]] = {}
         self._spool_folder: str | None = None
         self._said: set[str] = set()
         #: whether everything there was has been read once (then following keeps recent bytes)
@@ -187,26 +189,41 @@ class Reader:
             content = tail.content = Content(tail.fingerprint, tail.segment, tail)
             self.contents.setdefault(tail.fingerprint[:SAME_CONTENT_BYTES], []).append(content)
         content.fingerprint = tail.fingerprint
-        if content.offset != tail.offset and tail.raw is not None:
-            width = min(FINGERPRINT_BYTES, tail.offset)
-            content.end = tail.raw.pread(width, tail.offset - width) or b""
+        content.end = tail.end_bytes
         content.offset, content.line_no = tail.offset, tail.line_no
 
-    def _holder_of(self, fd: int, head: bytes) -> Content | None:
+    def _holder_of(self, fd: int, head: bytes) -> Content | None | bool:
         """The content read before that an open file holds: the same first bytes, and the same
-        bytes where the reading of that content stopped (or where the file ends, if sooner)."""
+        bytes where the reading of that content stopped (or where the file ends, if sooner).
+
+        False when that cannot be told yet: a compressed copy still being written, shorter than
+        what was read of a content whose own file is gone.
+        """
         if len(head) < SAME_CONTENT_BYTES:
             return None
         for content in self.contents.get(head[:SAME_CONTENT_BYTES], ()):
             if not same_start(head, content.fingerprint):
                 continue
-            if content.offset <= len(content.fingerprint) or holds_read_part(fd, content.offset, content.end):
-                return content
+            if content.offset <= len(content.fingerprint):
+                return content  # nothing read beyond the bytes just compared
+            window, stop, complete = plain_window(fd, content.offset)
+            if stop == content.offset:
+                if window == content.end[len(content.end) - len(window):]:
+                    return content
+                continue
+            if stop < 0:
+                continue
             # Shorter than what was read of it: a copy made earlier, if the original still says so.
-            window, end = plain_window(fd, content.offset)
-            earlier = self.store.segments[content.segment].reader.read(end - len(window), len(window)) if end > 0 else None
-            if earlier is not None and earlier == window:
-                return content
+            earlier = self.store.segments[content.segment].reader.read(stop - len(window), len(window))
+            if earlier is not None:
+                if earlier == window:
+                    return content
+                continue
+            if not complete:
+                # A compressed copy still being written: a content no longer read is continued
+                # in it, checked once it is decompressed that far; a content still being read is
+                # decided when the copy is complete.
+                return False if content.reading else content
         return None
 
     def find_copy(self, tail: Tail) -> tuple[str, int | None] | None:
@@ -231,16 +248,27 @@ class Reader:
             except OSError:
                 continue
             kind, head = plain_head(fd)
-            # The copy holds what was read: the same first bytes, and the same ones before where reading stopped.
-            end_bytes = tail.content.end if tail.content is not None else b""
-            if same_start(head, tail.fingerprint) and holds_read_part(fd, tail.offset, end_bytes):
-                if kind is None and os.fstat(fd).st_size >= tail.offset:
-                    return candidate, fd
+            if same_start(head, tail.fingerprint):
                 if kind is not None:
+                    # Compressed (perhaps still being written): its continuation checks it holds
+                    # where reading stopped once it is decompressed that far.
                     os.close(fd)
                     return candidate, None
+                # The copy holds what was read: the same bytes before where reading stopped, too.
+                if holds_read_part(fd, tail.offset, tail.content.end if tail.content is not None else b""):
+                    return candidate, fd
             os.close(fd)
         return None
+
+    def promote(self, tail: Tail) -> None:
+        """A file taken for a copy of content read before turned out to be a file of its own: follow it."""
+        if tail.identity is not None:
+            self.adopted.discard(tail.identity)
+        self.draining.pop(tail, None)
+        if tail.path not in self.tails:
+            self.tails[tail.path] = tail
+        else:
+            self.draining[tail] = time.monotonic()  # its path is followed already: read it while it grows
 
     def continue_in(self, path: str, content: Content) -> int:
         """Read on where content left off, in a file found to hold it (a compressed copy)."""
@@ -330,6 +358,17 @@ class Reader:
             # none has been read yet to compare with, and two exports may overlap without being
             # the same.
             known = self._holder_of(fd, head) if self.loaded else None
+            if known is False:
+                # Not all there yet: looked at again at the next rescan, until it stops growing.
+                size = st.st_size
+                seen = self._undecided.get(identity)
+                if seen is None or seen[0] != size:
+                    self._undecided[identity] = (size, time.monotonic())
+                    return None
+                if time.monotonic() - seen[1] < ROTATE_WAIT:
+                    return None
+                known = None  # it stopped growing short: a file of its own
+            self._undecided.pop(identity, None)
         finally:
             os.close(fd)
         if known is not None and known.reading:
@@ -392,7 +431,7 @@ class Reader:
                 self.store.add_errors(tail.segment, [dataclasses.replace(e, line=e.line + lines_before) for e in held_errors])
                 tail.offset = size
                 tail.line_no = lines_before + last.lines + 1
-                tail._update_fingerprint()
+                tail.read_marks()
         return done
 
     # -- standard input and other streams
@@ -668,9 +707,11 @@ def plain_head(fd: int) -> tuple[str | None, bytes]:
     return kind, out[:FINGERPRINT_BYTES]
 
 
-def plain_window(fd: int, end: int) -> tuple[bytes, int]:
+def plain_window(fd: int, end: int) -> tuple[bytes, int, bool]:
     """The plain bytes of an open file (decompressed if need be) just before end, up to
-    FINGERPRINT_BYTES of them, and where they end: end, or the file's plain length if shorter."""
+    FINGERPRINT_BYTES of them; where they end (end, or the file's plain length if shorter; -1
+    when it cannot be read); and whether what the file holds is complete (a compressed file cut
+    short, perhaps still being written, is not)."""
     try:
         head = os.pread(fd, 65536, 0)
         kind = sniff_compression(head)
@@ -678,7 +719,7 @@ def plain_window(fd: int, end: int) -> tuple[bytes, int]:
             size = os.fstat(fd).st_size
             stop = min(end, size)
             width = min(FINGERPRINT_BYTES, stop)
-            return os.pread(fd, width, stop - width), stop
+            return os.pread(fd, width, stop - width), stop, True
         expander = Expander(kind)
         window = b""
         produced = 0
@@ -694,17 +735,15 @@ def plain_window(fd: int, end: int) -> tuple[bytes, int]:
                 window = (window + keep)[-FINGERPRINT_BYTES:]
                 if produced >= end:
                     break
-            if produced >= end:
-                break
-        return window, produced
+        return window, produced, produced >= end or expander.complete
     except (OSError, Damaged):
-        return b"", -1
+        return b"", -1, True
 
 
 def holds_read_part(fd: int, offset: int, end_bytes: bytes) -> bool:
     """Whether an open file holds, just before offset (where the reading of a content stopped),
     the bytes read there (end_bytes, their last FINGERPRINT_BYTES)."""
-    window, stop = plain_window(fd, offset)
+    window, stop, _ = plain_window(fd, offset)
     return stop == offset and window == end_bytes[len(end_bytes) - len(window):]
 
 

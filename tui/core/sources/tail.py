@@ -74,9 +74,13 @@ class Tail:
         self.skipping = False  # inside a line too large to keep: drop bytes until its newline
         self.segment = -1
         self.fingerprint = b""
+        #: the last FINGERPRINT_BYTES bytes consumed (a copy of the file must hold them, where they were)
+        self.end_bytes = b""
         #: what the store and the reader know of the current segment's content (reader.Content)
         self.content: Content | None = None
         self.archive: Archive | None = None
+        #: content this file was found to continue, until it is seen to hold where that reading stopped
+        self.unverified: Content | None = None
         #: what happened to the path while it was followed: "", "deleted" or "moved" (renamed away)
         self.gone = ""
         self.finished = False  # read to its end for good (a stream that ended, an archive that stopped)
@@ -131,6 +135,7 @@ class Tail:
         self.pending = b""
         self.skipping = False
         self.fingerprint = b""
+        self.end_bytes = b""
         self.ml_state = MultiLineState()
         self.content = None
         head = raw.pread(65536, 0) or b""
@@ -139,23 +144,52 @@ class Tail:
         self.reader.store.segments[self.segment].multiline = bool(self.multiline)
 
     def _continue(self, raw: FileBytes, content: Content) -> None:
-        """Read on in the segment of content: this file holds it (and perhaps more)."""
+        """Read on in the segment of content: this file holds it (and perhaps more).
+
+        Until the file is seen to hold the bytes read just before where that content's reading
+        stopped (a compressed copy is checked once it is decompressed that far), nothing of it
+        is read; if it does not, it is read whole as a file of its own.
+        """
         before = content.tail
         self.segment = content.segment
         self.offset, self.line_no = content.offset, content.line_no
         self.multiline, self.ml_state, self.skipping = before.multiline, copy.copy(before.ml_state), before.skipping
         self.pending = b""
         self.fingerprint = content.fingerprint
-        # Its events are re-read from here from now on (the file they were read from is gone or moved).
-        old = self.reader.store.segments[self.segment].reader
-        if isinstance(old, FileBytes):
-            old.retarget(raw.path, raw.take_descriptor())
-            old.pinned = raw.pinned
-            raw = old
+        self.end_bytes = content.end
         self.raw = raw
-        content.tail = self
-        content.reading = True
-        self.content = content
+        self.unverified = content
+
+    def _verify(self) -> bool:
+        """Whether reading may go on: the continued content is confirmed (its events are re-read
+        from this file from now on), or refuted (this file is read whole as a new segment)."""
+        content = self.unverified
+        assert content is not None and self.raw is not None
+        size = self.archive.spool.size if self.archive is not None else self.size()
+        if size < self.offset:
+            archive = self.archive
+            if archive is not None and not archive.stopped and not (archive.expander.complete and time.monotonic() - archive.grew_at > ROTATE_WAIT):
+                return False  # still being written, perhaps: asked again when it grows
+            held = False
+        else:
+            width = len(content.end)
+            held = self.raw.pread(width, self.offset - width) == content.end
+        self.unverified = None
+        if held:
+            old = self.reader.store.segments[self.segment].reader
+            if isinstance(old, FileBytes):
+                # Its events are re-read from here from now on (the file they were read from is gone or moved).
+                old.retarget(self.raw.path, self.raw.take_descriptor())
+                old.pinned = self.raw.pinned
+                self.raw = old
+            content.tail = self
+            content.reading = True
+            self.content = content
+            return True
+        self.reader.report(f"{self.display} starts like {content.tail.display} but holds other events: it is read whole")
+        self._new_segment(self.raw, self.archive.expander.kind if self.archive is not None else "file")
+        self.reader.promote(self)
+        return True
 
     def _expand(self, *, final: bool) -> bool:
         """Decompress what the archive gained into its spool, EXPAND_STEP at a time; True when
@@ -236,6 +270,12 @@ class Tail:
         raw = self.raw
         if raw is None:
             return 0
+        if self.unverified is not None:
+            while self.archive is not None and self.archive.spool.size < self.offset and self._expand(final=final):
+                pass
+            if not self._verify():
+                return 0
+            raw = self.raw
         if self.archive is None:
             added = self._read_to(raw, self.size() if size is None else size, final=final)
         else:
@@ -250,10 +290,16 @@ class Tail:
     def _read_to(self, raw: FileBytes, size: int, *, final: bool) -> int:
         """Read the current segment up to size."""
         added = 0
+        check = self.archive is None and self.unverified is None
         while self.offset + len(self.pending) < size:
             start = self.offset + len(self.pending)
             block = raw.pread(min(READ_BYTES, size - start), start)
             if not block:
+                break
+            if check and self.fingerprint and raw.pread(len(self.fingerprint), 0) != self.fingerprint:
+                # Truncated (and written again) since it was looked at: the block may be the new
+                # content's. It is not read; the truncation is seen next and the old content's
+                # rest read from its copy.
                 break
             added += self._consume(self.pending + block, final=final and start + len(block) >= size)
         if final and self.pending:
@@ -299,16 +345,26 @@ class Tail:
                     self.skipping = True
                     used = len(data) - skipped
         used += skipped
+        if used:
+            # Both from the bytes read, not looked up again: the file may be another one by now.
+            if self.offset < FINGERPRINT_BYTES:
+                self.fingerprint = self.fingerprint[:self.offset] + data[:FINGERPRINT_BYTES - self.offset]
+            self.end_bytes = (self.end_bytes + data[max(0, used - FINGERPRINT_BYTES):used])[-FINGERPRINT_BYTES:]
         self.reader.keep_recent(self, self.offset, data[:used])
         self.offset += used
         self.pending = data[used:]
         return self.reader.add(self, batch)
 
+    def read_marks(self) -> None:
+        """The first and the last bytes read, from the file (after it was read by other processes)."""
+        if self.raw is not None:
+            self.fingerprint = self.raw.pread(FINGERPRINT_BYTES, 0) or b""
+            width = min(FINGERPRINT_BYTES, self.offset)
+            self.end_bytes = self.raw.pread(width, self.offset - width) or b""
+        self._update_fingerprint()
+
     def _update_fingerprint(self) -> None:
-        if self.raw is not None and len(self.fingerprint) < FINGERPRINT_BYTES:
-            head = self.raw.pread(FINGERPRINT_BYTES, 0)
-            if head is not None:
-                self.fingerprint = head
+        """What was read becomes findable by its first bytes (see Reader.remember)."""
         self.reader.remember(self)
 
     # -- following
