@@ -26,8 +26,18 @@ FLAG_ABSENT = 2
 #: An indexed field held something other than a string (a number, a boolean, an object...), or
 #: reason.reasonCode was not a small integer: its column holds a text form, not the value.
 FLAG_TYPED = 4
+#: The eventTime is a time, but one no date can show (before year 1 or after 9999, such as an
+#: epoch of 1e17): the row also has FLAG_NO_TIME and keeps its file position.
+FLAG_TIME_OUT_OF_RANGE = 8
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+#: The times a datetime can show (UTC, years 1 to 9999), in microseconds since the epoch.
+MIN_TIME_US = (datetime(1, 1, 1, tzinfo=timezone.utc) - _EPOCH) // _MICROSECOND
+MAX_TIME_US = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc) - _EPOCH) // _MICROSECOND
+#: Epoch numbers beyond this many seconds are out of range whatever their unit (and the
+#: arithmetic on them stays exact: no float overflows to infinity).
+_EPOCH_LIMIT_S = 1e12
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +79,16 @@ def parse_time_us(value: object) -> int | None:
 
     Forms: `2017-10-19T19:07:50.32+0000`, `+00:00`, `Z`, 0 to 9 fractional digits, a space
     instead of `T`, no zone at all (read as UTC), and epoch numbers (seconds or milliseconds).
-    Returns None when the value is not a time.
+    Returns None when the value is not a time, or is one outside what a date can show
+    (MIN_TIME_US to MAX_TIME_US).
     """
+    us = time_us(value)
+    return us if us is not None and MIN_TIME_US <= us <= MAX_TIME_US else None
+
+
+def time_us(value: object) -> int | None:
+    """parse_time_us without the range check: the time may lie outside what a date can show
+    (a caller tells "not a time" from "a time out of range"). Never raises."""
     if type(value) is str:
         if len(value) < 19:
             return _parse_time_slow(value)
@@ -109,6 +127,8 @@ def parse_time_us(value: object) -> int | None:
     if type(value) is int or type(value) is float:
         # Epoch numbers: milliseconds when too large to be seconds of this era.
         seconds = value / 1000 if value > 10_000_000_000 else value
+        if not -_EPOCH_LIMIT_S < seconds < _EPOCH_LIMIT_S:  # also NaN
+            return MAX_TIME_US + 1 if seconds > 0 else MIN_TIME_US - 1
         return int(seconds * 1_000_000)
     return None
 
@@ -138,7 +158,8 @@ def format_time_us(us: int, *, millis: bool = True) -> str:
 def _second_text(seconds: int) -> str:
     """A second since the epoch as `YYYY-MM-DD HH:MM:SS` (UTC). Rows drawn together mostly share
     their seconds: building and formatting a datetime was a tenth of drawing a row."""
-    return (_EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
+    # isoformat, not strftime: strftime writes year 1 as "1", not "0001".
+    return (_EPOCH + timedelta(seconds=seconds)).isoformat(" ", "seconds")[:19]
 
 
 # ----------------------------------------------------------------------------- value coercion
@@ -364,7 +385,14 @@ class Batch:
     event_values: int = 0
     #: index of the first row whose time is known; rows before it carry no time yet
     leading_untimed: int = 0
+    #: the time rows without a usable time carry (the last one read): given when the batch
+    #: continues a source whose earlier events are already indexed
     last_time: int | None = None
+    #: last_time as the batch was made (what its first rows without a time carry)
+    carried_time: int | None = None
+
+    def __post_init__(self) -> None:
+        self.carried_time = self.last_time
 
     def __len__(self) -> int:
         return len(self.offsets)
@@ -423,14 +451,17 @@ def column_writer(batch: Batch, ids: dict[str, int]) -> Callable[[dict, int, int
                 if rest.isdigit() and rest < "6100":
                     us = minute + int(rest) * 10_000
         if us is None:
-            us = parse_time_us(t)
+            us = time_us(t)
+            if us is not None and not MIN_TIME_US <= us <= MAX_TIME_US:
+                us = None
+                flag = FLAG_TIME_OUT_OF_RANGE
         if us is None:
             if batch.last_time is None:
                 batch.leading_untimed += 1
                 times(0)
             else:
                 times(batch.last_time)
-            flag = FLAG_NO_TIME
+            flag |= FLAG_NO_TIME
         else:
             batch.last_time = us
             times(us)
@@ -562,35 +593,73 @@ def decode_jsonl(batch: Batch, ids: dict[str, int], data: bytes, offset: int, li
     if lines and not lines[-1]:
         lines.pop()
     batch.lines += len(lines)
-    for line in lines:
-        length = len(line)
-        if length > MAX_VALUE_BYTES:
-            errors.append(ErrorRecord(source, line_no, offset, f"line too large ({length:,} bytes)", excerpt(line)))
-        else:
-            try:
-                value = loads(line)
-            except decode_error as exc:
-                stripped = line.strip()
-                if not stripped:
-                    batch.blank += 1
-                elif stripped[:5] == b"data:":
-                    # IBM Cloud Logs query results saved as server-sent events.
+    it = iter(lines)
+    line = b""
+    while True:
+        # One try around the whole loop, not one per line: free while nothing raises.
+        try:
+            for line in it:
+                length = len(line)
+                if length > MAX_VALUE_BYTES:
+                    errors.append(ErrorRecord(source, line_no, offset, f"line too large ({length:,} bytes)", excerpt(line)))
+                else:
                     try:
-                        value = loads(stripped[5:])
-                    except decode_error as inner:
-                        errors.append(ErrorRecord(source, line_no, offset, _json_reason(inner), excerpt(line)))
+                        value = loads(line)
+                    except decode_error as exc:
+                        stripped = line.strip()
+                        if not stripped:
+                            batch.blank += 1
+                        elif stripped[:5] == b"data:":
+                            # IBM Cloud Logs query results saved as server-sent events.
+                            try:
+                                value = loads(stripped[5:])
+                            except decode_error as inner:
+                                errors.append(ErrorRecord(source, line_no, offset, _json_reason(inner), excerpt(line)))
+                            else:
+                                _add_value(batch, add, value, line, offset, line_no)
+                        else:
+                            errors.append(ErrorRecord(source, line_no, offset, classify_bad_line(line, exc), excerpt(line)))
                     else:
-                        _add_value(batch, add, value, line, offset, line_no)
-                else:
-                    errors.append(ErrorRecord(source, line_no, offset, classify_bad_line(line, exc), excerpt(line)))
-            else:
-                if type(value) is dict and ("action" in value or "eventTime" in value) and "_line" not in value and "_ts" not in value:
-                    add(value, offset, length, 0)  # the common case: a plain event
-                    batch.event_values += 1
-                else:
-                    _add_value(batch, add, value, line, offset, line_no)
-        offset += length + 1
-        line_no += 1
+                        if type(value) is dict and ("action" in value or "eventTime" in value) and "_line" not in value and "_ts" not in value:
+                            add(value, offset, length, 0)  # the common case: a plain event
+                            batch.event_values += 1
+                        else:
+                            _add_value(batch, add, value, line, offset, line_no)
+                offset += length + 1
+                line_no += 1
+            return
+        except PROGRAMMING_ERRORS:
+            raise
+        except Exception as exc:
+            # Something in this one line that decoding did not foresee: the line is an error
+            # record saying what, and the lines after it are read.
+            _drop_partial_row(batch)
+            errors.append(ErrorRecord(source, line_no, offset, unreadable(exc), excerpt(line)))
+            offset += len(line) + 1
+            line_no += 1
+
+
+#: Exceptions only a mistake in atlens raises, never a value read: they are not turned into
+#: error records, so a bug shows instead of every line being reported as unreadable.
+PROGRAMMING_ERRORS = (NameError, AssertionError, ImportError, SyntaxError)
+
+
+def unreadable(exc: BaseException) -> str:
+    """The reason of an error record for a value whose decoding raised exc."""
+    text = str(exc)
+    return f"could not be read ({type(exc).__name__}{': ' + text[:200] if text else ''})"
+
+
+def _drop_partial_row(batch: Batch) -> None:
+    """Remove what an interrupted column_writer call appended: every column back to the rows
+    that were written whole (subs is appended last)."""
+    rows = len(batch.subs)
+    for column in (batch.times, batch.flags, batch.action, batch.outcome, batch.severity, batch.initiator_name,
+                   batch.initiator_id, batch.target_name, batch.target_id, batch.reason, batch.offsets, batch.lengths):
+        del column[rows:]
+    if batch.leading_untimed > rows:
+        batch.leading_untimed = rows
+    batch.last_time = batch.times[rows - 1] if rows > batch.leading_untimed else batch.carried_time
 
 
 # ----------------------------------------------------------------------------- multi-line JSON
@@ -658,10 +727,14 @@ def decode_multiline(batch: Batch, ids: dict[str, int], data: bytes, offset: int
             else:
                 try:
                     value = orjson.loads(raw)
+                    _add_value(batch, add, value, raw, offset + pos, line_no)
                 except orjson.JSONDecodeError as exc:
                     batch.errors.append(ErrorRecord(batch.source, line_no, offset + pos, _json_reason(exc), excerpt(raw)))
-                else:
-                    _add_value(batch, add, value, raw, offset + pos, line_no)
+                except PROGRAMMING_ERRORS:
+                    raise
+                except Exception as exc:
+                    _drop_partial_row(batch)
+                    batch.errors.append(ErrorRecord(batch.source, line_no, offset + pos, unreadable(exc), excerpt(raw)))
             line_no += raw.count(b"\n")
             pos = end
             continue

@@ -40,6 +40,8 @@ class Tail:
         self.multiline = False
         self.ml_state = MultiLineState()
         self.skipping = False  # inside a line too large to keep: drop bytes until its newline
+        #: the time of the last event read with one: an appended event without a usable time keeps its place after it
+        self.last_time: int | None = None
         self.segment = -1
         self.fingerprint = b""
         self.spool: str | None = None  # decompressed copy of a gzip file
@@ -168,7 +170,7 @@ class Tail:
     def _consume(self, data: bytes, *, final: bool) -> int:
         """Decode data (pending bytes + new block); keep an unfinished tail pending."""
         # A fresh string table per batch keeps the store's re-mapping proportional to the batch.
-        batch = Batch(self.display)
+        batch = Batch(self.display, last_time=self.last_time)
         ids: dict[str, int] = {}
         skipped = 0
         if self.multiline is None:
@@ -206,6 +208,7 @@ class Tail:
         used += skipped
         self.offset += used
         self.pending = data[used:]
+        self.last_time = batch.last_time
         return self.reader.add(self, batch)
 
     def _update_fingerprint(self) -> None:
