@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from tests.core.conftest import read_paths
 from tui.core.present import time_text
 from tui.core.sources import Reader, resolve_inputs
 from tui.core.store import Store
@@ -104,3 +105,264 @@ def test_a_value_that_cannot_be_indexed_is_an_error_record_and_the_read_goes_on(
     assert "could not be read" in error.reason
     acc = store.accounting()
     assert acc["lines"] == 3 == acc["event_values"] + acc["errors"] + acc["blank"]
+
+
+# ----------------------------------------------------------------------------- shapes, value by value
+
+
+def pretty(obj: object, *, blank_lines: bool = False) -> bytes:
+    text = orjson.dumps(obj, option=orjson.OPT_INDENT_2)
+    return text.replace(b"\n", b"\n\n") if blank_lines else text
+
+
+def assert_every_line_counted(store: Store, data: bytes) -> dict[str, int]:
+    """lines read = lines with events + lines of error records + blank lines, and lines read are the file's lines."""
+    acc = store.accounting()
+    assert acc["lines"] == data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    assert acc["lines"] == acc["event_values"] + acc["errors"] + acc["blank"], acc
+    return acc
+
+
+def read_back(store: Store) -> list[dict]:
+    """Every row re-read from its bytes (as the detail pane and --format jsonl do), in time order."""
+    out = []
+    for row in store.order:
+        record = store.event(row)
+        assert record.event is not None, record.problem
+        out.append(record.event)
+    return out
+
+
+def test_json_lines_followed_by_pretty_printed_events(tmp_path, event, line):
+    flat = [event(action=f"svc.flat{i}.read", eventTime=at(i)) for i in range(1000)]
+    nice = [event(action=f"svc.pretty{i}.read", eventTime=at(1000 + i)) for i in range(10)]
+    data = b"".join(line(e) for e in flat) + b"\n".join(pretty(e) for e in nice) + b"\n"
+    path = tmp_path / "mixed.log"
+    path.write_bytes(data)
+    store = read_paths(path)
+    assert store.errors == []
+    assert read_back(store) == flat + nice
+    acc = assert_every_line_counted(store, data)
+    assert acc["events"] == 1010
+
+
+def test_pretty_printed_file_whose_first_line_is_a_comment(tmp_path, event):
+    nice = [event(action=f"svc.pretty{i}.read", eventTime=at(i)) for i in range(5)]
+    data = b"// exported from the docs\n" + b"\n".join(pretty(e) for e in nice) + b"\n"
+    path = tmp_path / "doc.json"
+    path.write_bytes(data)
+    store = read_paths(path)
+    assert read_back(store) == nice
+    [error] = store.errors
+    assert (error.line, error.offset) == (1, 0) and "comment" in error.reason
+    assert_every_line_counted(store, data)
+
+
+def test_lone_carriage_returns_between_events(tmp_path, event):
+    evs = [event(action=f"svc.mac{i}.read", eventTime=at(i)) for i in range(5)]
+    data = b"\r".join(orjson.dumps(e) for e in evs) + b"\r"
+    path = tmp_path / "classic-mac.log"
+    path.write_bytes(data)
+    store = read_paths(path)
+    assert store.errors == []
+    assert read_back(store) == evs
+    acc = assert_every_line_counted(store, data)
+    assert (acc["lines"], acc["event_values"]) == (1, 1)  # values on one line count as one line
+
+
+def test_pretty_printed_event_with_blank_lines_after_json_lines(tmp_path, event, line):
+    """As documentation converted to text shows events: a blank line between each of its lines."""
+    first = event(action="svc.flat.read", eventTime=at(0))
+    doc = event(action="svc.documented.read", eventTime=at(1))
+    data = line(first) + b"\n" + pretty(doc, blank_lines=True) + b"\n" + line(event(action="svc.after.read", eventTime=at(2)))
+    path = tmp_path / "doc.log"
+    path.write_bytes(data)
+    store = read_paths(path)
+    assert store.errors == []
+    assert [e["action"] for e in read_back(store)] == ["svc.flat.read", "svc.documented.read", "svc.after.read"]
+    acc = assert_every_line_counted(store, data)
+    assert acc["blank"] == 1  # the blank line between the two values; those inside the value are its own
+
+
+def test_a_byte_order_mark_at_the_start_of_a_later_line(tmp_path, event, line):
+    """`cat a.jsonl b.jsonl` where both files start with a byte order mark."""
+    a = [event(action="svc.a.read", eventTime=at(0)), event(action="svc.a2.read", eventTime=at(1))]
+    b = [event(action="svc.b.read", eventTime=at(2)), event(action="svc.b2.read", eventTime=at(3))]
+    data = b"\xef\xbb\xbf" + b"".join(line(e) for e in a) + b"\xef\xbb\xbf" + b"".join(line(e) for e in b)
+    path = tmp_path / "both.jsonl"
+    path.write_bytes(data)
+    store = read_paths(path)
+    assert store.errors == []
+    assert read_back(store) == a + b
+    assert_every_line_counted(store, data)
+
+
+def test_values_and_text_sharing_lines_count_each_line_once(tmp_path, event, line):
+    good = orjson.dumps(event(action="svc.good.read", eventTime=at(0)))
+    data = (good + b"{oops}" + good + b"\n"          # one line: two events and something not JSON
+            + b"[" + good + b", 42]\n"                 # an array with an element that is no event
+            + b"42 43\n"                               # two values, neither an event
+            + b"{\n  \"level\": \"info\"\n}\n"         # a value over three lines, not an event
+            + good + b"\n")
+    path = tmp_path / "shared.log"
+    path.write_bytes(data)
+    store = read_paths(path)
+    assert len(store) == 4
+    starts = [0] + [i + 1 for i, c in enumerate(data) if c == 0x0A]
+    assert [(e.line, e.offset) for e in store.errors] == [(1, len(good)), (2, starts[1]), (3, starts[2]), (4, starts[3])]
+    assert "2 more" not in store.errors[0].reason
+    acc = assert_every_line_counted(store, data)
+    assert (acc["event_values"], acc["errors"]) == (1, 6)
+
+
+def test_a_pretty_printed_value_written_in_two_parts_while_following(tmp_path, event, line):
+    path = tmp_path / "live.json"
+    path.write_bytes(line(event(action="svc.first.read", eventTime=at(0))))
+    doc = pretty(event(action="svc.pretty.read", eventTime=at(1))) + b"\n"
+    cut = doc.index(b'"initiator"') + 5  # inside a string, on a line of its own
+    store = Store()
+    reader = Reader(store, resolve_inputs([str(path)]), parallel=False)
+    try:
+        reader.load(follow=True)
+        for part in (doc[:cut], doc[cut:], line(event(action="svc.last.read", eventTime=at(2)))):
+            with path.open("ab") as fh:
+                fh.write(part)
+            reader.poll_all()
+            assert store.errors == []
+    finally:
+        reader.close()
+    assert [e["action"] for e in read_back(store)] == ["svc.first.read", "svc.pretty.read", "svc.last.read"]
+    assert_every_line_counted(store, path.read_bytes())
+
+
+# ----------------------------------------------------------------------------- every shape at once
+
+
+def _fuzzed_file(event, seed: int, n: int) -> tuple[bytes, set[str]]:
+    """n pieces of every shape, good and bad, mixed at random; and the actions of the events
+    that must be found whatever surrounds them."""
+    import random
+
+    rng = random.Random(seed)
+    parts: list[bytes] = []
+    must: set[str] = set()
+    for i in range(n):
+        e = event(action=f"svc.v{i}.read", eventTime=at(rng.randrange(-5, 3600)), message="m" * rng.randrange(40))
+        roll = rng.random()
+        if roll < 0.45:
+            parts.append(orjson.dumps(e))
+            must.add(e["action"])
+        elif roll < 0.52:
+            indent = rng.choice([orjson.OPT_INDENT_2, 0])
+            text = orjson.dumps(e, option=orjson.OPT_INDENT_2) if indent else orjson.dumps(e, option=0).replace(b",", b",\n    ")
+            parts.append(text.replace(b"\n", b"\n\n") if rng.random() < 0.3 else text)
+            must.add(e["action"])
+        elif roll < 0.56:
+            two = event(action=f"svc.w{i}.read", eventTime=at(i))
+            parts.append(orjson.dumps(e) + rng.choice([b"", b" ", b"\r", b","]) + orjson.dumps(two))
+            must.update((e["action"], two["action"]))
+        elif roll < 0.59:
+            items = [event(action=f"svc.a{i}.e{k}", eventTime=at(i)) for k in range(3)]
+            parts.append(orjson.dumps(items, option=orjson.OPT_INDENT_2) if rng.random() < 0.5 else orjson.dumps(items))
+            must.update(x["action"] for x in items)
+        elif roll < 0.61:
+            parts.append(b"\xef\xbb\xbf" + orjson.dumps(e))
+            must.add(e["action"])
+        elif roll < 0.63:
+            parts.append(b"data: " + orjson.dumps({"result": {"results": [{"user_data": orjson.dumps(e).decode()}]}}))
+            must.add(e["action"])
+        elif roll < 0.72:
+            parts.append(rng.choice([b"", b"   ", b"\t", b" \r"]))
+        elif roll < 0.80:
+            parts.append(rng.choice([b"# comment", b"// {\"action\": \"x\"}", b"42", b"[1, 2]", b"{oops}", b"[]",
+                                     b'{"level": "info"}', b"]", b"}", b"plain text", b'"a string"',
+                                     b"[" * 300 + b"]" * 300, b"{\"deep\": " + b"[" * 1100 + b"]" * 1100 + b"}",
+                                     b'{"action": "cut.off", "eventTime": "2026-']))
+        elif roll < 0.83:
+            # A pretty-printed value cut off (a writer killed mid-value).
+            text = orjson.dumps(e, option=orjson.OPT_INDENT_2)
+            parts.append(text[:rng.randrange(1, len(text) - 1)])
+        else:
+            parts.append(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 30))))
+    return b"\n".join(parts) + b"\n", must
+
+
+def _outcome(store: Store) -> tuple:
+    """What a user sees of a read: each event re-read with where it is, each error, the counts."""
+    rows = sorted((store.offsets[r], store.subs[r],
+                   orjson.dumps(store.event(r).event, option=orjson.OPT_SORT_KEYS)) for r in range(len(store)))
+    errors = sorted((e.line, e.offset, e.reason, e.excerpt) for e in store.errors)
+    return rows, errors, store.accounting()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_fuzzed_file_of_every_shape_read_at_once_or_followed(tmp_path, event, seed):
+    import random
+
+    data, must = _fuzzed_file(event, seed, 2500)
+    path = tmp_path / "fuzz.log"
+    path.write_bytes(data)
+    once = read_paths(path)
+    # Nothing lost: every line is counted once, every event whatever surrounds it is found and
+    # re-read, every row re-reads as an event.
+    assert_every_line_counted(once, data)
+    found = {once.text("action", r) for r in range(len(once))}
+    assert must <= found
+    assert all(once.event(r).event is not None for r in range(len(once)))
+    expected = _outcome(once)
+
+    # Followed: the same bytes appended in pieces cut anywhere.
+    rng = random.Random(seed)
+    live = tmp_path / "live.log"
+    live.write_bytes(b"")
+    store = Store()
+    reader = Reader(store, resolve_inputs([str(live)]), parallel=False)
+    try:
+        reader.load(follow=True)
+        pos = 0
+        while pos < len(data):
+            step = rng.choice([1, 7, 100, 2000, 30000])
+            with live.open("ab") as fh:
+                fh.write(data[pos:pos + step])
+            pos += step
+            reader.poll_all()
+        reader.tails[str(live)].read_new(final=True)
+    finally:
+        reader.close()
+    assert _outcome(store) == expected
+
+
+# ----------------------------------------------------------------------------- large and deep values
+
+
+def test_ten_thousand_levels_of_nesting_stay_an_error_record(tmp_path, event, line):
+    before = line(event(action="svc.before.read", eventTime=at(0)))
+    deep = b"[" * 10_000 + b"]" * 10_000
+    deep_object = b'{"action": "svc.deep.read", "requestData": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
+    data = before + deep + b"\n" + deep_object + b"\n" + line(event(action="svc.after.read", eventTime=at(1)))
+    path = tmp_path / "deep.log"
+    path.write_bytes(data)
+    store = read_paths(path)
+    assert [store.text("action", r) for r in store.order] == ["svc.before.read", "svc.after.read"]
+    assert [(e.line, e.reason) for e in store.errors] == [(2, "too deeply nested"), (3, "too deeply nested")]
+    assert_every_line_counted(store, data)
+
+
+def test_a_one_line_array_of_several_megabytes_is_read_element_by_element(tmp_path, event):
+    """A whole file that is one JSON array on one line, larger than the largest value kept
+    whole: its elements are read as they come (a 200 MB one works the same way)."""
+    from tui.core.decode import MAX_VALUE_BYTES
+
+    evs = [event(action=f"svc.e{i}.read", eventTime=at(i % 3600)) for i in range(MAX_VALUE_BYTES // 700)]
+    data = orjson.dumps(evs)
+    assert len(data) > MAX_VALUE_BYTES
+    path = tmp_path / "export.json"
+    path.write_bytes(data)
+    store = read_paths(path)
+    assert store.errors == []
+    assert len(store) == len(evs)
+    rows = sorted(range(len(store)), key=store.offsets.__getitem__)
+    for i in (0, 1, len(evs) // 2, len(evs) - 1):  # each row re-reads its own element
+        assert store.event(rows[i]).event == evs[i]
+    acc = assert_every_line_counted(store, data)
+    assert acc["event_values"] == 1

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from itertools import islice
 from typing import Callable, Union
 
 import orjson
@@ -379,10 +381,23 @@ class Batch:
     lengths: array = field(default_factory=lambda: array("I"))
     subs: array = field(default_factory=lambda: array("H"))
     errors: list[ErrorRecord] = field(default_factory=list)
+    #: lines read (what line numbers count: a value over several lines counts each of them)
     lines: int = 0
+    #: lines with nothing on them but spaces (or only commas and an array's brackets)
     blank: int = 0
-    #: lines (or multi-line values) that gave at least one event
+    #: lines that gave events: every line of a value over several lines, a line with several
+    #: values once (see decode._Record)
     event_values: int = 0
+    #: lines of error records beyond their first (a value over several lines that is not an
+    #: event): lines = event_values + len(errors) + joined_error_lines + blank
+    joined_error_lines: int = 0
+    #: rows were read that share a line or run over several (a text search, which finds one
+    #: hit per line, must then look at each row's own bytes)
+    multiline: bool = False
+    #: a byte range ended inside a value (sources.index_range): where to read on from, and
+    #: whether that is inside a top-level array
+    resume_at: int | None = None
+    resume_in_array: bool = False
     #: index of the first row whose time is known; rows before it carry no time yet
     leading_untimed: int = 0
     #: the time rows without a usable time carry (the last one read): given when the batch
@@ -531,68 +546,195 @@ def column_writer(batch: Batch, ids: dict[str, int]) -> Callable[[dict, int, int
 Adder = Callable[[dict, int, int, int], None]
 
 
-def _add_value(batch: Batch, add: Adder, value: JSON, raw: bytes, offset: int, line_no: int) -> None:
-    """Record a decoded top-level value as event(s) or as an error record."""
+#: The most events one value can hold (a row's `sub` is 16 bits); the rest are reported, not read.
+MAX_EVENTS_PER_VALUE = 65_536
+
+
+def _value_events(add: Adder, value: JSON, raw: bytes, offset: int) -> tuple[int, str | None]:
+    """Index the events of one decoded top-level value (raw: its bytes, at offset); returns how
+    many, and what in it is not an event (None when all of it was)."""
     length = len(raw)
+    spans = None
     if type(value) is dict:
         found = _unwrap_object(value, 0)
         if type(found) is dict:
             add(found, offset, length, 0)
-            batch.event_values += 1
-            return
+            return 1, None
+        if type(found) is str:
+            return 0, found
+        value = found  # a Cloud Logs result: its events, each re-read from the whole value by its place
     elif type(value) is list:
-        # A JSON array on one line (or a whole-file array): each element is its own value.
-        # `sub` counts events, as decode_value flattens them, so a re-read finds the same one.
-        sub = 0
-        rejected: list[str] = []
-        for index, item in enumerate(value):
-            events = unwrap(item)
-            if type(events) is str:
-                rejected.append(f"element {index + 1}: {events}")
-                continue
-            for event in events:
-                add(event, offset, length, sub)
-                sub += 1
-        if sub:
-            batch.event_values += 1
-        if rejected:
-            # One record per line or value, whatever the number of bad elements in it.
-            more = f" (and {len(rejected) - 3} more)" if len(rejected) > 3 else ""
-            reason = ("an array with no event: " if not sub else "array elements that are not events: ") + "; ".join(rejected[:3]) + more
-            batch.errors.append(ErrorRecord(batch.source, line_no, offset, reason, excerpt(raw)))
-        elif not sub:
-            batch.errors.append(ErrorRecord(batch.source, line_no, offset, "an empty array, not an event", excerpt(raw)))
-        return
+        # Each element of an array is re-read from its own bytes (a detail pane or a text
+        # search then looks at one element, not the whole array).
+        spans = _element_spans(raw, len(value))
     else:
-        found = unwrap(value)
-    if type(found) is str:
-        batch.errors.append(ErrorRecord(batch.source, line_no, offset, found, excerpt(raw)))
-        return
-    for sub, event in enumerate(found):
-        add(event, offset, length, sub)
-    batch.event_values += 1
+        return 0, f"not a JSON object but {_kind(value)}"
+    # Each element is its own value. `sub` counts events, as decode_value flattens them, so a
+    # re-read finds the same one.
+    sub = total = 0
+    rejected: list[str] = []
+    for index, item in enumerate(value):
+        events = unwrap(item)
+        if type(events) is str:
+            rejected.append(f"element {index + 1}: {events}")
+            continue
+        if spans is not None:
+            start, end = spans[index]
+            where, size, sub = offset + start, end - start, 0
+        else:
+            where, size = offset, length
+        for event in events:
+            if sub == MAX_EVENTS_PER_VALUE:
+                return total, f"more than {MAX_EVENTS_PER_VALUE:,} events in one value: the rest are not read"
+            add(event, where, size, sub)
+            sub += 1
+            total += 1
+    sub = total
+    if rejected:
+        # One record per line or value, whatever the number of bad elements in it.
+        more = f" (and {len(rejected) - 3} more)" if len(rejected) > 3 else ""
+        return sub, ("an array with no event: " if not sub else "array elements that are not events: ") + "; ".join(rejected[:3]) + more
+    if not sub:
+        return 0, "an empty array, not an event"
+    return sub, None
 
 
-def decode_jsonl(batch: Batch, ids: dict[str, int], data: bytes, offset: int, line_no: int) -> None:
-    """Decode complete JSON lines (data holds whole lines; the last may lack its newline).
+def _element_spans(raw: bytes, count: int) -> list[tuple[int, int]] | None:
+    """Where each of the `count` elements of the JSON array in raw starts and ends; None when
+    they cannot be told apart (then every element is re-read from the whole array)."""
+    spans: list[tuple[int, int]] = []
+    pos = raw.index(b"[") + 1
+    n = len(raw)
+    while len(spans) < count:
+        pos = _SPACE_RE.match(raw, pos).end()
+        while pos < n and raw[pos] in b"\n":
+            pos = _SPACE_RE.match(raw, pos + 1).end()
+        if pos >= n:
+            return None
+        c = raw[pos]
+        if c == 0x7B or c == 0x5B:
+            end, how = _scan_value(raw, pos, n)
+            if how != _CLOSED:
+                return None
+        else:
+            m = _SCALAR_RE.match(raw, pos)
+            if m is None:
+                return None
+            end = m.end()
+        spans.append((pos, end))
+        pos = end
+    return spans
+
+
+def _add_line_value(batch: Batch, add: Adder, value: JSON, raw: bytes, offset: int, line_no: int) -> None:
+    """Record a value that is a whole line: a line with events, or one error record (also when
+    it gave some events beside what is not an event, such as an array with a bad element)."""
+    count, problem = _value_events(add, value, raw, offset)
+    if count > 1 and type(value) is list:
+        batch.multiline = True  # rows share the line (an array's elements, each with its bytes)
+    if problem is None:
+        batch.event_values += 1
+    else:
+        batch.errors.append(ErrorRecord(batch.source, line_no, offset, problem, excerpt(raw)))
+
+
+@dataclass(slots=True)
+class _Record:
+    """A line being read value by value, with the lines a value starting on it runs over.
+
+    It counts once in the accounting however many values it holds: as lines with events when
+    all of them were events, as one error record (its first bad part, and how many more) when
+    anything in it was not, as blank lines when it holds no value at all.
+    """
+
+    line: int  # its first line
+    offset: int  # where that line starts
+    rows: int  # rows of the batch before it (to take its events back: see abandon_record)
+    lines: int = 1  # lines it covers so far, the current one included
+    seen: bool = False  # anything read on its current line (a last line without a newline counts then)
+    events: bool = False
+    problem: ErrorRecord | None = None  # its first part that is not an event
+    more: int = 0  # how many parts after that one are not events either
+
+
+@dataclass(slots=True)
+class MultiLineState:
+    """Where the reading of one source stopped between two calls: inside a record (a line read
+    value by value, or a value over several lines), inside a top-level array, or inside a line
+    too large to keep."""
+
+    in_array: bool = False
+    skipping: bool = False
+    record: _Record | None = None
+
+    @property
+    def open(self) -> bool:
+        """Whether the next bytes continue something begun before (the JSON-lines path cannot take them)."""
+        return self.record is not None or self.in_array or self.skipping
+
+
+def decode_jsonl(batch: Batch, ids: dict[str, int], data: bytes, offset: int, line_no: int,
+                 state: MultiLineState | None = None, final: bool = True) -> int:
+    """Decode an input's bytes, deciding per value: JSON lines, and whatever else comes.
+
+    Each line is read whole as JSON first (the fast path of JSON lines). A line that is not JSON
+    on its own (blank lines and `data: ` lines apart) is read value by value from its start:
+    pretty-printed values over several lines (blank lines inside them too), several values on
+    one line (`{...}{...}`, values separated by lone CRs), the elements of an array one by one,
+    byte order marks, comments and text that is not JSON. See _Record for how such lines count.
 
     Args:
         offset: byte offset of data[0] in the source.
-        line_no: 1-based line number of the first line.
+        line_no: 1-based line number of data[0]'s line.
+        state: where the previous call on the same source stopped (None: a fresh source).
+        final: nothing follows data. Otherwise an unfinished last line or value is left for the
+            next call, which gets it again at the start of its data.
+
+    Returns:
+        How many bytes of data were consumed (all of them when final).
+    """
+    if state is None:
+        state = MultiLineState()
+    add = column_writer(batch, ids)
+    base = offset
+    n = len(data)
+    pos = 0
+    if offset == 0 and data[:3] == _BOM:
+        # A UTF-8 byte order mark (Windows editors) is not part of the first line's JSON.
+        pos = 3
+    if state.open:
+        pos, line_no, done = _read_values(batch, add, data, pos, base, line_no, state, final)
+        if not done:
+            return pos
+    end = n if final else data.rfind(b"\n", pos) + 1
+    if end > pos:
+        pos, line_no, done = _read_lines(batch, add, data, pos, end, base, line_no, state, final)
+        if not done:
+            return pos
+    if not final and n - pos > MAX_VALUE_BYTES:
+        # An unfinished line already too long to be one value: its values are read as they
+        # come (an array's elements, values on one line), or it is skipped to its end.
+        pos, line_no, done = _read_values(batch, add, data, pos, base, line_no, state, final)
+    return pos
+
+
+def _read_lines(batch: Batch, add: Adder, data: bytes, pos: int, end: int, base: int, line_no: int,
+                state: MultiLineState, final: bool) -> tuple[int, int, bool]:
+    """The lines of data[pos:end]: each whole line as JSON, the others value by value.
+
+    Returns (position, line number, done) as _read_values does.
     """
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
-    add = column_writer(batch, ids)
     source = batch.source
     errors = batch.errors
-    if offset == 0 and data[:3] == _BOM:
-        # A UTF-8 byte order mark (Windows editors) is not part of the first line's JSON.
-        data = data[3:]
-        offset = 3
-    lines = data.split(b"\n")
+    lines = (data[pos:end] if pos or end != len(data) else data).split(b"\n")
     if lines and not lines[-1]:
         lines.pop()
-    batch.lines += len(lines)
+    count = len(lines)
+    first = line_no
+    batch.lines += count
+    offset = base + pos
     it = iter(lines)
     line = b""
     while True:
@@ -601,33 +743,33 @@ def decode_jsonl(batch: Batch, ids: dict[str, int], data: bytes, offset: int, li
             for line in it:
                 length = len(line)
                 if length > MAX_VALUE_BYTES:
-                    errors.append(ErrorRecord(source, line_no, offset, f"line too large ({length:,} bytes)", excerpt(line)))
-                else:
-                    try:
-                        value = loads(line)
-                    except decode_error as exc:
-                        stripped = line.strip()
-                        if not stripped:
-                            batch.blank += 1
-                        elif stripped[:5] == b"data:":
-                            # IBM Cloud Logs query results saved as server-sent events.
-                            try:
-                                value = loads(stripped[5:])
-                            except decode_error as inner:
-                                errors.append(ErrorRecord(source, line_no, offset, _json_reason(inner), excerpt(line)))
-                            else:
-                                _add_value(batch, add, value, line, offset, line_no)
+                    break  # read value by value: it may hold several, or be skipped
+                try:
+                    value = loads(line)
+                except decode_error:
+                    stripped = line.strip()
+                    if not stripped:
+                        batch.blank += 1
+                    elif stripped[:5] == b"data:":
+                        # IBM Cloud Logs query results saved as server-sent events.
+                        try:
+                            value = loads(stripped[5:])
+                        except decode_error as inner:
+                            errors.append(ErrorRecord(source, line_no, offset, _json_reason(inner), excerpt(line)))
                         else:
-                            errors.append(ErrorRecord(source, line_no, offset, classify_bad_line(line, exc), excerpt(line)))
+                            _add_line_value(batch, add, value, line, offset, line_no)
                     else:
-                        if type(value) is dict and ("action" in value or "eventTime" in value) and "_line" not in value and "_ts" not in value:
-                            add(value, offset, length, 0)  # the common case: a plain event
-                            batch.event_values += 1
-                        else:
-                            _add_value(batch, add, value, line, offset, line_no)
+                        break  # not JSON on its own: read value by value from its start
+                else:
+                    if type(value) is dict and ("action" in value or "eventTime" in value) and "_line" not in value and "_ts" not in value:
+                        add(value, offset, length, 0)  # the common case: a plain event
+                        batch.event_values += 1
+                    else:
+                        _add_line_value(batch, add, value, line, offset, line_no)
                 offset += length + 1
                 line_no += 1
-            return
+            else:
+                return end, line_no, True
         except PROGRAMMING_ERRORS:
             raise
         except Exception as exc:
@@ -637,6 +779,232 @@ def decode_jsonl(batch: Batch, ids: dict[str, int], data: bytes, offset: int, li
             errors.append(ErrorRecord(source, line_no, offset, unreadable(exc), excerpt(line)))
             offset += len(line) + 1
             line_no += 1
+            continue
+        # The line just taken, read value by value; it may run over the lines after it.
+        left = count - (line_no - first)  # lines not read yet, this one included
+        batch.lines -= left  # _read_values counts the lines it reads
+        pos, line_no, done = _read_values(batch, add, data, offset - base, base, line_no, state, final)
+        if not done or pos >= end:
+            return pos, line_no, done
+        taken = count - (line_no - first)  # lines still to read on this path
+        batch.lines += taken
+        skip = left - taken - 1  # lines _read_values read beyond the one taken
+        if skip:
+            next(islice(it, skip, skip), None)
+        offset = base + pos
+
+
+# Tokens that matter for finding where a top-level value ends: strings (whole), brackets, and
+# where a value must end because the next line cannot be part of it: a line that starts with a
+# `{` or a `[` in its first column (a new value: the one before was cut; pretty-printers indent
+# what is inside a value), or with something no JSON value holds. A string
+# still open at a line end also ends the value: JSON strings hold no raw newline. Groups:
+# 1 a string, 2 a string still open at a line end or the data's end, 3 a line start that
+# cuts the value, 4 an opening bracket, 5 a closing one.
+_TOKEN_RE = re.compile(rb'("(?:[^"\\\n]|\\[^\n])*")'
+                       rb'|("(?:[^"\\\n]|\\[^\n])*\\?(?=\n|\Z))'
+                       rb'|(\n)(?=[{\[]|[ \t\r]*[^ \t\r\n"{}\[\],0-9tfn\-])'
+                       rb'|([{\[])|([}\]])')
+_BOM = b"\xef\xbb\xbf"
+#: What may stand between values on a line: spaces, tabs, carriage returns (lone ones too),
+#: the commas of concatenated or array values, byte order marks (`cat` of files that have one).
+_SPACE_RE = re.compile(rb"(?:[ \t\r,]|\xef\xbb\xbf)*")
+#: A JSON value that is not an object or an array (an array element, a stray number).
+_SCALAR_RE = re.compile(rb'"(?:[^"\\\n]|\\[^\n])*"|-?[0-9][0-9.eE+\-]*|true|false|null')
+#: Text that is not JSON, inside an array: up to the next element or the end of the line.
+_ARRAY_JUNK_RE = re.compile(rb"[^\n][^,\]\n{]*")
+
+_CLOSED, _CUT, _OPEN = 0, 1, 2
+
+
+def _scan_value(data: bytes, start: int, limit: int) -> tuple[int, int]:
+    """Where the JSON object or array starting at `start` ends, looking no further than limit.
+
+    Returns (end, how): _CLOSED with end just after its closing bracket; _CUT with end at the
+    newline before which it must end, unclosed (a string open at the line end, or a next line
+    that cannot be part of it); _OPEN (end = limit) when it goes on past limit.
+    """
+    depth = 0
+    for m in _TOKEN_RE.finditer(data, start, limit):
+        kind = m.lastindex
+        if kind == 1:
+            continue
+        if kind == 4:
+            depth += 1
+        elif kind == 5:
+            depth -= 1
+            if depth == 0:
+                return m.end(), _CLOSED
+        elif kind == 3:
+            return m.start(), _CUT
+        else:  # a string still open
+            end = m.end()
+            if end < limit:
+                return end, _CUT
+            return limit, _OPEN
+    return limit, _OPEN
+
+
+def _read_values(batch: Batch, add: Adder, data: bytes, pos: int, base: int, line_no: int,
+                 state: MultiLineState, final: bool) -> tuple[int, int, bool]:
+    """Read values from pos (a line start, or where the last call stopped) until a line ends
+    outside any value and any array, then hand back to the JSON-lines path.
+
+    Returns (position, line number, done): done is False when data ended inside a record and
+    more may come (not final); position is then where the next call must start.
+    """
+    n = len(data)
+    rec = state.record
+    if rec is None:
+        rec = state.record = _Record(line_no, base + pos, len(batch.subs))
+    while True:
+        if state.skipping:
+            newline = data.find(b"\n", pos)
+            rec.seen = True
+            if newline < 0:
+                pos = n
+                if not final:
+                    return pos, line_no, False
+            else:
+                pos = newline
+                state.skipping = False
+        space = _SPACE_RE.match(data, pos).end()
+        if space > pos:
+            rec.seen = True
+            pos = space
+        if pos >= n:
+            if not final:
+                return pos, line_no, False
+            # The data ends, and the record with it: its last line counts if anything is on it.
+            if rec.seen:
+                batch.lines += 1
+            else:
+                rec.lines -= 1
+            if rec.lines:
+                _finish(batch, rec)
+            state.record = None
+            state.in_array = state.skipping = False
+            return pos, line_no, True
+        c = data[pos]
+        if c == 0x0A:  # the line ends outside any value: so does the record
+            pos += 1
+            line_no += 1
+            batch.lines += 1
+            _finish(batch, rec)
+            if not state.in_array:
+                state.record = None
+                return pos, line_no, True
+            rec = state.record = _Record(line_no, base + pos, len(batch.subs))
+            continue
+        rec.seen = True
+        if c == 0x7B or c == 0x5B:  # { [
+            limit = min(n, pos + MAX_VALUE_BYTES)
+            if c == 0x5B and not state.in_array:
+                # An array that does not close on its line is read element by element (a
+                # whole-file array, however large); one that does is one value, like a line.
+                newline = data.find(b"\n", pos, limit)
+                if newline < 0 and limit == n and not final:
+                    return pos, line_no, False  # wait for the line's end to tell
+                end, how = _scan_value(data, pos, limit if newline < 0 else newline)
+                if how != _CLOSED:
+                    state.in_array = True
+                    pos += 1
+                    continue
+            else:
+                end, how = _scan_value(data, pos, limit)
+                if how == _OPEN:
+                    if limit < n or (final and n - pos >= MAX_VALUE_BYTES):
+                        _problem(batch, rec, line_no, base + pos, f"value too large (over {MAX_VALUE_BYTES:,} bytes)", data[pos:pos + 200])
+                        state.skipping = True
+                        continue
+                    if not final:
+                        return pos, line_no, False  # wait for the rest of the value
+                    end = pos + len(data[pos:].rstrip())  # truncated: the newlines after it end its record
+            raw = data[pos:end]
+            newlines = raw.count(b"\n")
+            _read_one(batch, add, rec, raw, base + pos, line_no)
+            if newlines:
+                rec.lines += newlines
+                line_no += newlines
+                batch.lines += newlines
+            pos = end
+            continue
+        if c == 0x5D and state.in_array:  # ]
+            state.in_array = False
+            pos += 1
+            continue
+        if state.in_array:
+            m = _SCALAR_RE.match(data, pos)
+            if m is not None and (m.end() < n or final):
+                _read_one(batch, add, rec, m.group(), base + pos, line_no)  # an element that is no object
+                pos = m.end()
+                continue
+            end = _ARRAY_JUNK_RE.match(data, pos).end()  # text up to the next element
+        else:
+            newline = data.find(b"\n", pos)
+            end = n if newline < 0 else newline  # text (or values after it) up to the line's end
+        if end == n and not final:
+            if n - pos <= MAX_VALUE_BYTES:
+                return pos, line_no, False  # wait for the line's end
+            _problem(batch, rec, line_no, base + pos, f"line too large (over {MAX_VALUE_BYTES:,} bytes)", data[pos:pos + 200])
+            state.skipping = True
+            continue
+        _read_one(batch, add, rec, data[pos:end], base + pos, line_no)
+        pos = end
+
+
+def _read_one(batch: Batch, add: Adder, rec: _Record, raw: bytes, offset: int, line_no: int) -> None:
+    """Decode one value of a record and note what it gave."""
+    try:
+        count, problem = _value_events(add, orjson.loads(raw), raw, offset)
+    except orjson.JSONDecodeError as exc:
+        count, problem = 0, classify_bad_line(raw, exc)
+    except PROGRAMMING_ERRORS:
+        raise
+    except Exception as exc:
+        _drop_partial_row(batch)
+        count, problem = 0, unreadable(exc)
+    if count:
+        rec.events = True
+        batch.multiline = True  # its rows may share a line, or run over several
+    if problem is not None:
+        _problem(batch, rec, line_no, offset, problem, raw)
+
+
+def _problem(batch: Batch, rec: _Record, line_no: int, offset: int, reason: str, raw: bytes) -> None:
+    if rec.problem is None:
+        rec.problem = ErrorRecord(batch.source, line_no, offset, reason, excerpt(raw))
+    else:
+        rec.more += 1
+
+
+def _finish(batch: Batch, rec: _Record) -> None:
+    """Count a record that ended (see _Record)."""
+    if rec.problem is not None:
+        problem = rec.problem
+        if rec.more:
+            s = "s" if rec.more > 1 else ""
+            problem = dataclasses.replace(problem, reason=f"{problem.reason} (and {rec.more:,} more value{s} or text{s} "
+                                                          f"on the same line{'s' if rec.lines > 1 else ''} that {'are' if s else 'is'} not events)")
+        batch.errors.append(problem)
+        batch.joined_error_lines += rec.lines - 1
+    elif rec.events:
+        batch.event_values += rec.lines
+    else:
+        batch.blank += rec.lines  # nothing but spaces, commas, or an array's brackets
+
+
+def abandon_record(batch: Batch, state: MultiLineState) -> int | None:
+    """A byte range ended inside a record (a value goes on past it): take the record's events and
+    lines back out of the batch, and return the offset where its first line starts, from which
+    the next range must be read again (None when the range ended cleanly)."""
+    rec = state.record
+    if rec is None:
+        return None
+    _truncate_rows(batch, rec.rows)
+    batch.lines -= rec.lines - 1
+    state.record = None
+    return rec.offset
 
 
 #: Exceptions only a mistake in atlens raises, never a value read: they are not turned into
@@ -651,139 +1019,19 @@ def unreadable(exc: BaseException) -> str:
 
 
 def _drop_partial_row(batch: Batch) -> None:
-    """Remove what an interrupted column_writer call appended: every column back to the rows
-    that were written whole (subs is appended last)."""
-    rows = len(batch.subs)
+    """Remove what an interrupted column_writer call appended (subs is appended last)."""
+    _truncate_rows(batch, len(batch.subs))
+
+
+def _truncate_rows(batch: Batch, rows: int) -> None:
+    """Every column back to its first `rows` rows."""
     for column in (batch.times, batch.flags, batch.action, batch.outcome, batch.severity, batch.initiator_name,
-                   batch.initiator_id, batch.target_name, batch.target_id, batch.reason, batch.offsets, batch.lengths):
+                   batch.initiator_id, batch.target_name, batch.target_id, batch.reason, batch.offsets, batch.lengths,
+                   batch.subs):
         del column[rows:]
     if batch.leading_untimed > rows:
         batch.leading_untimed = rows
     batch.last_time = batch.times[rows - 1] if rows > batch.leading_untimed else batch.carried_time
-
-
-# ----------------------------------------------------------------------------- multi-line JSON
-
-# Tokens that matter for finding where a top-level value ends: strings (whole), brackets, and
-# an opening brace at the start of a line (a new pretty-printed object: the previous one was cut).
-# A JSON string never holds a raw newline: stopping strings there keeps a value cut inside a
-# string from swallowing the next object (whose `{` at a line start then marks the cut).
-_TOKEN_RE = re.compile(rb'"(?:[^"\\\n]|\\[^\n])*"|"(?:[^"\\\n]|\\[^\n])*\Z|\n\{|[{}\[\]]')
-_BOM = b"\xef\xbb\xbf"
-_SPACE_RE = re.compile(rb"[ \t\r\n,]*")
-_LINE_END_RE = re.compile(rb"[^\n]*")
-
-
-@dataclass(slots=True)
-class MultiLineState:
-    """Where a multi-line JSON reader is: inside a top-level array or not."""
-
-    in_array: bool = False
-    array_closed: bool = False
-
-
-def decode_multiline(batch: Batch, ids: dict[str, int], data: bytes, offset: int, line_no: int,
-                     state: MultiLineState, final: bool) -> int:
-    """Decode concatenated or pretty-printed JSON values, or the elements of a JSON array.
-
-    Returns how many bytes of data were consumed; an unfinished value at the end stays for the
-    next call unless `final`, when it becomes a "truncated" error record.
-    """
-    add = column_writer(batch, ids)
-    pos = 0
-    n = len(data)
-    if offset == 0 and data[:3] == _BOM:
-        pos = 3  # a UTF-8 byte order mark before the first value is not JSON
-    while True:
-        m = _SPACE_RE.match(data, pos)
-        skipped = data[pos:m.end()]
-        line_no += skipped.count(b"\n")
-        pos = m.end()
-        if pos >= n:
-            return pos
-        first = data[pos:pos + 1]
-        if first == b"[" and not state.in_array and not state.array_closed and offset + pos < 4:
-            state.in_array = True
-            pos += 1
-            continue
-        if first == b"]" and state.in_array:
-            state.in_array = False
-            state.array_closed = True
-            pos += 1
-            continue
-        if first in (b"{", b"["):
-            end, cut = _scan_value(data, pos)
-            if end is None:
-                if not final and n - pos <= MAX_VALUE_BYTES:
-                    return pos  # wait for the rest of this value
-                end = n
-                cut = True
-            raw = data[pos:end]
-            batch.lines += raw.count(b"\n") + 1
-            if cut:
-                batch.errors.append(ErrorRecord(batch.source, line_no, offset + pos, "truncated JSON (the value never closes)", excerpt(raw)))
-            elif len(raw) > MAX_VALUE_BYTES:
-                batch.errors.append(ErrorRecord(batch.source, line_no, offset + pos, f"value too large ({len(raw):,} bytes)", excerpt(raw)))
-            else:
-                try:
-                    value = orjson.loads(raw)
-                    _add_value(batch, add, value, raw, offset + pos, line_no)
-                except orjson.JSONDecodeError as exc:
-                    batch.errors.append(ErrorRecord(batch.source, line_no, offset + pos, _json_reason(exc), excerpt(raw)))
-                except PROGRAMMING_ERRORS:
-                    raise
-                except Exception as exc:
-                    _drop_partial_row(batch)
-                    batch.errors.append(ErrorRecord(batch.source, line_no, offset + pos, unreadable(exc), excerpt(raw)))
-            line_no += raw.count(b"\n")
-            pos = end
-            continue
-        # Anything else up to the end of the line is not JSON we can use.
-        m = _LINE_END_RE.match(data, pos)
-        if m.end() >= n and not final:
-            return pos
-        raw = data[pos:m.end()]
-        batch.lines += 1
-        batch.errors.append(ErrorRecord(batch.source, line_no, offset + pos, classify_bad_line(raw, None), excerpt(raw)))
-        pos = m.end()
-
-
-def _scan_value(data: bytes, start: int) -> tuple[int | None, bool]:
-    """Find the end of the JSON object or array starting at `start`.
-
-    Returns (end, cut): end is None when data ends inside the value; cut is True when a new
-    top-level object starts (a `{` at the start of a line) before this one closed.
-    """
-    depth = 0
-    for m in _TOKEN_RE.finditer(data, start):
-        token = m.group()
-        c = token[:1]
-        if c == b'"':
-            if len(token) == 1 or not token.endswith(b'"') or token.endswith(b'\\"') and _odd_backslashes(token):
-                return None, False  # string still open at end of data
-            continue
-        if c == b"\n":
-            if depth > 0 and m.start() > start:
-                return m.start() + 1, True
-            depth += 1
-            continue
-        if c in b"{[":
-            depth += 1
-        else:
-            depth -= 1
-            if depth == 0:
-                return m.end(), False
-    return None, False
-
-
-def _odd_backslashes(token: bytes) -> bool:
-    """Whether a string token's final quote is escaped (so the string is still open)."""
-    count = 0
-    i = len(token) - 2
-    while i >= 0 and token[i] == 0x5C:
-        count += 1
-        i -= 1
-    return count % 2 == 1
 
 
 # ----------------------------------------------------------------------------- sniffing

@@ -34,14 +34,18 @@ class Segment:
     name: str
     reader: RawReader
     kind: str = "file"
-    #: multi-line JSON (pretty-printed, arrays, concatenated objects) rather than JSON lines:
-    #: rows may then share a line or span several
+    #: rows may share a line or span several (pretty-printed values, arrays): a text search
+    #: looks at each row's own bytes. Set when the file starts as multi-line JSON, or once
+    #: such rows are read.
     multiline: bool = False
     lines: int = 0
     blank: int = 0
     events: int = 0
+    #: lines that gave events (see decode.Batch)
     event_values: int = 0
     errors: int = 0
+    #: lines of error records beyond their first (a value over several lines that is not an event)
+    joined_error_lines: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +123,9 @@ class Store:
         seg.blank += batch.blank
         seg.events += n
         seg.event_values += batch.event_values
+        seg.joined_error_lines += batch.joined_error_lines
+        if batch.multiline:
+            seg.multiline = True
         if with_errors and batch.errors:
             self.add_errors(segment_id, batch.errors)
         if not n:
@@ -237,12 +244,14 @@ class Store:
             del self._events_cache[row]
 
     def accounting(self) -> dict[str, int]:
-        """Totals over all segments: lines read, events, values that gave events, error records, blank lines."""
+        """Totals over all segments: lines read, events, lines that gave events, lines of error
+        records, blank lines. Every line read is one of the last three: lines = event_values +
+        errors + blank (an error record over several lines counts each of them)."""
         totals = {"lines": 0, "events": 0, "event_values": 0, "errors": 0, "blank": 0}
         for seg in self.segments:
             totals["lines"] += seg.lines
             totals["events"] += seg.events
             totals["event_values"] += seg.event_values
-            totals["errors"] += seg.errors
+            totals["errors"] += seg.errors + seg.joined_error_lines
             totals["blank"] += seg.blank
         return totals
