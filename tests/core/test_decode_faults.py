@@ -235,6 +235,48 @@ def test_a_pretty_printed_value_written_in_two_parts_while_following(tmp_path, e
     assert_every_line_counted(store, path.read_bytes())
 
 
+def _mixed_file(event, line, n: int) -> tuple[bytes, int]:
+    """JSON lines with pretty-printed events, pretty-printed arrays and bad lines among them;
+    and how many events it holds."""
+    parts = []
+    events = 0
+    for i in range(n):
+        e = event(action=f"svc.obj{i}.read", eventTime=at(i), message="x" * (i % 50))
+        if i % 37 == 5:
+            parts.append(pretty(e, blank_lines=i % 2 == 0) + b"\n")
+            events += 1
+        elif i % 101 == 50:
+            parts.append(b"[\n" + b",\n".join(pretty(event(action=f"svc.arr{i}.e{k}", eventTime=at(i))) for k in range(3)) + b"\n]\n")
+            events += 3
+        elif i % 53 == 7:
+            parts.append(b"{\"action\": broken\n")
+        else:
+            parts.append(line(e))
+            events += 1
+    return b"".join(parts), events
+
+
+def test_chunks_read_in_parallel_agree_with_one_read_when_values_cross_their_bounds(tmp_path, monkeypatch, event, line):
+    from tui.core.sources import ranges
+    from tui.core.sources import reader as sources
+
+    data, count = _mixed_file(event, line, 1500)
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(data)
+    one = read_paths(path)
+    assert len(one) == count
+    assert_every_line_counted(one, data)
+    monkeypatch.setattr(sources, "PARALLEL_THRESHOLD", 64 * 1024)
+    monkeypatch.setattr(sources, "TAIL_FIRST_BYTES", 16 * 1024)
+    monkeypatch.setattr(sources, "CHUNK_BYTES", 7 * 1024)
+    # Chunk bounds then fall on any line, inside pretty-printed values and arrays too.
+    monkeypatch.setattr(ranges, "BOUNDARY_SEARCH_BYTES", 16)
+    chunked = read_paths(path, parallel=True)
+    assert read_back(chunked) == read_back(one)
+    assert sorted((e.line, e.offset, e.reason) for e in chunked.errors) == sorted((e.line, e.offset, e.reason) for e in one.errors)
+    assert chunked.accounting() == one.accounting()
+
+
 # ----------------------------------------------------------------------------- every shape at once
 
 
@@ -296,8 +338,11 @@ def _outcome(store: Store) -> tuple:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_a_fuzzed_file_of_every_shape_read_at_once_or_followed(tmp_path, event, seed):
+def test_a_fuzzed_file_of_every_shape_read_at_once_followed_or_in_chunks(tmp_path, monkeypatch, event, seed):
     import random
+
+    from tui.core.sources import ranges
+    from tui.core.sources import reader as sources
 
     data, must = _fuzzed_file(event, seed, 2500)
     path = tmp_path / "fuzz.log"
@@ -330,6 +375,14 @@ def test_a_fuzzed_file_of_every_shape_read_at_once_or_followed(tmp_path, event, 
     finally:
         reader.close()
     assert _outcome(store) == expected
+
+    # In parallel chunks whose bounds fall on any line.
+    monkeypatch.setattr(sources, "PARALLEL_THRESHOLD", 64 * 1024)
+    monkeypatch.setattr(sources, "TAIL_FIRST_BYTES", 16 * 1024)
+    monkeypatch.setattr(sources, "CHUNK_BYTES", 20 * 1024)
+    monkeypatch.setattr(ranges, "BOUNDARY_SEARCH_BYTES", 16)
+    chunked = read_paths(path, parallel=True)
+    assert _outcome(chunked) == expected
 
 
 # ----------------------------------------------------------------------------- large and deep values
@@ -366,3 +419,35 @@ def test_a_one_line_array_of_several_megabytes_is_read_element_by_element(tmp_pa
         assert store.event(rows[i]).event == evs[i]
     acc = assert_every_line_counted(store, data)
     assert acc["event_values"] == 1
+
+
+def test_lines_too_large_in_a_file_read_in_parallel_chunks(tmp_path, monkeypatch, event, line):
+    """A line over the largest value inside a large file: one error record with its line and
+    offset when it is one value, its events when it holds many (values on one line, an array);
+    the lines after it keep their numbers."""
+    from tui.core.decode import MAX_VALUE_BYTES
+    from tui.core.sources import reader as sources
+
+    huge_value = orjson.dumps(event(action="svc.huge.read", message="x" * (MAX_VALUE_BYTES + 10)))
+    many = [event(action=f"svc.cr{i}.read", eventTime=at(i)) for i in range(MAX_VALUE_BYTES // 700 + 10)]
+    lone_crs = b"\r".join(orjson.dumps(e) for e in many)
+    array = orjson.dumps([event(action=f"svc.arr{i}.read", eventTime=at(i)) for i in range(len(many))])
+    parts = [line(event(action=f"svc.n{i}.read", eventTime=at(i))) for i in range(3000)]
+    parts[500:500] = [huge_value + b"\n"]
+    parts[1500:1500] = [lone_crs + b"\n"]
+    parts[2500:2500] = [array + b"\n"]
+    data = b"".join(parts)
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(data)
+    monkeypatch.setattr(sources, "PARALLEL_THRESHOLD", 64 * 1024)
+    monkeypatch.setattr(sources, "TAIL_FIRST_BYTES", 16 * 1024)
+    monkeypatch.setattr(sources, "CHUNK_BYTES", 256 * 1024)
+    for parallel in (True, False):
+        store = read_paths(path, parallel=parallel)
+        [error] = store.errors
+        assert (error.line, error.offset) == (501, sum(map(len, parts[:500])))
+        assert "too large" in error.reason
+        assert len(store) == 3000 + 2 * len(many)
+        actions = {store.text("action", r) for r in range(len(store))}
+        assert {"svc.n2999.read", f"svc.cr{len(many) - 1}.read", f"svc.arr{len(many) - 1}.read"} <= actions
+        assert_every_line_counted(store, data)

@@ -801,8 +801,11 @@ def _read_lines(batch: Batch, add: Adder, data: bytes, pos: int, end: int, base:
 # still open at a line end also ends the value: JSON strings hold no raw newline. Groups:
 # 1 a string, 2 a string still open at a line end or the data's end, 3 a line start that
 # cuts the value, 4 an opening bracket, 5 a closing one.
-_TOKEN_RE = re.compile(rb'("(?:[^"\\\n]|\\[^\n])*")'
-                       rb'|("(?:[^"\\\n]|\\[^\n])*\\?(?=\n|\Z))'
+#: The inside of a JSON string up to its end or a line end, possessive (no backtracking: a
+#: string of megabytes takes milliseconds and no memory).
+_STRING = rb'"[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*+'
+_TOKEN_RE = re.compile(rb'(' + _STRING + rb'")'
+                       rb'|(' + _STRING + rb'\\?(?=\n|\Z))'
                        rb'|(\n)(?=[{\[]|[ \t\r]*[^ \t\r\n"{}\[\],0-9tfn\-])'
                        rb'|([{\[])|([}\]])')
 _BOM = b"\xef\xbb\xbf"
@@ -810,7 +813,7 @@ _BOM = b"\xef\xbb\xbf"
 #: the commas of concatenated or array values, byte order marks (`cat` of files that have one).
 _SPACE_RE = re.compile(rb"(?:[ \t\r,]|\xef\xbb\xbf)*")
 #: A JSON value that is not an object or an array (an array element, a stray number).
-_SCALAR_RE = re.compile(rb'"(?:[^"\\\n]|\\[^\n])*"|-?[0-9][0-9.eE+\-]*|true|false|null')
+_SCALAR_RE = re.compile(_STRING + rb'"|-?[0-9][0-9.eE+\-]*+|true|false|null')
 #: Text that is not JSON, inside an array: up to the next element or the end of the line.
 _ARRAY_JUNK_RE = re.compile(rb"[^\n][^,\]\n{]*")
 

@@ -14,7 +14,7 @@ from ..decode import Batch
 from ..store import Store
 from ..workers import WorkerPool
 from .inputs import GZIP_MAGIC, STDIN_NAME, InputSpec, expand
-from .ranges import CHUNK_BYTES, _line_boundary, index_range
+from .ranges import CHUNK_BYTES, _value_boundary, index_range
 from .tail import FINGERPRINT_BYTES, ROTATE_WAIT, Tail
 
 #: Files larger than this are indexed by worker processes, newest part first.
@@ -187,9 +187,9 @@ class Reader:
             for tail in sorted(tails, key=lambda t: -os.fstat(t.fd).st_mtime if t.fd is not None else 0):
                 assert tail.fd is not None
                 size = tail.size()
-                tail_start = _line_boundary(tail.fd, max(0, size - TAIL_FIRST_BYTES))
+                tail_start = _value_boundary(tail.fd, max(0, size - TAIL_FIRST_BYTES), size)
                 # The end of the file first, so the newest events are on screen at once.
-                last = index_range(tail.spool or tail.path, tail.display, tail_start, size)
+                last = index_range(tail.spool or tail.path, tail.display, tail_start, size, final=True)
                 # Its line numbers are known only once the lines before it are counted.
                 held_errors = last.errors
                 last.errors = []
@@ -198,13 +198,20 @@ class Reader:
                 self.on_progress(ReadProgress(done, total, False))
                 bounds = [0]
                 while bounds[-1] < tail_start:
-                    bounds.append(min(_line_boundary(tail.fd, bounds[-1] + CHUNK_BYTES), tail_start))
+                    bounds.append(min(_value_boundary(tail.fd, bounds[-1] + CHUNK_BYTES, tail_start), tail_start))
                 ranges = list(zip(bounds, bounds[1:]))
-                results = pool.run(("index", (tail.spool or tail.path, tail.display, a, b)) for a, b in ranges)
+                path = tail.spool or tail.path
+                results = pool.run(("index", (path, tail.display, a, b, False, b == tail_start)) for a, b in ranges)
                 lines_before = 0
                 carry_time: int | None = None
+                resume: tuple[int, bool] | None = None
                 for (a, b), batch in zip(ranges, results):
                     assert isinstance(batch, Batch)
+                    if resume is not None:
+                        # The chunk before ended inside a value (one over several lines): read on
+                        # from that value's line through this chunk, instead of this chunk's batch.
+                        batch = index_range(path, tail.display, resume[0], b, resume[1], b == tail_start)
+                    resume = (batch.resume_at, batch.resume_in_array) if batch.resume_at is not None else None
                     if carry_time is not None and batch.leading_untimed:
                         for i in range(batch.leading_untimed):
                             batch.times[i] = carry_time
