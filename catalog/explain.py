@@ -7,11 +7,11 @@ caller that draws them (terminal, Markdown) escapes them for its medium.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from tui.core import jsontext
 from tui.core.decode import as_bool, as_int
 
 from . import loader
@@ -104,10 +104,7 @@ def text(value: Any, limit: int = VALUE_LIMIT) -> str:
     elif isinstance(value, _TooDeep):
         out = f"(nested more than {MAX_DEPTH} levels deep: not shown)"
     else:
-        try:
-            out = json.dumps(value, ensure_ascii=False, default=str)
-        except (RecursionError, ValueError):
-            out = "(nested too deeply to show)"
+        out = jsontext.dumps(value)
     if len(out) > limit:
         out = out[:limit] + f"… ({len(out):,} characters)"
     return out
@@ -236,16 +233,17 @@ def _summary(ctx: _Context) -> str:
 MAX_DEPTH = 24
 
 
-def _leaves(value: Any, parts: tuple[str, ...], shown: str) -> Iterator[tuple[tuple[str, ...], str, Any]]:
-    if len(parts) >= MAX_DEPTH and isinstance(value, (dict, list)):
+def _leaves(value: Any, parts: tuple[str, ...], shown: str, depth: int = 0) -> Iterator[tuple[tuple[str, ...], str, Any]]:
+    # depth counts lists too: an array of arrays gives no key but is as deep
+    if depth >= MAX_DEPTH and isinstance(value, (dict, list)):
         yield parts, shown, _TooDeep()
     elif isinstance(value, dict) and value:
         for key, item in value.items():
             key = str(key)
-            yield from _leaves(item, parts + (key,), path_part(key, first=not shown) if not shown else shown + path_part(key))
+            yield from _leaves(item, parts + (key,), path_part(key, first=not shown) if not shown else shown + path_part(key), depth + 1)
     elif isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
         for i, item in enumerate(value[:50]):
-            yield from _leaves(item, parts, f"{shown}[{i}]")
+            yield from _leaves(item, parts, f"{shown}[{i}]", depth + 1)
     else:
         yield parts, shown, value
 

@@ -17,6 +17,7 @@ from typing import Callable, Iterator, Sequence, TextIO
 
 import orjson
 
+from .core import jsontext
 from .core.filtering import Filter, field_texts, json_value
 from .core.present import COLUMNS, fit, layout, printable, row_values
 from .core.query import FieldRef, Node, QuerySyntaxError, field_ref, parse
@@ -399,7 +400,7 @@ def _load_catalog(dirs: list[str]):  # -> catalog.Catalog
 
 def _json_line(data: object) -> str:
     """One JSON document on one line, with nothing in it that a terminal would act on."""
-    text = orjson.dumps(data).decode()
+    text = jsontext.dumps(data)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

@@ -46,3 +46,32 @@ def test_times_out_of_range_are_shown_as_such_and_every_event_is_printed(tmp_pat
     no_traceback(explained)
     assert explained.returncode == 0
     assert explained.stdout.decode().count("(time out of range)") == 3
+
+
+def test_events_nested_hundreds_of_levels_deep_are_printed_and_explained(tmp_path):
+    """orjson reads 1,024 levels but writes 255: every event that was read must still come out."""
+    lines = []
+    for depth in (300, 1000):
+        lines.append(b'{"action": "svc.deep%d.read", "eventTime": "2026-11-20T10:00:0%d.00+0000", "requestData": '
+                     % (depth, depth // 1000) + b'{"a": ' * depth + b"1" + b"}" * depth + b"}")
+        lines.append(b'{"action": "svc.list%d.read", "eventTime": "2026-11-20T10:00:0%d.50+0000", "responseData": '
+                     % (depth, depth // 1000) + b"[" * depth + b'"x"' + b"]" * depth + b"}")
+    lines.append(orjson.dumps(event("svc.after.read", eventTime="2026-11-20T10:00:05.00+0000")))
+    path = tmp_path / "deep.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    out = atlens("query", str(path), "--format", "jsonl")
+    no_traceback(out)
+    assert out.returncode == 0
+    printed = out.stdout.splitlines()
+    assert len(printed) == 5
+    # Each printed line is the event as it was written (compared as text: comparing values that
+    # deep would itself run out of stack).
+    assert printed == [line.replace(b'": ', b'":').replace(b', "', b',"') for line in lines]
+    explained = atlens("explain", str(path))
+    no_traceback(explained)
+    assert explained.returncode == 0
+    text = explained.stdout.decode()
+    assert all(f"svc.{kind}{depth}.read" in text for kind in ("deep", "list") for depth in (300, 1000))
+    as_json = atlens("explain", str(path), "--format", "json")
+    no_traceback(as_json)
+    assert len(as_json.stdout.splitlines()) == 5

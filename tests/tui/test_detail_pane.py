@@ -314,3 +314,18 @@ async def test_compare_identical_events_says_so() -> None:
         assert "The two events are identical: no field differs." in screen_text(app)
         await pilot.press("q")
         assert not isinstance(app.screen, CompareScreen)
+
+
+@pytest.mark.parametrize("depth", [300, 1000])
+async def test_an_event_nested_hundreds_of_levels_deep_is_shown(depth: int) -> None:
+    """orjson reads 1,024 levels of nesting and writes 255: the pane shows such an event anyway."""
+    event = orjson.loads(b'{"action": "svc.deep.read", "requestData": ' + b'{"a": ' * depth + b"1" + b"}" * depth
+                         + b', "responseData": ' + b"[" * depth + b"]" * depth + b"}")
+    app = Host()
+    async with app.run_test(size=(100, 40)) as pilot:
+        pane = await open_event(pilot, event)
+        assert "ran 'read' on deep of the svc service" in flat(screen_text(app))
+        await pilot.press("r")
+        assert '{"a":{"a":{"a":' in screen_text(app)
+        await pilot.press("c")
+        assert app.notes[-1].startswith("Copied the event")
