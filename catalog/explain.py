@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from tui.core import jsontext
-from tui.core.decode import as_bool, as_int
+from tui.core.decode import DuplicateKey, as_bool, as_int
 
 from . import loader
 from .loader import Catalog, path_part
@@ -38,13 +38,16 @@ _KEY_UPDATES = ("iam-identity.account-serviceid.update", "iam-identity.serviceid
                 "iam-identity.user-apikey.update")
 
 
-def explain(event: Any, catalog: Catalog | None = None) -> Explanation:
-    """Everything atlens can say about an event (a decoded JSON object)."""
+def explain(event: Any, catalog: Catalog | None = None, duplicates: Sequence[DuplicateKey] = ()) -> Explanation:
+    """Everything atlens can say about an event (a decoded JSON object).
+
+    duplicates: the keys written more than once in it (EventRecord.duplicates).
+    """
     if not isinstance(event, dict):
         return Explanation(action="", documented=False,
                            summary=f"Not an event: a JSON {type(event).__name__}, not an object.",
                            findings=(_NOT_AN_OBJECT,))
-    ctx = _judged(event, catalog)
+    ctx = _judged(event, catalog, duplicates)
     return Explanation(
         action=ctx.action,
         documented=ctx.entry is not None,
@@ -61,21 +64,21 @@ _LEVEL_ORDER = {"info": 0, "notable": 1, "security": 2}
 _NOT_AN_OBJECT = Finding("notable", "Not an audit event", "The value is not a JSON object.")
 
 
-def _judged(event: dict[str, Any], catalog: Catalog | None) -> _Context:
+def _judged(event: dict[str, Any], catalog: Catalog | None, duplicates: Sequence[DuplicateKey] = ()) -> _Context:
     """The event read and every rule applied: its details and findings, before any prose."""
-    ctx = _Context(event, catalog or loader.default())
+    ctx = _Context(event, catalog or loader.default(), tuple(duplicates))
     for rule in _RULES:
         rule(ctx)
     return ctx
 
 
-def findings_level(event: Any, catalog: Catalog | None = None) -> Level | None:
+def findings_level(event: Any, catalog: Catalog | None = None, duplicates: Sequence[DuplicateKey] = ()) -> Level | None:
     """The highest level of the event's findings: `explain(event).level`, without the summary and
     the notes on every field, which are most of its work (the table marks each row it draws with
     this, thousands a second while following a burst)."""
     if not isinstance(event, dict):
         return _NOT_AN_OBJECT.level
-    return max((f.level for f in _judged(event, catalog).findings), key=_LEVEL_ORDER.__getitem__, default=None)
+    return max((f.level for f in _judged(event, catalog, duplicates).findings), key=_LEVEL_ORDER.__getitem__, default=None)
 
 
 # ----------------------------------------------------------------------------- reading the event
@@ -122,6 +125,7 @@ def _str(value: Any) -> str:
 class _Context:
     event: dict[str, Any]
     catalog: Catalog
+    duplicates: tuple[DuplicateKey, ...] = ()
     details: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     support_reference: str = ""
@@ -566,5 +570,36 @@ def _generic(ctx: _Context) -> None:
             ctx.detail(f"{path} is a string (\"{text(value, 40)}\") where the documentation has {expected}.")
 
 
+def _duplicate_keys(ctx: _Context) -> None:
+    for dup in ctx.duplicates:
+        if not dup.values:
+            ctx.find("security", "A key written twice",
+                     "A key is written more than once in one object of this event, nested too deeply to tell which: "
+                     "two readers of this event may disagree about what it says.")
+            continue
+        where = _path_text(dup.where) if dup.where else f"{dup.key} (in the envelope around the event)"
+        times = "twice" if len(dup.values) == 2 else f"{len(dup.values)} times"
+        shown = [_in_sentence(v) for v in dup.values]
+        written = ", ".join(shown[:-1]) + " and " + shown[-1]
+        ctx.find("security", f"Key written {times}: {where}",
+                 f"{where} is written {times} in this event, with {written}. atlens shows the last, as most JSON "
+                 "readers do, but some keep the first: two readers of this event may disagree about what it says "
+                 "(a way to hide an action from one of them).",
+                 *((_path_text(dup.where),) if dup.where else ()))
+
+
+def _in_sentence(value: Any) -> str:
+    """A value in a sentence: as JSON writes it (strings quoted), shortened."""
+    return text(jsontext.dumps(value) if isinstance(value, str) else value, 60)
+
+
+def _path_text(where: tuple[str | int, ...]) -> str:
+    """A field path as notes and queries write it: `requestData.lock`, `items[0].name`, `["a.b"]`."""
+    out = ""
+    for part in where:
+        out += f"[{part}]" if isinstance(part, int) else path_part(part, first=not out)
+    return out
+
+
 _RULES = (_catalog_facts, _origin, _login, _key_updates, _limits, _account_settings, _users, _usage_reports,
-          _catalog_and_tags, _cloudant, _support, _generic)
+          _catalog_and_tags, _cloudant, _support, _generic, _duplicate_keys)

@@ -556,7 +556,7 @@ def run_explain(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO
             if record.event is None:
                 err.write(f"atlens: {printable(source)}:{line}: event unavailable: {printable(record.problem)}\n")
                 continue
-            explanation = explain(record.event, catalog)
+            explanation = explain(record.event, catalog, record.duplicates)
             when = time_text(store, row) + (" UTC" if store.has_time(row) else "")
             if args.format == "json":
                 out.write(_json_line(explanation.to_dict() | {"source": source, "line": line}) + "\n")

@@ -75,3 +75,40 @@ def test_events_nested_hundreds_of_levels_deep_are_printed_and_explained(tmp_pat
     as_json = atlens("explain", str(path), "--format", "json")
     no_traceback(as_json)
     assert len(as_json.stdout.splitlines()) == 5
+
+
+BIG = 123456789012345678901234567890
+
+
+def test_integers_beyond_64_bits_come_out_exactly(tmp_path):
+    path = tmp_path / "big.log"
+    text = (b'{"action": "svc.big.read", "eventTime": "2026-11-20T10:00:00.00+0000", "responseData": {"serial": '
+            + str(BIG).encode() + b', "low": -9223372036854775809, "fine": 18446744073709551615, "ratio": 0.5}}\n')
+    path.write_bytes(text)
+    out = atlens("query", str(path), "--format", "jsonl")
+    no_traceback(out)
+    assert out.stdout == (b'{"action":"svc.big.read","eventTime":"2026-11-20T10:00:00.00+0000","responseData":{"serial":'
+                          + str(BIG).encode() + b',"low":-9223372036854775809,"fine":18446744073709551615,"ratio":0.5}}\n')
+    explained = atlens("explain", str(path), "--all-fields")
+    no_traceback(explained)
+    assert f"responseData.serial = {BIG}" in explained.stdout.decode()
+
+
+def test_a_key_written_twice_is_a_security_finding(tmp_path):
+    path = tmp_path / "dup.log"
+    path.write_bytes(b'{"action": "iam-identity.user-apikey.login", "eventTime": "2026-11-20T10:00:00.00+0000", '
+                     b'"outcome": "success", "action": "evil.x.y"}\n'
+                     + orjson.dumps(event("svc.plain.read")) + b"\n")
+    out = atlens("query", str(path), "--format", "jsonl")
+    no_traceback(out)
+    assert [orjson.loads(line)["action"] for line in out.stdout.splitlines()] == ["evil.x.y", "svc.plain.read"]
+    explained = atlens("explain", str(path), "--line", "1")
+    no_traceback(explained)
+    text = " ".join(explained.stdout.decode().split())
+    assert "[security] Key written twice: action" in text
+    assert '"iam-identity.user-apikey.login" and "evil.x.y"' in text
+    assert "two readers of this event may disagree" in text
+    as_json = atlens("explain", str(path), "--format", "json")
+    findings = [orjson.loads(line)["findings"] for line in as_json.stdout.splitlines()]
+    assert [f["title"] for f in findings[0] if f["level"] == "security"] == ["Key written twice: action"]
+    assert not any(f["level"] == "security" for f in findings[1])

@@ -451,3 +451,48 @@ def test_lines_too_large_in_a_file_read_in_parallel_chunks(tmp_path, monkeypatch
         actions = {store.text("action", r) for r in range(len(store))}
         assert {"svc.n2999.read", f"svc.cr{len(many) - 1}.read", f"svc.arr{len(many) - 1}.read"} <= actions
         assert_every_line_counted(store, data)
+
+
+# ----------------------------------------------------------------------------- read back exactly
+
+
+def test_keys_written_twice_are_said_wherever_they_are(tmp_path):
+    from catalog import loader
+    from tui.core.present import findings_level
+
+    inner = '{"action": "svc.inner.read", "eventTime": "2026-11-20T10:00:03.00+0000", "action": "evil.inner.x"}'
+    deep = b"[" * 1000 + b"]" * 1000
+    lines = [
+        b'{"action": "svc.top.read", "eventTime": "2026-11-20T10:00:00.00+0000", "action": "evil.x.y"}',
+        b'{"action":"svc.nested.read","eventTime":"2026-11-20T10:00:01.00+0000","requestData":{"lock":true,"lock":false}}',
+        b'{"action": "svc.string.read", "eventTime": "2026-11-20T10:00:02.00+0000", '
+        b'"requestData": "{\\"mfa\\": \\"TOTP\\", \\"mfa\\": \\"NONE\\"}"}',
+        b'{"_source": {"_host": "h", "_line": ' + orjson.dumps(inner) + b"}}",
+        b'{"action": "svc.deep.read", "eventTime": "2026-11-20T10:00:04.00+0000", "x": ' + deep + b', "action": "b"}',
+        b'{"action": "svc.plain.read", "eventTime": "2026-11-20T10:00:05.00+0000", "note": "a: b, c: d"}',
+        b'{"action":"svc.compact.read","eventTime":"2026-11-20T10:00:06.00+0000","n":12345678901234567890123}',
+    ]
+    path = tmp_path / "dup.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    store = read_paths(path)
+    assert store.errors == []
+    found = {}
+    for row in range(len(store)):
+        record = store.event(row)
+        found[record.event["action"]] = [(d.where, d.key, d.values) for d in record.duplicates]
+    assert found == {
+        "evil.x.y": [(("action",), "action", ("svc.top.read", "evil.x.y"))],
+        "svc.nested.read": [(("requestData", "lock"), "lock", (True, False))],
+        "svc.string.read": [(("requestData", "mfa"), "mfa", ("TOTP", "NONE"))],
+        "evil.inner.x": [(("action",), "action", ("svc.inner.read", "evil.inner.x"))],
+        "b": [((), "", ())],  # too deep for Python's reader: said, but not where
+        "svc.plain.read": [],
+        "svc.compact.read": [],
+    }
+    # An integer beyond 64 bits is read back as itself, not as the float orjson reads.
+    compact = next(store.event(r).event for r in range(len(store)) if store.text("action", r) == "svc.compact.read")
+    assert compact["n"] == 12345678901234567890123
+    # The table marks each such row as a security finding.
+    catalog = loader.default()
+    marks = {store.event(r).event["action"]: findings_level(store.event(r), catalog) for r in range(len(store))}
+    assert {a for a, m in marks.items() if m == "security"} == {"evil.x.y", "svc.nested.read", "svc.string.read", "evil.inner.x", "b"}

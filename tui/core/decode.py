@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from itertools import islice
-from typing import Callable, Union
+from typing import Callable, Iterator, Union
 
 import orjson
 
+from . import jsontext
+
 # A JSON value: what orjson.loads can return.
 JSON = Union[dict, list, str, int, float, bool, None]
+#: A reader of JSON text: orjson.loads, or ExactLoads where what it gives must be exact.
+Loads = Callable[[Union[bytes, str]], JSON]
 
 #: Longest line (or multi-line value) accepted as an event; longer ones become error records.
 MAX_VALUE_BYTES = 4 * 1024 * 1024
@@ -197,16 +202,17 @@ def as_bool(value: object) -> bool | None:
 # ----------------------------------------------------------------------------- envelopes
 
 
-def unwrap(value: JSON) -> list[dict] | str:
+def unwrap(value: JSON, loads: Loads = orjson.loads) -> list[dict] | str:
     """Find the audit event(s) inside one decoded top-level JSON value.
 
     Returns the events (most values hold exactly one), or the reason the value is not an event.
     Handles every envelope of INPUT_FORMATS.md: legacy `payload`/`meta`, OpenStack `payload`,
     LogDNA export (`_line`, `_ts`...), LogDNA `_source` with the event as a string, the
     `Time`/`line` logger envelope, and IBM Cloud Logs query results with `user_data` strings.
+    loads reads the events carried as strings (see ExactLoads).
     """
     if type(value) is dict:
-        event = _unwrap_object(value, 0)
+        event = _unwrap_object(value, 0, loads)
         return [event] if type(event) is dict else event
     if type(value) is list:
         return "a JSON array inside a value, not an event"
@@ -225,26 +231,26 @@ def _kind(value: JSON) -> str:
     return "a number"
 
 
-def _parse_embedded(text: object, depth: int) -> list[dict] | dict | str:
+def _parse_embedded(text: object, depth: int, loads: Loads) -> list[dict] | dict | str:
     """An event carried as a JSON string inside an envelope."""
     if type(text) is dict:
-        return _unwrap_object(text, depth + 1)
+        return _unwrap_object(text, depth + 1, loads)
     if type(text) is not str:
         return "envelope holds no event"
     try:
-        inner = orjson.loads(text)
+        inner = loads(text)
     except orjson.JSONDecodeError as exc:
         return f"envelope holds a string that is not JSON ({_json_reason(exc)})"
     if type(inner) is not dict:
         return f"envelope holds {_kind(inner)}, not an event"
-    return _unwrap_object(inner, depth + 1)
+    return _unwrap_object(inner, depth + 1, loads)
 
 
 def _has_event_keys(obj: dict) -> bool:
     return "action" in obj or "eventTime" in obj or "outcome" in obj or "initiator" in obj or "target" in obj
 
 
-def _unwrap_object(obj: dict, depth: int) -> list[dict] | dict | str:
+def _unwrap_object(obj: dict, depth: int, loads: Loads = orjson.loads) -> list[dict] | dict | str:
     if depth > 4:
         return "envelopes nested too deeply"
     if "action" in obj or "eventTime" in obj:
@@ -255,7 +261,7 @@ def _unwrap_object(obj: dict, depth: int) -> list[dict] | dict | str:
     payload = obj.get("payload")
     if payload is not None:
         # Legacy Activity Tracker (`payload` + `meta`) or an OpenStack notification.
-        inner = _parse_embedded(payload, depth)
+        inner = _parse_embedded(payload, depth, loads)
         if type(inner) is dict:
             for key in ("logSourceCRN", "saveServiceCopy"):
                 if key in obj and key not in inner:
@@ -264,23 +270,23 @@ def _unwrap_object(obj: dict, depth: int) -> list[dict] | dict | str:
     source = obj.get("_source")
     if type(source) is dict:
         if "_line" in source:
-            return _parse_embedded(source["_line"], depth)
-        return _unwrap_object(source, depth + 1)
+            return _parse_embedded(source["_line"], depth, loads)
+        return _unwrap_object(source, depth + 1, loads)
     if "line" in obj and ("Time" in obj or "Hostname" in obj or "level" in obj):
-        return _parse_embedded(obj["line"], depth)
+        return _parse_embedded(obj["line"], depth, loads)
     result = obj.get("result")
     if type(result) is dict and type(result.get("results")) is list:
         events: list[dict] = []
         for item in result["results"]:
             if type(item) is dict:
-                inner = _parse_embedded(item.get("user_data"), depth)
+                inner = _parse_embedded(item.get("user_data"), depth, loads)
                 if type(inner) is dict:
                     events.append(inner)
                 elif type(inner) is list:
                     events.extend(inner)
         return events if events else "a Cloud Logs result without events"
     if "_line" in obj:
-        return _parse_embedded(obj["_line"], depth)
+        return _parse_embedded(obj["_line"], depth, loads)
     if _has_event_keys(obj):
         return obj
     if "meta" in obj and ("logSourceCRN" in obj or "saveServiceCopy" in obj):
@@ -288,7 +294,7 @@ def _unwrap_object(obj: dict, depth: int) -> list[dict] | dict | str:
     return "not an audit event (none of action, eventTime, initiator, target, outcome)"
 
 
-def normalise(event: dict) -> dict:
+def normalise(event: dict, loads: Loads = orjson.loads) -> dict:
     """The event as atlens shows and exports it: stringified requestData/responseData parsed.
 
     Values such as "true" or "200" keep their original form: readers coerce them with
@@ -299,7 +305,7 @@ def normalise(event: dict) -> dict:
         value = event.get(key)
         if type(value) is str and value[:1] in ("{", "["):
             try:
-                parsed = orjson.loads(value)
+                parsed = loads(value)
             except orjson.JSONDecodeError:
                 continue
             if out is event:
@@ -338,23 +344,150 @@ def classify_bad_line(line: bytes, exc: Exception | None) -> str:
     return _json_reason(exc)
 
 
-def decode_value(raw: bytes) -> list[dict] | str:
+def decode_value(raw: bytes, loads: Loads = orjson.loads) -> list[dict] | str:
     """Decode one raw line or value (as stored by offset) into its events, or a reason."""
     data = raw.strip()
     if data[:6] == b"data: " or data[:5] == b"data:":
         data = data[5:].strip()
     try:
-        value = orjson.loads(data)
+        value = loads(data)
     except orjson.JSONDecodeError as exc:
         return classify_bad_line(raw, exc)
     if type(value) is list:
         events: list[dict] = []
         for item in value:
-            found = unwrap(item)
+            found = unwrap(item, loads)
             if type(found) is not str:
                 events.extend(found)
         return events
-    return unwrap(value)
+    return unwrap(value, loads)
+
+
+# ----------------------------------------------------------------------------- reading one event exactly
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateKey:
+    """A key written more than once in one JSON object of an event: readers may keep any of its
+    values (atlens, like orjson and Python, keeps the last)."""
+
+    #: where the key is in the event: object keys and list positions, the key last; () when it
+    #: is in an envelope around the event, or could not be placed
+    where: tuple[str | int, ...]
+    key: str
+    #: every value written for it, in order (empty when the event was too deep to tell)
+    values: tuple[JSON, ...]
+
+
+class ExactLoads:
+    """orjson.loads, made exact where orjson is not: integers beyond 64 bits stay integers, and
+    keys written twice in one object are noted (orjson keeps the last silently).
+
+    Cheap for the common event: orjson reads it and writes it back (a microsecond). Written
+    compactly, as most services write, the event comes back byte for byte, and is exact.
+    Otherwise two counts tell whether the slow, exact reader (Python's json) is needed: an
+    integer beyond 64 bits comes back as a float of 1e+18 or more, which orjson writes with
+    `e+`; a key written twice drops a `:` that the writing cannot give back, so the colons of the
+    text and of the writing differ (only a `\\u003a` escape could stand for a colon otherwise,
+    and sends the text to the exact reader too). Text that merely holds `e+` costs a slow read.
+    """
+
+    __slots__ = ("duplicates", "undetermined")
+
+    def __init__(self) -> None:
+        #: (the object, the key, every value written) for each key written twice
+        self.duplicates: list[tuple[dict, str, tuple[JSON, ...]]] = []
+        #: a key is written twice somewhere that Python's reader cannot reach (nested too deeply)
+        self.undetermined = False
+
+    def __call__(self, text: bytes | str) -> JSON:
+        value = orjson.loads(text)
+        if type(value) is not dict and type(value) is not list:
+            return value
+        try:
+            written = orjson.dumps(value)
+        except orjson.JSONEncodeError:
+            written = None  # deeper than orjson writes: let the exact reader look
+        if written == text:
+            return value
+        if type(text) is str:
+            colons = text.count(":")
+            suspect = "\\u003" in text
+        else:
+            colons = text.count(b":")
+            suspect = b"\\u003" in text
+        if not suspect:
+            suspect = written is None or written.count(b":") != colons or b"e+" in written
+        return self._exact(text, value, colons) if suspect else value
+
+    def _exact(self, text: bytes | str, value: JSON, colons: int) -> JSON:
+        found: list[tuple[dict, str, tuple[JSON, ...]]] = []
+
+        def pairs_to_dict(pairs: list[tuple[str, JSON]]) -> dict:
+            obj = dict(pairs)  # the last value of a key wins, as in orjson
+            if len(obj) != len(pairs):
+                written: dict[str, list[JSON]] = {}
+                for key, item in pairs:
+                    written.setdefault(key, []).append(item)
+                found.extend((obj, key, tuple(items)) for key, items in written.items() if len(items) > 1)
+            return obj
+
+        try:
+            exact = json.loads(text, object_pairs_hook=pairs_to_dict)
+        except (RecursionError, ValueError):
+            # Nested deeper than Python's reader goes (about 900 levels; orjson reads 1,024):
+            # orjson's value stands, and the colons still tell whether a key was written twice.
+            self.undetermined |= jsontext.dumps(value).count(":") != colons
+            return value
+        self.duplicates.extend(found)
+        return exact
+
+
+def read_event(raw: bytes, sub: int) -> tuple[dict | str, tuple[DuplicateKey, ...]]:
+    """The sub-th event of a stored line or value, normalised and read exactly (see ExactLoads),
+    with the keys written twice in it or its envelope; or why it cannot be read."""
+    loads = ExactLoads()
+    found = decode_value(raw, loads)
+    if type(found) is str:
+        return found, ()
+    if sub >= len(found):
+        return "event missing", ()
+    event = found[sub]
+    normal = normalise(event, loads)
+    if not loads.duplicates and not loads.undetermined:
+        return normal, ()
+    places = _object_places(event)
+    places.update(_object_places(normal))
+    out: list[DuplicateKey] = []
+    for obj, key, values in loads.duplicates:
+        where = places.get(id(obj))
+        if where is None:
+            # A copy of the object is in the event (an envelope's keys taken out of it), or
+            # the key belongs to the envelope.
+            where = next((path for path, d in _objects(normal) if d.get(key, _MISSING) is values[-1]), None)
+        out.append(DuplicateKey(() if where is None else (*where, key), key, values))
+    if loads.undetermined:
+        out.append(DuplicateKey((), "", ()))
+    return normal, tuple(out)
+
+
+_MISSING = object()
+
+
+def _objects(value: JSON) -> Iterator[tuple[tuple[str | int, ...], dict]]:
+    """Every object inside a value with the path to it, outermost first (without recursion)."""
+    stack: list[tuple[tuple[str | int, ...], JSON]] = [((), value)]
+    while stack:
+        path, item = stack.pop()
+        if type(item) is dict:
+            yield path, item
+            stack.extend(((*path, k), v) for k, v in reversed(item.items()) if type(v) in (dict, list))
+        elif type(item) is list:
+            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(item))) if type(v) in (dict, list))
+
+
+def _object_places(value: JSON) -> dict[int, tuple[str | int, ...]]:
+    return {id(obj): path for path, obj in _objects(value)}
 
 
 @dataclass(slots=True)

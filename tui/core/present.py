@@ -323,7 +323,7 @@ def findings_level(record: EventRecord, catalog: Catalog) -> str:
     if record.event is None:
         return ""
     try:
-        level = level_of(record.event, catalog)
+        level = level_of(record.event, catalog, record.duplicates)
     except Exception:  # a mark is not worth failing to draw a row; the detail pane shows the error
         return ""
     return level if level in MARKS else ""

@@ -11,7 +11,7 @@ from itertools import chain, islice
 from operator import le
 from typing import Protocol
 
-from .decode import FLAG_NO_TIME, Batch, ErrorRecord, decode_value, normalise
+from .decode import FLAG_NO_TIME, Batch, DuplicateKey, ErrorRecord, read_event
 
 #: Column names a Batch and the Store share, holding ids into the string table.
 STRING_COLUMNS = ("action", "outcome", "severity", "initiator_name", "initiator_id", "target_name", "target_id")
@@ -55,6 +55,8 @@ class EventRecord:
     row: int
     event: dict | None
     problem: str = ""
+    #: keys written more than once in the event (or its envelope): two readers of it may disagree
+    duplicates: tuple[DuplicateKey, ...] = ()
 
 
 class Store:
@@ -195,7 +197,8 @@ class Store:
         return seg.reader.read(self.offsets[row], self.lengths[row])
 
     def event(self, row: int, *, keep: bool = True) -> EventRecord:
-        """The full, normalised event of a row (parsed on demand, recent ones cached).
+        """The full, normalised event of a row (parsed on demand, recent ones cached), read
+        exactly: integers of any size, and keys written twice said (decode.read_event).
 
         keep=False reads without caching: for a caller that keeps what it needs (the grid keeps
         the drawn row), so a stream of new rows does not fill the cache with parsed events that
@@ -211,12 +214,11 @@ class Store:
         if raw is None:
             record = EventRecord(row, None, seg.reader.unavailable_reason())
         else:
-            found = decode_value(raw)
-            sub = self.subs[row]
-            if type(found) is str or sub >= len(found):
-                record = EventRecord(row, None, f"{seg.name} changed since it was read: {found if type(found) is str else 'event missing'}")
+            found, duplicates = read_event(raw, self.subs[row])
+            if type(found) is str:
+                record = EventRecord(row, None, f"{seg.name} changed since it was read: {found}")
             else:
-                record = EventRecord(row, normalise(found[sub]))
+                record = EventRecord(row, found, duplicates=duplicates)
         if not keep:
             return record
         cache[row] = record
