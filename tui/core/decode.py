@@ -927,16 +927,16 @@ def _read_lines(batch: Batch, add: Adder, data: bytes, pos: int, end: int, base:
         offset = base + pos
 
 
+#: A JSON string up to (not including) its closing quote or a line end, possessive (no
+#: backtracking: a string of megabytes takes milliseconds and no memory).
+_STRING = rb'"[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*+'
 # Tokens that matter for finding where a top-level value ends: strings (whole), brackets, and
 # where a value must end because the next line cannot be part of it: a line that starts with a
 # `{` or a `[` in its first column (a new value: the one before was cut; pretty-printers indent
-# what is inside a value), or with something no JSON value holds. A string
-# still open at a line end also ends the value: JSON strings hold no raw newline. Groups:
-# 1 a string, 2 a string still open at a line end or the data's end, 3 a line start that
-# cuts the value, 4 an opening bracket, 5 a closing one.
-#: The inside of a JSON string up to its end or a line end, possessive (no backtracking: a
-#: string of megabytes takes milliseconds and no memory).
-_STRING = rb'"[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*+'
+# what is inside a value), or with something no JSON value holds. A string still open at a
+# line end also ends the value: JSON strings hold no raw newline. Groups: 1 a string, 2 a
+# string still open at a line end or the data's end, 3 a line start that cuts the value, 4 an
+# opening bracket, 5 a closing one.
 _TOKEN_RE = re.compile(rb'(' + _STRING + rb'")'
                        rb'|(' + _STRING + rb'\\?(?=\n|\Z))'
                        rb'|(\n)(?=[{\[]|[ \t\r]*[^ \t\r\n"{}\[\],0-9tfn\-])'
@@ -1174,7 +1174,8 @@ def _truncate_rows(batch: Batch, rows: int) -> None:
 
 
 def sniff_multiline(head: bytes) -> bool:
-    """Whether a file holds multi-line JSON (arrays, pretty-printed objects) rather than lines."""
+    """Whether a file starts as multi-line JSON (arrays, pretty-printed objects) rather than
+    lines: it is then read in one go, not in parallel chunks (decoding decides per value)."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text:
         return False
