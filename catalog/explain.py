@@ -8,8 +8,9 @@ caller that draws them (terminal, Markdown) escapes them for its medium.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from tui.core import jsontext
 from tui.core.decode import DuplicateKey, as_bool, as_int

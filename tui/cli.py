@@ -15,8 +15,6 @@ import threading
 from collections import Counter
 from typing import Callable, Iterator, Sequence, TextIO
 
-import orjson
-
 from .core import jsontext
 from .core.filtering import Filter, field_texts, json_value
 from .core.present import COLUMNS, fit, layout, printable, row_values

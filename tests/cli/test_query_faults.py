@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def atlens(*args: str) -> subprocess.CompletedProcess:
     """The program of this checkout (not whichever copy is installed), as a user runs it."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, cwd=ROOT, env=env, timeout=120)
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, cwd=ROOT, env=env, timeout=120,
+                          check=False)
 
 
 def event(action: str, **extra: object) -> dict:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
@@ -12,8 +11,6 @@ from tests.core.conftest import read_paths
 from tui.core.present import time_text
 from tui.core.sources import Reader, resolve_inputs
 from tui.core.store import Store
-
-UTC = timezone.utc
 
 
 def at(second: int) -> str:
@@ -465,8 +462,8 @@ def test_keys_written_twice_are_said_wherever_they_are(tmp_path):
     lines = [
         b'{"action": "svc.top.read", "eventTime": "2026-11-20T10:00:00.00+0000", "action": "evil.x.y"}',
         b'{"action":"svc.nested.read","eventTime":"2026-11-20T10:00:01.00+0000","requestData":{"lock":true,"lock":false}}',
-        b'{"action": "svc.string.read", "eventTime": "2026-11-20T10:00:02.00+0000", '
-        b'"requestData": "{\\"mfa\\": \\"TOTP\\", \\"mfa\\": \\"NONE\\"}"}',
+        (b'{"action": "svc.string.read", "eventTime": "2026-11-20T10:00:02.00+0000", '
+         b'"requestData": "{\\"mfa\\": \\"TOTP\\", \\"mfa\\": \\"NONE\\"}"}'),
         b'{"_source": {"_host": "h", "_line": ' + orjson.dumps(inner) + b"}}",
         b'{"action": "svc.deep.read", "eventTime": "2026-11-20T10:00:04.00+0000", "x": ' + deep + b', "action": "b"}',
         b'{"action": "svc.plain.read", "eventTime": "2026-11-20T10:00:05.00+0000", "note": "a: b, c: d"}',

@@ -323,7 +323,7 @@ async def test_an_event_nested_hundreds_of_levels_deep_is_shown(depth: int) -> N
                          + b', "responseData": ' + b"[" * depth + b"]" * depth + b"}")
     app = Host()
     async with app.run_test(size=(100, 40)) as pilot:
-        pane = await open_event(pilot, event)
+        await open_event(pilot, event)
         assert "ran 'read' on deep of the svc service" in flat(screen_text(app))
         await pilot.press("r")
         assert '"requestData": {' in screen_text(app)

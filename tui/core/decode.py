@@ -6,11 +6,12 @@ import dataclasses
 import json
 import re
 from array import array
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from itertools import islice
-from typing import Callable, Iterator, Union
+from typing import Union
 
 import orjson
 
@@ -19,7 +20,7 @@ from . import jsontext
 # A JSON value: what orjson.loads can return.
 JSON = Union[dict, list, str, int, float, bool, None]
 #: A reader of JSON text: orjson.loads, or ExactLoads where what it gives must be exact.
-Loads = Callable[[Union[bytes, str]], JSON]
+Loads = Callable[[bytes | str], JSON]
 
 #: Longest line (or multi-line value) accepted as an event; longer ones become error records.
 MAX_VALUE_BYTES = 4 * 1024 * 1024
@@ -1165,8 +1166,7 @@ def _truncate_rows(batch: Batch, rows: int) -> None:
                    batch.initiator_id, batch.target_name, batch.target_id, batch.reason, batch.offsets, batch.lengths,
                    batch.subs):
         del column[rows:]
-    if batch.leading_untimed > rows:
-        batch.leading_untimed = rows
+    batch.leading_untimed = min(batch.leading_untimed, rows)
     batch.last_time = batch.times[rows - 1] if rows > batch.leading_untimed else batch.carried_time
 
 

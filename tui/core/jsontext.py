@@ -8,8 +8,8 @@ printed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C-accelerated
-from typing import Iterator
 
 import orjson
 

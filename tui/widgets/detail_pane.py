@@ -26,6 +26,7 @@ from textual.widgets.tree import TreeNode
 
 from catalog.model import Explanation, Note
 
+from ..core import jsontext
 from ..core.compare import (
     MAX_DEPTH,
     FieldDiff,
@@ -36,7 +37,6 @@ from ..core.compare import (
     is_branch,
     value_text,
 )
-from ..core import jsontext
 from ..core.present import fit, printable
 from ..core.store import EventRecord
 from .key_line import KeyLine
