@@ -7,12 +7,13 @@ caller that draws them (terminal, Markdown) escapes them for its medium.
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
-from tui.core.decode import as_bool, as_int
+from tui.core import jsontext
+from tui.core.decode import DuplicateKey, as_bool, as_int
 
 from . import loader
 from .loader import Catalog, path_part
@@ -38,13 +39,16 @@ _KEY_UPDATES = ("iam-identity.account-serviceid.update", "iam-identity.serviceid
                 "iam-identity.user-apikey.update")
 
 
-def explain(event: Any, catalog: Catalog | None = None) -> Explanation:
-    """Everything atlens can say about an event (a decoded JSON object)."""
+def explain(event: Any, catalog: Catalog | None = None, duplicates: Sequence[DuplicateKey] = ()) -> Explanation:
+    """Everything atlens can say about an event (a decoded JSON object).
+
+    duplicates: the keys written more than once in it (EventRecord.duplicates).
+    """
     if not isinstance(event, dict):
         return Explanation(action="", documented=False,
                            summary=f"Not an event: a JSON {type(event).__name__}, not an object.",
                            findings=(_NOT_AN_OBJECT,))
-    ctx = _judged(event, catalog)
+    ctx = _judged(event, catalog, duplicates)
     return Explanation(
         action=ctx.action,
         documented=ctx.entry is not None,
@@ -61,21 +65,21 @@ _LEVEL_ORDER = {"info": 0, "notable": 1, "security": 2}
 _NOT_AN_OBJECT = Finding("notable", "Not an audit event", "The value is not a JSON object.")
 
 
-def _judged(event: dict[str, Any], catalog: Catalog | None) -> _Context:
+def _judged(event: dict[str, Any], catalog: Catalog | None, duplicates: Sequence[DuplicateKey] = ()) -> _Context:
     """The event read and every rule applied: its details and findings, before any prose."""
-    ctx = _Context(event, catalog or loader.default())
+    ctx = _Context(event, catalog or loader.default(), tuple(duplicates))
     for rule in _RULES:
         rule(ctx)
     return ctx
 
 
-def findings_level(event: Any, catalog: Catalog | None = None) -> Level | None:
+def findings_level(event: Any, catalog: Catalog | None = None, duplicates: Sequence[DuplicateKey] = ()) -> Level | None:
     """The highest level of the event's findings: `explain(event).level`, without the summary and
     the notes on every field, which are most of its work (the table marks each row it draws with
     this, thousands a second while following a burst)."""
     if not isinstance(event, dict):
         return _NOT_AN_OBJECT.level
-    return max((f.level for f in _judged(event, catalog).findings), key=_LEVEL_ORDER.__getitem__, default=None)
+    return max((f.level for f in _judged(event, catalog, duplicates).findings), key=_LEVEL_ORDER.__getitem__, default=None)
 
 
 # ----------------------------------------------------------------------------- reading the event
@@ -104,10 +108,7 @@ def text(value: Any, limit: int = VALUE_LIMIT) -> str:
     elif isinstance(value, _TooDeep):
         out = f"(nested more than {MAX_DEPTH} levels deep: not shown)"
     else:
-        try:
-            out = json.dumps(value, ensure_ascii=False, default=str)
-        except (RecursionError, ValueError):
-            out = "(nested too deeply to show)"
+        out = jsontext.dumps(value)
     if len(out) > limit:
         out = out[:limit] + f"… ({len(out):,} characters)"
     return out
@@ -125,6 +126,7 @@ def _str(value: Any) -> str:
 class _Context:
     event: dict[str, Any]
     catalog: Catalog
+    duplicates: tuple[DuplicateKey, ...] = ()
     details: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     support_reference: str = ""
@@ -236,16 +238,17 @@ def _summary(ctx: _Context) -> str:
 MAX_DEPTH = 24
 
 
-def _leaves(value: Any, parts: tuple[str, ...], shown: str) -> Iterator[tuple[tuple[str, ...], str, Any]]:
-    if len(parts) >= MAX_DEPTH and isinstance(value, (dict, list)):
+def _leaves(value: Any, parts: tuple[str, ...], shown: str, depth: int = 0) -> Iterator[tuple[tuple[str, ...], str, Any]]:
+    # depth counts lists too: an array of arrays gives no key but is as deep
+    if depth >= MAX_DEPTH and isinstance(value, (dict, list)):
         yield parts, shown, _TooDeep()
     elif isinstance(value, dict) and value:
         for key, item in value.items():
             key = str(key)
-            yield from _leaves(item, parts + (key,), path_part(key, first=not shown) if not shown else shown + path_part(key))
+            yield from _leaves(item, parts + (key,), path_part(key, first=not shown) if not shown else shown + path_part(key), depth + 1)
     elif isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
         for i, item in enumerate(value[:50]):
-            yield from _leaves(item, parts, f"{shown}[{i}]")
+            yield from _leaves(item, parts, f"{shown}[{i}]", depth + 1)
     else:
         yield parts, shown, value
 
@@ -568,5 +571,36 @@ def _generic(ctx: _Context) -> None:
             ctx.detail(f"{path} is a string (\"{text(value, 40)}\") where the documentation has {expected}.")
 
 
+def _duplicate_keys(ctx: _Context) -> None:
+    for dup in ctx.duplicates:
+        if not dup.values:
+            ctx.find("security", "A key written twice",
+                     "A key is written more than once in one object of this event, nested too deeply to tell which: "
+                     "two readers of this event may disagree about what it says.")
+            continue
+        where = _path_text(dup.where) if dup.where else f"{dup.key} (in the envelope around the event)"
+        times = "twice" if len(dup.values) == 2 else f"{len(dup.values)} times"
+        shown = [_in_sentence(v) for v in dup.values]
+        written = ", ".join(shown[:-1]) + " and " + shown[-1]
+        ctx.find("security", f"Key written {times}: {where}",
+                 f"{where} is written {times} in this event, with {written}. atlens shows the last, as most JSON "
+                 "readers do, but some keep the first: two readers of this event may disagree about what it says "
+                 "(a way to hide an action from one of them).",
+                 *((_path_text(dup.where),) if dup.where else ()))
+
+
+def _in_sentence(value: Any) -> str:
+    """A value in a sentence: as JSON writes it (strings quoted), shortened."""
+    return text(jsontext.dumps(value) if isinstance(value, str) else value, 60)
+
+
+def _path_text(where: tuple[str | int, ...]) -> str:
+    """A field path as notes and queries write it: `requestData.lock`, `items[0].name`, `["a.b"]`."""
+    out = ""
+    for part in where:
+        out += f"[{part}]" if isinstance(part, int) else path_part(part, first=not out)
+    return out
+
+
 _RULES = (_catalog_facts, _origin, _login, _key_updates, _limits, _account_settings, _users, _usage_reports,
-          _catalog_and_tags, _cloudant, _support, _generic)
+          _catalog_and_tags, _cloudant, _support, _generic, _duplicate_keys)

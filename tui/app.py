@@ -491,7 +491,7 @@ class AtlensApp(App[int]):
         explanation = None
         if record.event is not None:
             try:
-                explanation = explain(record.event, self.catalog())
+                explanation = explain(record.event, self.catalog(), record.duplicates)
             except CatalogError as exc:
                 self.notify(str(exc), severity="error", timeout=10, markup=False)
         return record, title, explanation

@@ -15,8 +15,7 @@ import threading
 from collections import Counter
 from typing import Callable, Iterator, Sequence, TextIO
 
-import orjson
-
+from .core import jsontext
 from .core.filtering import Filter, field_texts, json_value
 from .core.present import COLUMNS, fit, layout, printable, row_values
 from .core.query import FieldRef, Node, QuerySyntaxError, field_ref, parse
@@ -422,7 +421,7 @@ def _load_catalog(dirs: list[str]):  # -> catalog.Catalog
 
 def _json_line(data: object) -> str:
     """One JSON document on one line, with nothing in it that a terminal would act on."""
-    text = orjson.dumps(data).decode()
+    text = jsontext.dumps(data)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
@@ -578,7 +577,7 @@ def run_explain(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO
             if record.event is None:
                 err.write(f"atlens: {printable(source)}:{line}: event unavailable: {printable(record.problem)}\n")
                 continue
-            explanation = explain(record.event, catalog)
+            explanation = explain(record.event, catalog, record.duplicates)
             when = time_text(store, row) + (" UTC" if store.has_time(row) else "")
             if args.format == "json":
                 out.write(_json_line(explanation.to_dict() | {"source": source, "line": line}) + "\n")

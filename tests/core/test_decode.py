@@ -84,18 +84,23 @@ def test_utf8_bom_before_multi_line_json(tmp_path, three, read_path, events, sha
     assert store.errors == []
 
 
-def test_concatenated_objects_on_one_line_are_reported_not_silently_lost(tmp_path, three, read_path, events, line):
-    """Documents current behaviour: `{...}{...}` on one JSON line is one error record (not two events).
+def test_concatenated_objects_on_one_line_are_each_an_event(tmp_path, three, read_path, events, line):
+    """`{...}{...}` on one line: each object is an event, re-read from its own bytes.
 
-    INPUT_FORMATS.md lists concatenated *pretty-printed* objects (one per line start), not several
-    objects on one line; such a line is reported with its line number, and the other lines are read.
+    README promises concatenated objects; a line holding several values counts once in the
+    accounting (here as a line with events).
     """
     path = tmp_path / "concat.log"
-    path.write_bytes(line(three[0]) + orjson.dumps(three[1]) + orjson.dumps(three[2]) + b"\n")
+    second, third = orjson.dumps(three[1]), orjson.dumps(three[2])
+    path.write_bytes(line(three[0]) + second + b" " + third + b"\n")
     store = read_path(path)
-    assert events(store) == [three[0]]
-    assert [(e.line, e.offset) for e in store.errors] == [(2, len(line(three[0])))]
-    assert "after" in store.errors[0].reason  # "unexpected content after document"
+    assert events(store) == by_time(three)
+    assert store.errors == []
+    start = len(line(three[0]))
+    assert sorted((store.offsets[r], store.lengths[r]) for r in range(len(store)) if store.offsets[r]) == [
+        (start, len(second)), (start + len(second) + 1, len(third))]
+    acc = store.accounting()
+    assert (acc["lines"], acc["event_values"], acc["errors"], acc["blank"]) == (2, 2, 0, 0)
 
 
 # ----------------------------------------------------------------------------- multi-line JSON

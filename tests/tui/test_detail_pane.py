@@ -314,3 +314,36 @@ async def test_compare_identical_events_says_so() -> None:
         assert "The two events are identical: no field differs." in screen_text(app)
         await pilot.press("q")
         assert not isinstance(app.screen, CompareScreen)
+
+
+@pytest.mark.parametrize("depth", [300, 1000])
+async def test_an_event_nested_hundreds_of_levels_deep_is_shown(depth: int) -> None:
+    """orjson reads 1,024 levels of nesting and writes 255: the pane shows such an event anyway."""
+    event = orjson.loads(b'{"action": "svc.deep.read", "requestData": ' + b'{"a": ' * depth + b"1" + b"}" * depth
+                         + b', "responseData": ' + b"[" * depth + b"]" * depth + b"}")
+    app = Host()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_event(pilot, event)
+        assert "ran 'read' on deep of the svc service" in flat(screen_text(app))
+        await pilot.press("r")
+        assert '"requestData": {' in screen_text(app)
+        await pilot.press("c")
+        assert app.notes[-1].startswith("Copied the event")
+
+
+async def test_a_key_written_twice_and_a_huge_integer_as_the_pane_shows_them() -> None:
+    from tui.core.decode import read_event
+
+    raw = (b'{"action": "iam-identity.user-apikey.login", "eventTime": "2026-11-20T10:00:00.00+0000", '
+           b'"responseData": {"serial": 123456789012345678901234567890}, "action": "evil.x.y"}')
+    event, duplicates = read_event(raw, 0)
+    app = Host()
+    async with app.run_test(size=(100, 40)) as pilot:
+        pane = pilot.app.query_one(DetailPane)
+        pane.show(EventRecord(7, event, duplicates=duplicates), explain(event, None, duplicates), TITLE)
+        await pilot.pause()
+        words = flat(screen_text(app))
+        assert "SECURITY Key written twice: action" in words
+        assert "! action = evil.x.y" in screen_text(app)
+        await pilot.press("r")
+        assert '"serial": 123456789012345678901234567890' in screen_text(app)

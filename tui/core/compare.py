@@ -17,7 +17,6 @@ however odd, parses.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import orjson
 
 from catalog.loader import path_part
 
+from . import jsontext
 from .present import printable
 from .query import quote_value
 
@@ -63,14 +63,8 @@ def value_text(value: JSONValue) -> str:
 
 
 def json_text(value: JSONValue) -> str:
-    """A value as compact JSON (strings quoted); a value too deep for JSON writers says so."""
-    try:
-        return orjson.dumps(value).decode()
-    except (orjson.JSONEncodeError, TypeError):
-        try:
-            return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-        except (RecursionError, ValueError):
-            return "(nested too deeply to show)"
+    """A value as compact JSON (strings quoted), however deep and whatever its numbers."""
+    return jsontext.dumps(value)
 
 
 def is_branch(value: JSONValue) -> bool:

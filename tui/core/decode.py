@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 from array import array
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Callable, Union
+from itertools import islice
+from typing import Union
 
 import orjson
 
+from . import jsontext
+
 # A JSON value: what orjson.loads can return.
 JSON = Union[dict, list, str, int, float, bool, None]
+#: A reader of JSON text: orjson.loads, or ExactLoads where what it gives must be exact.
+Loads = Callable[[bytes | str], JSON]
 
 #: Longest line (or multi-line value) accepted as an event; longer ones become error records.
 MAX_VALUE_BYTES = 4 * 1024 * 1024
@@ -26,8 +34,18 @@ FLAG_ABSENT = 2
 #: An indexed field held something other than a string (a number, a boolean, an object...), or
 #: reason.reasonCode was not a small integer: its column holds a text form, not the value.
 FLAG_TYPED = 4
+#: The eventTime is a time, but one no date can show (before year 1 or after 9999, such as an
+#: epoch of 1e17): the row also has FLAG_NO_TIME and keeps its file position.
+FLAG_TIME_OUT_OF_RANGE = 8
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+#: The times a datetime can show (UTC, years 1 to 9999), in microseconds since the epoch.
+MIN_TIME_US = (datetime(1, 1, 1, tzinfo=timezone.utc) - _EPOCH) // _MICROSECOND
+MAX_TIME_US = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc) - _EPOCH) // _MICROSECOND
+#: Epoch numbers beyond this many seconds are out of range whatever their unit (and the
+#: arithmetic on them stays exact: no float overflows to infinity).
+_EPOCH_LIMIT_S = 1e12
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +87,16 @@ def parse_time_us(value: object) -> int | None:
 
     Forms: `2017-10-19T19:07:50.32+0000`, `+00:00`, `Z`, 0 to 9 fractional digits, a space
     instead of `T`, no zone at all (read as UTC), and epoch numbers (seconds or milliseconds).
-    Returns None when the value is not a time.
+    Returns None when the value is not a time, or is one outside what a date can show
+    (MIN_TIME_US to MAX_TIME_US).
     """
+    us = time_us(value)
+    return us if us is not None and MIN_TIME_US <= us <= MAX_TIME_US else None
+
+
+def time_us(value: object) -> int | None:
+    """parse_time_us without the range check: the time may lie outside what a date can show
+    (a caller tells "not a time" from "a time out of range"). Never raises."""
     if type(value) is str:
         if len(value) < 19:
             return _parse_time_slow(value)
@@ -109,6 +135,8 @@ def parse_time_us(value: object) -> int | None:
     if type(value) is int or type(value) is float:
         # Epoch numbers: milliseconds when too large to be seconds of this era.
         seconds = value / 1000 if value > 10_000_000_000 else value
+        if not -_EPOCH_LIMIT_S < seconds < _EPOCH_LIMIT_S:  # also NaN
+            return MAX_TIME_US + 1 if seconds > 0 else MIN_TIME_US - 1
         return int(seconds * 1_000_000)
     return None
 
@@ -138,7 +166,8 @@ def format_time_us(us: int, *, millis: bool = True) -> str:
 def _second_text(seconds: int) -> str:
     """A second since the epoch as `YYYY-MM-DD HH:MM:SS` (UTC). Rows drawn together mostly share
     their seconds: building and formatting a datetime was a tenth of drawing a row."""
-    return (_EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
+    # isoformat, not strftime: strftime writes year 1 as "1", not "0001".
+    return (_EPOCH + timedelta(seconds=seconds)).isoformat(" ", "seconds")[:19]
 
 
 # ----------------------------------------------------------------------------- value coercion
@@ -174,16 +203,17 @@ def as_bool(value: object) -> bool | None:
 # ----------------------------------------------------------------------------- envelopes
 
 
-def unwrap(value: JSON) -> list[dict] | str:
+def unwrap(value: JSON, loads: Loads = orjson.loads) -> list[dict] | str:
     """Find the audit event(s) inside one decoded top-level JSON value.
 
     Returns the events (most values hold exactly one), or the reason the value is not an event.
     Handles every envelope of INPUT_FORMATS.md: legacy `payload`/`meta`, OpenStack `payload`,
     LogDNA export (`_line`, `_ts`...), LogDNA `_source` with the event as a string, the
     `Time`/`line` logger envelope, and IBM Cloud Logs query results with `user_data` strings.
+    loads reads the events carried as strings (see ExactLoads).
     """
     if type(value) is dict:
-        event = _unwrap_object(value, 0)
+        event = _unwrap_object(value, 0, loads)
         return [event] if type(event) is dict else event
     if type(value) is list:
         return "a JSON array inside a value, not an event"
@@ -202,26 +232,26 @@ def _kind(value: JSON) -> str:
     return "a number"
 
 
-def _parse_embedded(text: object, depth: int) -> list[dict] | dict | str:
+def _parse_embedded(text: object, depth: int, loads: Loads) -> list[dict] | dict | str:
     """An event carried as a JSON string inside an envelope."""
     if type(text) is dict:
-        return _unwrap_object(text, depth + 1)
+        return _unwrap_object(text, depth + 1, loads)
     if type(text) is not str:
         return "envelope holds no event"
     try:
-        inner = orjson.loads(text)
+        inner = loads(text)
     except orjson.JSONDecodeError as exc:
         return f"envelope holds a string that is not JSON ({_json_reason(exc)})"
     if type(inner) is not dict:
         return f"envelope holds {_kind(inner)}, not an event"
-    return _unwrap_object(inner, depth + 1)
+    return _unwrap_object(inner, depth + 1, loads)
 
 
 def _has_event_keys(obj: dict) -> bool:
     return "action" in obj or "eventTime" in obj or "outcome" in obj or "initiator" in obj or "target" in obj
 
 
-def _unwrap_object(obj: dict, depth: int) -> list[dict] | dict | str:
+def _unwrap_object(obj: dict, depth: int, loads: Loads = orjson.loads) -> list[dict] | dict | str:
     if depth > 4:
         return "envelopes nested too deeply"
     if "action" in obj or "eventTime" in obj:
@@ -232,7 +262,7 @@ def _unwrap_object(obj: dict, depth: int) -> list[dict] | dict | str:
     payload = obj.get("payload")
     if payload is not None:
         # Legacy Activity Tracker (`payload` + `meta`) or an OpenStack notification.
-        inner = _parse_embedded(payload, depth)
+        inner = _parse_embedded(payload, depth, loads)
         if type(inner) is dict:
             for key in ("logSourceCRN", "saveServiceCopy"):
                 if key in obj and key not in inner:
@@ -241,23 +271,23 @@ def _unwrap_object(obj: dict, depth: int) -> list[dict] | dict | str:
     source = obj.get("_source")
     if type(source) is dict:
         if "_line" in source:
-            return _parse_embedded(source["_line"], depth)
-        return _unwrap_object(source, depth + 1)
+            return _parse_embedded(source["_line"], depth, loads)
+        return _unwrap_object(source, depth + 1, loads)
     if "line" in obj and ("Time" in obj or "Hostname" in obj or "level" in obj):
-        return _parse_embedded(obj["line"], depth)
+        return _parse_embedded(obj["line"], depth, loads)
     result = obj.get("result")
     if type(result) is dict and type(result.get("results")) is list:
         events: list[dict] = []
         for item in result["results"]:
             if type(item) is dict:
-                inner = _parse_embedded(item.get("user_data"), depth)
+                inner = _parse_embedded(item.get("user_data"), depth, loads)
                 if type(inner) is dict:
                     events.append(inner)
                 elif type(inner) is list:
                     events.extend(inner)
         return events if events else "a Cloud Logs result without events"
     if "_line" in obj:
-        return _parse_embedded(obj["_line"], depth)
+        return _parse_embedded(obj["_line"], depth, loads)
     if _has_event_keys(obj):
         return obj
     if "meta" in obj and ("logSourceCRN" in obj or "saveServiceCopy" in obj):
@@ -265,7 +295,7 @@ def _unwrap_object(obj: dict, depth: int) -> list[dict] | dict | str:
     return "not an audit event (none of action, eventTime, initiator, target, outcome)"
 
 
-def normalise(event: dict) -> dict:
+def normalise(event: dict, loads: Loads = orjson.loads) -> dict:
     """The event as atlens shows and exports it: stringified requestData/responseData parsed.
 
     Values such as "true" or "200" keep their original form: readers coerce them with
@@ -276,7 +306,7 @@ def normalise(event: dict) -> dict:
         value = event.get(key)
         if type(value) is str and value[:1] in ("{", "["):
             try:
-                parsed = orjson.loads(value)
+                parsed = loads(value)
             except orjson.JSONDecodeError:
                 continue
             if out is event:
@@ -315,23 +345,150 @@ def classify_bad_line(line: bytes, exc: Exception | None) -> str:
     return _json_reason(exc)
 
 
-def decode_value(raw: bytes) -> list[dict] | str:
+def decode_value(raw: bytes, loads: Loads = orjson.loads) -> list[dict] | str:
     """Decode one raw line or value (as stored by offset) into its events, or a reason."""
     data = raw.strip()
     if data[:6] == b"data: " or data[:5] == b"data:":
         data = data[5:].strip()
     try:
-        value = orjson.loads(data)
+        value = loads(data)
     except orjson.JSONDecodeError as exc:
         return classify_bad_line(raw, exc)
     if type(value) is list:
         events: list[dict] = []
         for item in value:
-            found = unwrap(item)
+            found = unwrap(item, loads)
             if type(found) is not str:
                 events.extend(found)
         return events
-    return unwrap(value)
+    return unwrap(value, loads)
+
+
+# ----------------------------------------------------------------------------- reading one event exactly
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateKey:
+    """A key written more than once in one JSON object of an event: readers may keep any of its
+    values (atlens, like orjson and Python, keeps the last)."""
+
+    #: where the key is in the event: object keys and list positions, the key last; () when it
+    #: is in an envelope around the event, or could not be placed
+    where: tuple[str | int, ...]
+    key: str
+    #: every value written for it, in order (empty when the event was too deep to tell)
+    values: tuple[JSON, ...]
+
+
+class ExactLoads:
+    """orjson.loads, made exact where orjson is not: integers beyond 64 bits stay integers, and
+    keys written twice in one object are noted (orjson keeps the last silently).
+
+    Cheap for the common event: orjson reads it and writes it back (a microsecond). Written
+    compactly, as most services write, the event comes back byte for byte, and is exact.
+    Otherwise two counts tell whether the slow, exact reader (Python's json) is needed: an
+    integer beyond 64 bits comes back as a float of 1e+18 or more, which orjson writes with
+    `e+`; a key written twice drops a `:` that the writing cannot give back, so the colons of the
+    text and of the writing differ (only a `\\u003a` escape could stand for a colon otherwise,
+    and sends the text to the exact reader too). Text that merely holds `e+` costs a slow read.
+    """
+
+    __slots__ = ("duplicates", "undetermined")
+
+    def __init__(self) -> None:
+        #: (the object, the key, every value written) for each key written twice
+        self.duplicates: list[tuple[dict, str, tuple[JSON, ...]]] = []
+        #: a key is written twice somewhere that Python's reader cannot reach (nested too deeply)
+        self.undetermined = False
+
+    def __call__(self, text: bytes | str) -> JSON:
+        value = orjson.loads(text)
+        if type(value) is not dict and type(value) is not list:
+            return value
+        try:
+            written = orjson.dumps(value)
+        except orjson.JSONEncodeError:
+            written = None  # deeper than orjson writes: let the exact reader look
+        if written == text:
+            return value
+        if type(text) is str:
+            colons = text.count(":")
+            suspect = "\\u003" in text
+        else:
+            colons = text.count(b":")
+            suspect = b"\\u003" in text
+        if not suspect:
+            suspect = written is None or written.count(b":") != colons or b"e+" in written
+        return self._exact(text, value, colons) if suspect else value
+
+    def _exact(self, text: bytes | str, value: JSON, colons: int) -> JSON:
+        found: list[tuple[dict, str, tuple[JSON, ...]]] = []
+
+        def pairs_to_dict(pairs: list[tuple[str, JSON]]) -> dict:
+            obj = dict(pairs)  # the last value of a key wins, as in orjson
+            if len(obj) != len(pairs):
+                written: dict[str, list[JSON]] = {}
+                for key, item in pairs:
+                    written.setdefault(key, []).append(item)
+                found.extend((obj, key, tuple(items)) for key, items in written.items() if len(items) > 1)
+            return obj
+
+        try:
+            exact = json.loads(text, object_pairs_hook=pairs_to_dict)
+        except (RecursionError, ValueError):
+            # Nested deeper than Python's reader goes (about 900 levels; orjson reads 1,024):
+            # orjson's value stands, and the colons still tell whether a key was written twice.
+            self.undetermined |= jsontext.dumps(value).count(":") != colons
+            return value
+        self.duplicates.extend(found)
+        return exact
+
+
+def read_event(raw: bytes, sub: int) -> tuple[dict | str, tuple[DuplicateKey, ...]]:
+    """The sub-th event of a stored line or value, normalised and read exactly (see ExactLoads),
+    with the keys written twice in it or its envelope; or why it cannot be read."""
+    loads = ExactLoads()
+    found = decode_value(raw, loads)
+    if type(found) is str:
+        return found, ()
+    if sub >= len(found):
+        return "event missing", ()
+    event = found[sub]
+    normal = normalise(event, loads)
+    if not loads.duplicates and not loads.undetermined:
+        return normal, ()
+    places = _object_places(event)
+    places.update(_object_places(normal))
+    out: list[DuplicateKey] = []
+    for obj, key, values in loads.duplicates:
+        where = places.get(id(obj))
+        if where is None:
+            # A copy of the object is in the event (an envelope's keys taken out of it), or
+            # the key belongs to the envelope.
+            where = next((path for path, d in _objects(normal) if d.get(key, _MISSING) is values[-1]), None)
+        out.append(DuplicateKey(() if where is None else (*where, key), key, values))
+    if loads.undetermined:
+        out.append(DuplicateKey((), "", ()))
+    return normal, tuple(out)
+
+
+_MISSING = object()
+
+
+def _objects(value: JSON) -> Iterator[tuple[tuple[str | int, ...], dict]]:
+    """Every object inside a value with the path to it, outermost first (without recursion)."""
+    stack: list[tuple[tuple[str | int, ...], JSON]] = [((), value)]
+    while stack:
+        path, item = stack.pop()
+        if type(item) is dict:
+            yield path, item
+            stack.extend(((*path, k), v) for k, v in reversed(item.items()) if type(v) in (dict, list))
+        elif type(item) is list:
+            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(item))) if type(v) in (dict, list))
+
+
+def _object_places(value: JSON) -> dict[int, tuple[str | int, ...]]:
+    return {id(obj): path for path, obj in _objects(value)}
 
 
 @dataclass(slots=True)
@@ -358,13 +515,33 @@ class Batch:
     lengths: array = field(default_factory=lambda: array("I"))
     subs: array = field(default_factory=lambda: array("H"))
     errors: list[ErrorRecord] = field(default_factory=list)
+    #: lines read (what line numbers count: a value over several lines counts each of them)
     lines: int = 0
+    #: lines with nothing on them but spaces (or only commas and an array's brackets)
     blank: int = 0
-    #: lines (or multi-line values) that gave at least one event
+    #: lines that gave events: every line of a value over several lines, a line with several
+    #: values once (see decode._Record)
     event_values: int = 0
+    #: lines of error records beyond their first (a value over several lines that is not an
+    #: event): lines = event_values + len(errors) + joined_error_lines + blank
+    joined_error_lines: int = 0
+    #: rows were read that share a line or run over several (a text search, which finds one
+    #: hit per line, must then look at each row's own bytes)
+    multiline: bool = False
+    #: a byte range ended inside a value (sources.index_range): where to read on from, and
+    #: whether that is inside a top-level array
+    resume_at: int | None = None
+    resume_in_array: bool = False
     #: index of the first row whose time is known; rows before it carry no time yet
     leading_untimed: int = 0
+    #: the time rows without a usable time carry (the last one read): given when the batch
+    #: continues a source whose earlier events are already indexed
     last_time: int | None = None
+    #: last_time as the batch was made (what its first rows without a time carry)
+    carried_time: int | None = None
+
+    def __post_init__(self) -> None:
+        self.carried_time = self.last_time
 
     def __len__(self) -> int:
         return len(self.offsets)
@@ -423,14 +600,17 @@ def column_writer(batch: Batch, ids: dict[str, int]) -> Callable[[dict, int, int
                 if rest.isdigit() and rest < "6100":
                     us = minute + int(rest) * 10_000
         if us is None:
-            us = parse_time_us(t)
+            us = time_us(t)
+            if us is not None and not MIN_TIME_US <= us <= MAX_TIME_US:
+                us = None
+                flag = FLAG_TIME_OUT_OF_RANGE
         if us is None:
             if batch.last_time is None:
                 batch.leading_untimed += 1
                 times(0)
             else:
                 times(batch.last_time)
-            flag = FLAG_NO_TIME
+            flag |= FLAG_NO_TIME
         else:
             batch.last_time = us
             times(us)
@@ -500,224 +680,502 @@ def column_writer(batch: Batch, ids: dict[str, int]) -> Callable[[dict, int, int
 Adder = Callable[[dict, int, int, int], None]
 
 
-def _add_value(batch: Batch, add: Adder, value: JSON, raw: bytes, offset: int, line_no: int) -> None:
-    """Record a decoded top-level value as event(s) or as an error record."""
+#: The most events one value can hold (a row's `sub` is 16 bits); the rest are reported, not read.
+MAX_EVENTS_PER_VALUE = 65_536
+
+
+def _value_events(add: Adder, value: JSON, raw: bytes, offset: int) -> tuple[int, str | None]:
+    """Index the events of one decoded top-level value (raw: its bytes, at offset); returns how
+    many, and what in it is not an event (None when all of it was)."""
     length = len(raw)
+    spans = None
     if type(value) is dict:
         found = _unwrap_object(value, 0)
         if type(found) is dict:
             add(found, offset, length, 0)
-            batch.event_values += 1
-            return
+            return 1, None
+        if type(found) is str:
+            return 0, found
+        value = found  # a Cloud Logs result: its events, each re-read from the whole value by its place
     elif type(value) is list:
-        # A JSON array on one line (or a whole-file array): each element is its own value.
-        # `sub` counts events, as decode_value flattens them, so a re-read finds the same one.
-        sub = 0
-        rejected: list[str] = []
-        for index, item in enumerate(value):
-            events = unwrap(item)
-            if type(events) is str:
-                rejected.append(f"element {index + 1}: {events}")
-                continue
-            for event in events:
-                add(event, offset, length, sub)
-                sub += 1
-        if sub:
-            batch.event_values += 1
-        if rejected:
-            # One record per line or value, whatever the number of bad elements in it.
-            more = f" (and {len(rejected) - 3} more)" if len(rejected) > 3 else ""
-            reason = ("an array with no event: " if not sub else "array elements that are not events: ") + "; ".join(rejected[:3]) + more
-            batch.errors.append(ErrorRecord(batch.source, line_no, offset, reason, excerpt(raw)))
-        elif not sub:
-            batch.errors.append(ErrorRecord(batch.source, line_no, offset, "an empty array, not an event", excerpt(raw)))
-        return
+        # Each element of an array is re-read from its own bytes (a detail pane or a text
+        # search then looks at one element, not the whole array).
+        spans = _element_spans(raw, len(value))
     else:
-        found = unwrap(value)
-    if type(found) is str:
-        batch.errors.append(ErrorRecord(batch.source, line_no, offset, found, excerpt(raw)))
-        return
-    for sub, event in enumerate(found):
-        add(event, offset, length, sub)
-    batch.event_values += 1
-
-
-def decode_jsonl(batch: Batch, ids: dict[str, int], data: bytes, offset: int, line_no: int) -> None:
-    """Decode complete JSON lines (data holds whole lines; the last may lack its newline).
-
-    Args:
-        offset: byte offset of data[0] in the source.
-        line_no: 1-based line number of the first line.
-    """
-    loads = orjson.loads
-    decode_error = orjson.JSONDecodeError
-    add = column_writer(batch, ids)
-    source = batch.source
-    errors = batch.errors
-    if offset == 0 and data[:3] == _BOM:
-        # A UTF-8 byte order mark (Windows editors) is not part of the first line's JSON.
-        data = data[3:]
-        offset = 3
-    lines = data.split(b"\n")
-    if lines and not lines[-1]:
-        lines.pop()
-    batch.lines += len(lines)
-    for line in lines:
-        length = len(line)
-        if length > MAX_VALUE_BYTES:
-            errors.append(ErrorRecord(source, line_no, offset, f"line too large ({length:,} bytes)", excerpt(line)))
+        return 0, f"not a JSON object but {_kind(value)}"
+    # Each element is its own value. `sub` counts events, as decode_value flattens them, so a
+    # re-read finds the same one.
+    sub = total = 0
+    rejected: list[str] = []
+    for index, item in enumerate(value):
+        events = unwrap(item)
+        if type(events) is str:
+            rejected.append(f"element {index + 1}: {events}")
+            continue
+        if spans is not None:
+            start, end = spans[index]
+            where, size, sub = offset + start, end - start, 0
         else:
-            try:
-                value = loads(line)
-            except decode_error as exc:
-                stripped = line.strip()
-                if not stripped:
-                    batch.blank += 1
-                elif stripped[:5] == b"data:":
-                    # IBM Cloud Logs query results saved as server-sent events.
-                    try:
-                        value = loads(stripped[5:])
-                    except decode_error as inner:
-                        errors.append(ErrorRecord(source, line_no, offset, _json_reason(inner), excerpt(line)))
-                    else:
-                        _add_value(batch, add, value, line, offset, line_no)
-                else:
-                    errors.append(ErrorRecord(source, line_no, offset, classify_bad_line(line, exc), excerpt(line)))
-            else:
-                if type(value) is dict and ("action" in value or "eventTime" in value) and "_line" not in value and "_ts" not in value:
-                    add(value, offset, length, 0)  # the common case: a plain event
-                    batch.event_values += 1
-                else:
-                    _add_value(batch, add, value, line, offset, line_no)
-        offset += length + 1
-        line_no += 1
+            where, size = offset, length
+        for event in events:
+            if sub == MAX_EVENTS_PER_VALUE:
+                return total, f"more than {MAX_EVENTS_PER_VALUE:,} events in one value: the rest are not read"
+            add(event, where, size, sub)
+            sub += 1
+            total += 1
+    sub = total
+    if rejected:
+        # One record per line or value, whatever the number of bad elements in it.
+        more = f" (and {len(rejected) - 3} more)" if len(rejected) > 3 else ""
+        return sub, ("an array with no event: " if not sub else "array elements that are not events: ") + "; ".join(rejected[:3]) + more
+    if not sub:
+        return 0, "an empty array, not an event"
+    return sub, None
 
 
-# ----------------------------------------------------------------------------- multi-line JSON
+def _element_spans(raw: bytes, count: int) -> list[tuple[int, int]] | None:
+    """Where each of the `count` elements of the JSON array in raw starts and ends; None when
+    they cannot be told apart (then every element is re-read from the whole array)."""
+    spans: list[tuple[int, int]] = []
+    pos = raw.index(b"[") + 1
+    n = len(raw)
+    while len(spans) < count:
+        pos = _SPACE_RE.match(raw, pos).end()
+        while pos < n and raw[pos] in b"\n":
+            pos = _SPACE_RE.match(raw, pos + 1).end()
+        if pos >= n:
+            return None
+        c = raw[pos]
+        if c == 0x7B or c == 0x5B:
+            end, how = _scan_value(raw, pos, n)
+            if how != _CLOSED:
+                return None
+        else:
+            m = _SCALAR_RE.match(raw, pos)
+            if m is None:
+                return None
+            end = m.end()
+        spans.append((pos, end))
+        pos = end
+    return spans
 
-# Tokens that matter for finding where a top-level value ends: strings (whole), brackets, and
-# an opening brace at the start of a line (a new pretty-printed object: the previous one was cut).
-# A JSON string never holds a raw newline: stopping strings there keeps a value cut inside a
-# string from swallowing the next object (whose `{` at a line start then marks the cut).
-_TOKEN_RE = re.compile(rb'"(?:[^"\\\n]|\\[^\n])*"|"(?:[^"\\\n]|\\[^\n])*\Z|\n\{|[{}\[\]]')
-_BOM = b"\xef\xbb\xbf"
-_SPACE_RE = re.compile(rb"[ \t\r\n,]*")
-_LINE_END_RE = re.compile(rb"[^\n]*")
+
+def _add_line_value(batch: Batch, add: Adder, value: JSON, raw: bytes, offset: int, line_no: int) -> None:
+    """Record a value that is a whole line: a line with events, or one error record (also when
+    it gave some events beside what is not an event, such as an array with a bad element)."""
+    count, problem = _value_events(add, value, raw, offset)
+    if count > 1 and type(value) is list:
+        batch.multiline = True  # rows share the line (an array's elements, each with its bytes)
+    if problem is None:
+        batch.event_values += 1
+    else:
+        batch.errors.append(ErrorRecord(batch.source, line_no, offset, problem, excerpt(raw)))
+
+
+@dataclass(slots=True)
+class _Record:
+    """A line being read value by value, with the lines a value starting on it runs over.
+
+    It counts once in the accounting however many values it holds: as lines with events when
+    all of them were events, as one error record (its first bad part, and how many more) when
+    anything in it was not, as blank lines when it holds no value at all.
+    """
+
+    line: int  # its first line
+    offset: int  # where that line starts
+    rows: int  # rows of the batch before it (to take its events back: see abandon_record)
+    lines: int = 1  # lines it covers so far, the current one included
+    seen: bool = False  # anything read on its current line (a last line without a newline counts then)
+    events: bool = False
+    problem: ErrorRecord | None = None  # its first part that is not an event
+    more: int = 0  # how many parts after that one are not events either
 
 
 @dataclass(slots=True)
 class MultiLineState:
-    """Where a multi-line JSON reader is: inside a top-level array or not."""
+    """Where the reading of one source stopped between two calls: inside a record (a line read
+    value by value, or a value over several lines), inside a top-level array, or inside a line
+    too large to keep."""
 
     in_array: bool = False
-    array_closed: bool = False
+    skipping: bool = False
+    record: _Record | None = None
+
+    @property
+    def open(self) -> bool:
+        """Whether the next bytes continue something begun before (the JSON-lines path cannot take them)."""
+        return self.record is not None or self.in_array or self.skipping
 
 
-def decode_multiline(batch: Batch, ids: dict[str, int], data: bytes, offset: int, line_no: int,
-                     state: MultiLineState, final: bool) -> int:
-    """Decode concatenated or pretty-printed JSON values, or the elements of a JSON array.
+def decode_jsonl(batch: Batch, ids: dict[str, int], data: bytes, offset: int, line_no: int,
+                 state: MultiLineState | None = None, final: bool = True) -> int:
+    """Decode an input's bytes, deciding per value: JSON lines, and whatever else comes.
 
-    Returns how many bytes of data were consumed; an unfinished value at the end stays for the
-    next call unless `final`, when it becomes a "truncated" error record.
+    Each line is read whole as JSON first (the fast path of JSON lines). A line that is not JSON
+    on its own (blank lines and `data: ` lines apart) is read value by value from its start:
+    pretty-printed values over several lines (blank lines inside them too), several values on
+    one line (`{...}{...}`, values separated by lone CRs), the elements of an array one by one,
+    byte order marks, comments and text that is not JSON. See _Record for how such lines count.
+
+    Args:
+        offset: byte offset of data[0] in the source.
+        line_no: 1-based line number of data[0]'s line.
+        state: where the previous call on the same source stopped (None: a fresh source).
+        final: nothing follows data. Otherwise an unfinished last line or value is left for the
+            next call, which gets it again at the start of its data.
+
+    Returns:
+        How many bytes of data were consumed (all of them when final).
     """
+    if state is None:
+        state = MultiLineState()
     add = column_writer(batch, ids)
-    pos = 0
+    base = offset
     n = len(data)
+    pos = 0
     if offset == 0 and data[:3] == _BOM:
-        pos = 3  # a UTF-8 byte order mark before the first value is not JSON
+        # A UTF-8 byte order mark (Windows editors) is not part of the first line's JSON.
+        pos = 3
+    if state.open:
+        pos, line_no, done = _read_values(batch, add, data, pos, base, line_no, state, final)
+        if not done:
+            return pos
+    end = n if final else data.rfind(b"\n", pos) + 1
+    if end > pos:
+        pos, line_no, done = _read_lines(batch, add, data, pos, end, base, line_no, state, final)
+        if not done:
+            return pos
+    if not final and n - pos > MAX_VALUE_BYTES:
+        # An unfinished line already too long to be one value: its values are read as they
+        # come (an array's elements, values on one line), or it is skipped to its end.
+        pos, line_no, done = _read_values(batch, add, data, pos, base, line_no, state, final)
+    return pos
+
+
+def _read_lines(batch: Batch, add: Adder, data: bytes, pos: int, end: int, base: int, line_no: int,
+                state: MultiLineState, final: bool) -> tuple[int, int, bool]:
+    """The lines of data[pos:end]: each whole line as JSON, the others value by value.
+
+    Returns (position, line number, done) as _read_values does.
+    """
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    source = batch.source
+    errors = batch.errors
+    lines = (data[pos:end] if pos or end != len(data) else data).split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    count = len(lines)
+    first = line_no
+    batch.lines += count
+    offset = base + pos
+    it = iter(lines)
+    line = b""
     while True:
-        m = _SPACE_RE.match(data, pos)
-        skipped = data[pos:m.end()]
-        line_no += skipped.count(b"\n")
-        pos = m.end()
-        if pos >= n:
-            return pos
-        first = data[pos:pos + 1]
-        if first == b"[" and not state.in_array and not state.array_closed and offset + pos < 4:
-            state.in_array = True
-            pos += 1
-            continue
-        if first == b"]" and state.in_array:
-            state.in_array = False
-            state.array_closed = True
-            pos += 1
-            continue
-        if first in (b"{", b"["):
-            end, cut = _scan_value(data, pos)
-            if end is None:
-                if not final and n - pos <= MAX_VALUE_BYTES:
-                    return pos  # wait for the rest of this value
-                end = n
-                cut = True
-            raw = data[pos:end]
-            batch.lines += raw.count(b"\n") + 1
-            if cut:
-                batch.errors.append(ErrorRecord(batch.source, line_no, offset + pos, "truncated JSON (the value never closes)", excerpt(raw)))
-            elif len(raw) > MAX_VALUE_BYTES:
-                batch.errors.append(ErrorRecord(batch.source, line_no, offset + pos, f"value too large ({len(raw):,} bytes)", excerpt(raw)))
-            else:
+        # One try around the whole loop, not one per line: free while nothing raises.
+        try:
+            for line in it:
+                length = len(line)
+                if length > MAX_VALUE_BYTES:
+                    break  # read value by value: it may hold several, or be skipped
                 try:
-                    value = orjson.loads(raw)
-                except orjson.JSONDecodeError as exc:
-                    batch.errors.append(ErrorRecord(batch.source, line_no, offset + pos, _json_reason(exc), excerpt(raw)))
+                    value = loads(line)
+                except decode_error:
+                    stripped = line.strip()
+                    if not stripped:
+                        batch.blank += 1
+                    elif stripped[:5] == b"data:":
+                        # IBM Cloud Logs query results saved as server-sent events.
+                        try:
+                            value = loads(stripped[5:])
+                        except decode_error as inner:
+                            errors.append(ErrorRecord(source, line_no, offset, _json_reason(inner), excerpt(line)))
+                        else:
+                            _add_line_value(batch, add, value, line, offset, line_no)
+                    else:
+                        break  # not JSON on its own: read value by value from its start
                 else:
-                    _add_value(batch, add, value, raw, offset + pos, line_no)
-            line_no += raw.count(b"\n")
-            pos = end
+                    if type(value) is dict and ("action" in value or "eventTime" in value) and "_line" not in value and "_ts" not in value:
+                        add(value, offset, length, 0)  # the common case: a plain event
+                        batch.event_values += 1
+                    else:
+                        _add_line_value(batch, add, value, line, offset, line_no)
+                offset += length + 1
+                line_no += 1
+            else:
+                return end, line_no, True
+        except PROGRAMMING_ERRORS:
+            raise
+        except Exception as exc:
+            # Something in this one line that decoding did not foresee: the line is an error
+            # record saying what, and the lines after it are read.
+            _drop_partial_row(batch)
+            errors.append(ErrorRecord(source, line_no, offset, unreadable(exc), excerpt(line)))
+            offset += len(line) + 1
+            line_no += 1
             continue
-        # Anything else up to the end of the line is not JSON we can use.
-        m = _LINE_END_RE.match(data, pos)
-        if m.end() >= n and not final:
-            return pos
-        raw = data[pos:m.end()]
-        batch.lines += 1
-        batch.errors.append(ErrorRecord(batch.source, line_no, offset + pos, classify_bad_line(raw, None), excerpt(raw)))
-        pos = m.end()
+        # The line just taken, read value by value; it may run over the lines after it.
+        left = count - (line_no - first)  # lines not read yet, this one included
+        batch.lines -= left  # _read_values counts the lines it reads
+        pos, line_no, done = _read_values(batch, add, data, offset - base, base, line_no, state, final)
+        if not done or pos >= end:
+            return pos, line_no, done
+        taken = count - (line_no - first)  # lines still to read on this path
+        batch.lines += taken
+        skip = left - taken - 1  # lines _read_values read beyond the one taken
+        if skip:
+            next(islice(it, skip, skip), None)
+        offset = base + pos
 
 
-def _scan_value(data: bytes, start: int) -> tuple[int | None, bool]:
-    """Find the end of the JSON object or array starting at `start`.
+#: A JSON string up to (not including) its closing quote or a line end, possessive (no
+#: backtracking: a string of megabytes takes milliseconds and no memory).
+_STRING = rb'"[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*+'
+# Tokens that matter for finding where a top-level value ends: strings (whole), brackets, and
+# where a value must end because the next line cannot be part of it: a line that starts with a
+# `{` or a `[` in its first column (a new value: the one before was cut; pretty-printers indent
+# what is inside a value), or with something no JSON value holds. A string still open at a
+# line end also ends the value: JSON strings hold no raw newline. Groups: 1 a string, 2 a
+# string still open at a line end or the data's end, 3 a line start that cuts the value, 4 an
+# opening bracket, 5 a closing one.
+_TOKEN_RE = re.compile(rb'(' + _STRING + rb'")'
+                       rb'|(' + _STRING + rb'\\?(?=\n|\Z))'
+                       rb'|(\n)(?=[{\[]|[ \t\r]*[^ \t\r\n"{}\[\],0-9tfn\-])'
+                       rb'|([{\[])|([}\]])')
+_BOM = b"\xef\xbb\xbf"
+#: What may stand between values on a line: spaces, tabs, carriage returns (lone ones too),
+#: the commas of concatenated or array values, byte order marks (`cat` of files that have one).
+_SPACE_RE = re.compile(rb"(?:[ \t\r,]|\xef\xbb\xbf)*")
+#: A JSON value that is not an object or an array (an array element, a stray number).
+_SCALAR_RE = re.compile(_STRING + rb'"|-?[0-9][0-9.eE+\-]*+|true|false|null')
+#: Text that is not JSON, inside an array: up to the next element or the end of the line.
+_ARRAY_JUNK_RE = re.compile(rb"[^\n][^,\]\n{]*")
 
-    Returns (end, cut): end is None when data ends inside the value; cut is True when a new
-    top-level object starts (a `{` at the start of a line) before this one closed.
+_CLOSED, _CUT, _OPEN = 0, 1, 2
+
+
+def _scan_value(data: bytes, start: int, limit: int) -> tuple[int, int]:
+    """Where the JSON object or array starting at `start` ends, looking no further than limit.
+
+    Returns (end, how): _CLOSED with end just after its closing bracket; _CUT with end at the
+    newline before which it must end, unclosed (a string open at the line end, or a next line
+    that cannot be part of it); _OPEN (end = limit) when it goes on past limit.
     """
     depth = 0
-    for m in _TOKEN_RE.finditer(data, start):
-        token = m.group()
-        c = token[:1]
-        if c == b'"':
-            if len(token) == 1 or not token.endswith(b'"') or token.endswith(b'\\"') and _odd_backslashes(token):
-                return None, False  # string still open at end of data
+    for m in _TOKEN_RE.finditer(data, start, limit):
+        kind = m.lastindex
+        if kind == 1:
             continue
-        if c == b"\n":
-            if depth > 0 and m.start() > start:
-                return m.start() + 1, True
+        if kind == 4:
             depth += 1
-            continue
-        if c in b"{[":
-            depth += 1
-        else:
+        elif kind == 5:
             depth -= 1
             if depth == 0:
-                return m.end(), False
-    return None, False
+                return m.end(), _CLOSED
+        elif kind == 3:
+            return m.start(), _CUT
+        else:  # a string still open
+            end = m.end()
+            if end < limit:
+                return end, _CUT
+            return limit, _OPEN
+    return limit, _OPEN
 
 
-def _odd_backslashes(token: bytes) -> bool:
-    """Whether a string token's final quote is escaped (so the string is still open)."""
-    count = 0
-    i = len(token) - 2
-    while i >= 0 and token[i] == 0x5C:
-        count += 1
-        i -= 1
-    return count % 2 == 1
+def _read_values(batch: Batch, add: Adder, data: bytes, pos: int, base: int, line_no: int,
+                 state: MultiLineState, final: bool) -> tuple[int, int, bool]:
+    """Read values from pos (a line start, or where the last call stopped) until a line ends
+    outside any value and any array, then hand back to the JSON-lines path.
+
+    Returns (position, line number, done): done is False when data ended inside a record and
+    more may come (not final); position is then where the next call must start.
+    """
+    n = len(data)
+    rec = state.record
+    if rec is None:
+        rec = state.record = _Record(line_no, base + pos, len(batch.subs))
+    while True:
+        if state.skipping:
+            newline = data.find(b"\n", pos)
+            rec.seen = True
+            if newline < 0:
+                pos = n
+                if not final:
+                    return pos, line_no, False
+            else:
+                pos = newline
+                state.skipping = False
+        space = _SPACE_RE.match(data, pos).end()
+        if space > pos:
+            rec.seen = True
+            pos = space
+        if pos >= n:
+            if not final:
+                return pos, line_no, False
+            # The data ends, and the record with it: its last line counts if anything is on it.
+            if rec.seen:
+                batch.lines += 1
+            else:
+                rec.lines -= 1
+            if rec.lines:
+                _finish(batch, rec)
+            state.record = None
+            state.in_array = state.skipping = False
+            return pos, line_no, True
+        c = data[pos]
+        if c == 0x0A:  # the line ends outside any value: so does the record
+            pos += 1
+            line_no += 1
+            batch.lines += 1
+            _finish(batch, rec)
+            if not state.in_array:
+                state.record = None
+                return pos, line_no, True
+            rec = state.record = _Record(line_no, base + pos, len(batch.subs))
+            continue
+        rec.seen = True
+        if c == 0x7B or c == 0x5B:  # { [
+            limit = min(n, pos + MAX_VALUE_BYTES)
+            if c == 0x5B and not state.in_array:
+                # An array that does not close on its line is read element by element (a
+                # whole-file array, however large); one that does is one value, like a line.
+                newline = data.find(b"\n", pos, limit)
+                if newline < 0 and limit == n and not final:
+                    return pos, line_no, False  # wait for the line's end to tell
+                end, how = _scan_value(data, pos, limit if newline < 0 else newline)
+                if how != _CLOSED:
+                    state.in_array = True
+                    pos += 1
+                    continue
+            else:
+                end, how = _scan_value(data, pos, limit)
+                if how == _OPEN:
+                    if limit < n or (final and n - pos >= MAX_VALUE_BYTES):
+                        _problem(batch, rec, line_no, base + pos, f"value too large (over {MAX_VALUE_BYTES:,} bytes)", data[pos:pos + 200])
+                        state.skipping = True
+                        continue
+                    if not final:
+                        return pos, line_no, False  # wait for the rest of the value
+                    end = pos + len(data[pos:].rstrip())  # truncated: the newlines after it end its record
+            raw = data[pos:end]
+            newlines = raw.count(b"\n")
+            _read_one(batch, add, rec, raw, base + pos, line_no)
+            if newlines:
+                rec.lines += newlines
+                line_no += newlines
+                batch.lines += newlines
+            pos = end
+            continue
+        if c == 0x5D and state.in_array:  # ]
+            state.in_array = False
+            pos += 1
+            continue
+        if state.in_array:
+            m = _SCALAR_RE.match(data, pos)
+            if m is not None and (m.end() < n or final):
+                _read_one(batch, add, rec, m.group(), base + pos, line_no)  # an element that is no object
+                pos = m.end()
+                continue
+            end = _ARRAY_JUNK_RE.match(data, pos).end()  # text up to the next element
+        else:
+            newline = data.find(b"\n", pos)
+            end = n if newline < 0 else newline  # text (or values after it) up to the line's end
+        if end == n and not final:
+            if n - pos <= MAX_VALUE_BYTES:
+                return pos, line_no, False  # wait for the line's end
+            _problem(batch, rec, line_no, base + pos, f"line too large (over {MAX_VALUE_BYTES:,} bytes)", data[pos:pos + 200])
+            state.skipping = True
+            continue
+        _read_one(batch, add, rec, data[pos:end], base + pos, line_no)
+        pos = end
+
+
+def _read_one(batch: Batch, add: Adder, rec: _Record, raw: bytes, offset: int, line_no: int) -> None:
+    """Decode one value of a record and note what it gave."""
+    try:
+        count, problem = _value_events(add, orjson.loads(raw), raw, offset)
+    except orjson.JSONDecodeError as exc:
+        count, problem = 0, classify_bad_line(raw, exc)
+    except PROGRAMMING_ERRORS:
+        raise
+    except Exception as exc:
+        _drop_partial_row(batch)
+        count, problem = 0, unreadable(exc)
+    if count:
+        rec.events = True
+        batch.multiline = True  # its rows may share a line, or run over several
+    if problem is not None:
+        _problem(batch, rec, line_no, offset, problem, raw)
+
+
+def _problem(batch: Batch, rec: _Record, line_no: int, offset: int, reason: str, raw: bytes) -> None:
+    if rec.problem is None:
+        rec.problem = ErrorRecord(batch.source, line_no, offset, reason, excerpt(raw))
+    else:
+        rec.more += 1
+
+
+def _finish(batch: Batch, rec: _Record) -> None:
+    """Count a record that ended (see _Record)."""
+    if rec.problem is not None:
+        problem = rec.problem
+        if rec.more:
+            s = "s" if rec.more > 1 else ""
+            problem = dataclasses.replace(problem, reason=f"{problem.reason} (and {rec.more:,} more value{s} or text{s} "
+                                                          f"on the same line{'s' if rec.lines > 1 else ''} that {'are' if s else 'is'} not events)")
+        batch.errors.append(problem)
+        batch.joined_error_lines += rec.lines - 1
+    elif rec.events:
+        batch.event_values += rec.lines
+    else:
+        batch.blank += rec.lines  # nothing but spaces, commas, or an array's brackets
+
+
+def abandon_record(batch: Batch, state: MultiLineState) -> int | None:
+    """A byte range ended inside a record (a value goes on past it): take the record's events and
+    lines back out of the batch, and return the offset where its first line starts, from which
+    the next range must be read again (None when the range ended cleanly)."""
+    rec = state.record
+    if rec is None:
+        return None
+    _truncate_rows(batch, rec.rows)
+    batch.lines -= rec.lines - 1
+    state.record = None
+    return rec.offset
+
+
+#: Exceptions only a mistake in atlens raises, never a value read: they are not turned into
+#: error records, so a bug shows instead of every line being reported as unreadable.
+PROGRAMMING_ERRORS = (NameError, AssertionError, ImportError, SyntaxError)
+
+
+def unreadable(exc: BaseException) -> str:
+    """The reason of an error record for a value whose decoding raised exc."""
+    text = str(exc)
+    return f"could not be read ({type(exc).__name__}{': ' + text[:200] if text else ''})"
+
+
+def _drop_partial_row(batch: Batch) -> None:
+    """Remove what an interrupted column_writer call appended (subs is appended last)."""
+    _truncate_rows(batch, len(batch.subs))
+
+
+def _truncate_rows(batch: Batch, rows: int) -> None:
+    """Every column back to its first `rows` rows."""
+    for column in (batch.times, batch.flags, batch.action, batch.outcome, batch.severity, batch.initiator_name,
+                   batch.initiator_id, batch.target_name, batch.target_id, batch.reason, batch.offsets, batch.lengths,
+                   batch.subs):
+        del column[rows:]
+    batch.leading_untimed = min(batch.leading_untimed, rows)
+    batch.last_time = batch.times[rows - 1] if rows > batch.leading_untimed else batch.carried_time
 
 
 # ----------------------------------------------------------------------------- sniffing
 
 
 def sniff_multiline(head: bytes) -> bool:
-    """Whether a file holds multi-line JSON (arrays, pretty-printed objects) rather than lines."""
+    """Whether a file starts as multi-line JSON (arrays, pretty-printed objects) rather than
+    lines: it is then read in one go, not in parallel chunks (decoding decides per value)."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text:
         return False

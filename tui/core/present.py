@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from .decode import FLAG_ABSENT, FLAG_TYPED, format_time_us
+from .decode import FLAG_ABSENT, FLAG_TIME_OUT_OF_RANGE, FLAG_TYPED, format_time_us
 from .store import EventRecord, Store
 
 if TYPE_CHECKING:
@@ -204,7 +204,7 @@ def time_text(store: Store, row: int, width: int = 23, local: bool = False) -> s
     local: in the local time zone, with the offset from UTC after it when width allows 29 cells.
     """
     if not store.has_time(row):
-        return "(no time)"
+        return "(time out of range)" if store.flags[row] & FLAG_TIME_OUT_OF_RANGE else "(no time)"
     if local:
         text, offset = format_local_us(store.times[row])
         if width >= 29:
@@ -323,7 +323,7 @@ def findings_level(record: EventRecord, catalog: Catalog) -> str:
     if record.event is None:
         return ""
     try:
-        level = level_of(record.event, catalog)
+        level = level_of(record.event, catalog, record.duplicates)
     except Exception:  # a mark is not worth failing to draw a row; the detail pane shows the error
         return ""
     return level if level in MARKS else ""

@@ -11,7 +11,7 @@ from itertools import chain, islice
 from operator import le
 from typing import Protocol
 
-from .decode import FLAG_NO_TIME, Batch, ErrorRecord, decode_value, normalise, parse_time_us
+from .decode import FLAG_NO_TIME, Batch, DuplicateKey, ErrorRecord, parse_time_us, read_event
 
 #: Column names a Batch and the Store share, holding ids into the string table.
 STRING_COLUMNS = ("action", "outcome", "severity", "initiator_name", "initiator_id", "target_name", "target_id")
@@ -46,14 +46,18 @@ class Segment:
     name: str
     reader: RawReader
     kind: str = "file"
-    #: multi-line JSON (pretty-printed, arrays, concatenated objects) rather than JSON lines:
-    #: rows may then share a line or span several
+    #: rows may share a line or span several (pretty-printed values, arrays): a text search
+    #: looks at each row's own bytes. Set when the file starts as multi-line JSON, or once
+    #: such rows are read.
     multiline: bool = False
     lines: int = 0
     blank: int = 0
     events: int = 0
+    #: lines that gave events (see decode.Batch)
     event_values: int = 0
     errors: int = 0
+    #: lines of error records beyond their first (a value over several lines that is not an event)
+    joined_error_lines: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,8 @@ class EventRecord:
     row: int
     event: dict | None
     problem: str = ""
+    #: keys written more than once in the event (or its envelope): two readers of it may disagree
+    duplicates: tuple[DuplicateKey, ...] = ()
 
 
 class Store:
@@ -140,6 +146,9 @@ class Store:
         seg.blank += batch.blank
         seg.events += n
         seg.event_values += batch.event_values
+        seg.joined_error_lines += batch.joined_error_lines
+        if batch.multiline:
+            seg.multiline = True
         if with_errors and batch.errors:
             self.add_errors(segment_id, batch.errors)
         if not n:
@@ -249,7 +258,8 @@ class Store:
         return self.segments[segment].reader.read(offset, length), False
 
     def event(self, row: int, *, keep: bool = True) -> EventRecord:
-        """The full, normalised event of a row (parsed on demand, recent ones cached).
+        """The full, normalised event of a row (parsed on demand, recent ones cached), read
+        exactly: integers of any size, and keys written twice said (decode.read_event).
 
         keep=False reads without caching: for a caller that keeps what it needs (the grid keeps
         the drawn row), so a stream of new rows does not fill the cache with parsed events that
@@ -265,15 +275,14 @@ class Store:
         if raw is None:
             record = EventRecord(row, None, seg.reader.unavailable_reason())
         else:
-            found = decode_value(raw)
-            sub = self.subs[row]
-            if type(found) is str or sub >= len(found):
-                record = EventRecord(row, None, f"{seg.name} changed since it was read: {found if type(found) is str else 'event missing'}")
-            elif not kept and not self._same_event(row, found[sub]):
+            found, duplicates = read_event(raw, self.subs[row])
+            if type(found) is str:
+                record = EventRecord(row, None, f"{seg.name} changed since it was read: {found}")
+            elif not kept and not self._same_event(row, found):
                 record = EventRecord(row, None, f"{seg.name} changed since it was read: "
                                                 f"its bytes at offset {self.offsets[row]:,} hold another event now")
             else:
-                record = EventRecord(row, normalise(found[sub]))
+                record = EventRecord(row, found, duplicates=duplicates)
         if not keep:
             return record
         cache[row] = record
@@ -311,12 +320,14 @@ class Store:
             del self._events_cache[row]
 
     def accounting(self) -> dict[str, int]:
-        """Totals over all segments: lines read, events, values that gave events, error records, blank lines."""
+        """Totals over all segments: lines read, events, lines that gave events, lines of error
+        records, blank lines. Every line read is one of the last three: lines = event_values +
+        errors + blank (an error record over several lines counts each of them)."""
         totals = {"lines": 0, "events": 0, "event_values": 0, "errors": 0, "blank": 0}
         for seg in self.segments:
             totals["lines"] += seg.lines
             totals["events"] += seg.events
             totals["event_values"] += seg.event_values
-            totals["errors"] += seg.errors
+            totals["errors"] += seg.errors + seg.joined_error_lines
             totals["blank"] += seg.blank
         return totals

@@ -20,7 +20,7 @@ from typing import BinaryIO, Iterable, Iterator
 
 _FRAME = struct.Struct("<Q")
 
-#: A job: its kind and its arguments. "index": (path, source name, start offset, end offset)
+#: A job: its kind and its arguments. "index": (path, source name, start offset, end offset, in_array, final)
 #: gives a Batch; "fields" and "text" answer queries (see filtering.py).
 Job = tuple[str, tuple]
 

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-import orjson
 from rich.style import Style
 from rich.text import Text
 from textual import on
@@ -27,6 +26,7 @@ from textual.widgets.tree import TreeNode
 
 from catalog.model import Explanation, Note
 
+from ..core import jsontext
 from ..core.compare import (
     MAX_DEPTH,
     FieldDiff,
@@ -105,11 +105,8 @@ _TOKEN = re.compile(r'("(?:[^"\\]|\\.)*")(\s*:)?|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+
 
 def json_text(event: object) -> Text:
     """The event as indented JSON, keys, strings, numbers and literals coloured; control characters escaped."""
-    try:
-        pretty = orjson.dumps(event, option=orjson.OPT_INDENT_2).decode()
-    except (orjson.JSONEncodeError, TypeError):
-        pretty = value_text(event)
-    # orjson escapes line breaks inside strings, so every "\n" left is the layout's own.
+    pretty = jsontext.dumps(event, indent=True)
+    # JSON escapes line breaks inside strings, so every "\n" left is the layout's own.
     safe = "\n".join(printable(line) for line in pretty.split("\n"))
     out = Text(no_wrap=False)
     pos = 0
@@ -427,10 +424,7 @@ class DetailPane(Widget):
         if event is None:
             self.notify("There is no event to copy.", severity="warning", markup=False)
             return
-        try:
-            data = orjson.dumps(event).decode()
-        except (orjson.JSONEncodeError, TypeError):
-            data = value_text(event)
+        data = jsontext.dumps(event)
         self.app.copy_to_clipboard(data)
         self.notify(f"Copied the event ({len(data.encode()):,} bytes of JSON) to the clipboard with OSC 52.",
                     title="Copied", markup=False)

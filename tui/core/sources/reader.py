@@ -15,7 +15,7 @@ from ..workers import WorkerPool
 from . import spool as spools
 from .inputs import STDIN_NAME, InputSpec, expand, why
 from .rawbytes import FileBytes
-from .ranges import CHUNK_BYTES, _line_boundary, index_range
+from .ranges import CHUNK_BYTES, _value_boundary, index_range
 from .spool import Spool, SpoolFull
 from .streams import SNIFF_BYTES, Damaged, Expander, describe, sniff_compression, unreadable_format
 from .tail import FINGERPRINT_BYTES, ROTATE_WAIT, Tail
@@ -394,17 +394,17 @@ class Reader:
             for tail in sorted(tails, key=lambda t: -_mtime(t.raw.path) if t.raw is not None else 0):
                 assert tail.raw is not None
                 path = tail.raw.path
-                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # for finding line boundaries
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # for finding where values start
                 try:
                     size = tail.size()
-                    tail_start = _line_boundary(fd, max(0, size - TAIL_FIRST_BYTES))
+                    tail_start = _value_boundary(fd, max(0, size - TAIL_FIRST_BYTES), size)
                     bounds = [0]
                     while bounds[-1] < tail_start:
-                        bounds.append(min(_line_boundary(fd, bounds[-1] + CHUNK_BYTES), tail_start))
+                        bounds.append(min(_value_boundary(fd, bounds[-1] + CHUNK_BYTES, tail_start), tail_start))
                 finally:
                     os.close(fd)
                 # The end of the file first, so the newest events are on screen at once.
-                last = index_range(path, tail.display, tail_start, size)
+                last = index_range(path, tail.display, tail_start, size, final=True)
                 # Its line numbers are known only once the lines before it are counted.
                 held_errors = last.errors
                 last.errors = []
@@ -412,11 +412,17 @@ class Reader:
                 done += size - tail_start
                 self.on_progress(ReadProgress(done, total, False))
                 ranges = list(zip(bounds, bounds[1:]))
-                results = pool.run(("index", (path, tail.display, a, b)) for a, b in ranges)
+                results = pool.run(("index", (path, tail.display, a, b, False, b == tail_start)) for a, b in ranges)
                 lines_before = 0
                 carry_time: int | None = None
+                resume: tuple[int, bool] | None = None
                 for (a, b), batch in zip(ranges, results):
                     assert isinstance(batch, Batch)
+                    if resume is not None:
+                        # The chunk before ended inside a value (one over several lines): read on
+                        # from that value's line through this chunk, instead of this chunk's batch.
+                        batch = index_range(path, tail.display, resume[0], b, resume[1], b == tail_start)
+                    resume = (batch.resume_at, batch.resume_in_array) if batch.resume_at is not None else None
                     if carry_time is not None and batch.leading_untimed:
                         for i in range(batch.leading_untimed):
                             batch.times[i] = carry_time
@@ -431,6 +437,8 @@ class Reader:
                 self.store.add_errors(tail.segment, [dataclasses.replace(e, line=e.line + lines_before) for e in held_errors])
                 tail.offset = size
                 tail.line_no = lines_before + last.lines + 1
+                # An event without a time appended later goes after the file's last timed one.
+                tail.last_time = last.last_time if last.last_time is not None else carry_time
                 tail.read_marks()
         return done
 

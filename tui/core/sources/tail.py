@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..decode import MAX_VALUE_BYTES, Batch, ErrorRecord, MultiLineState, decode_jsonl, decode_multiline, excerpt, sniff_multiline
+from ..decode import Batch, MultiLineState, decode_jsonl, sniff_multiline
 from .inputs import why
 from .rawbytes import FileBytes
 from .ranges import READ_BYTES
@@ -71,7 +71,8 @@ class Tail:
         self.pending = b""
         self.multiline: bool | None = False
         self.ml_state = MultiLineState()
-        self.skipping = False  # inside a line too large to keep: drop bytes until its newline
+        #: the time of the last event read with one: an appended event without a usable time keeps its place after it
+        self.last_time: int | None = None
         self.segment = -1
         self.fingerprint = b""
         #: the last FINGERPRINT_BYTES bytes consumed (a copy of the file must hold them, where they were)
@@ -133,7 +134,6 @@ class Tail:
         self.offset = 0
         self.line_no = 1
         self.pending = b""
-        self.skipping = False
         self.fingerprint = b""
         self.end_bytes = b""
         self.ml_state = MultiLineState()
@@ -153,7 +153,7 @@ class Tail:
         before = content.tail
         self.segment = content.segment
         self.offset, self.line_no = content.offset, content.line_no
-        self.multiline, self.ml_state, self.skipping = before.multiline, copy.copy(before.ml_state), before.skipping
+        self.multiline, self.ml_state, self.last_time = before.multiline, copy.copy(before.ml_state), before.last_time
         self.pending = b""
         self.fingerprint = content.fingerprint
         self.end_bytes = content.end
@@ -309,42 +309,12 @@ class Tail:
     def _consume(self, data: bytes, *, final: bool) -> int:
         """Decode data (pending bytes + new block); keep an unfinished tail pending."""
         # A fresh string table per batch keeps the store's re-mapping proportional to the batch.
-        batch = Batch(self.display)
+        batch = Batch(self.display, last_time=self.last_time)
         ids: dict[str, int] = {}
-        skipped = 0
-        if self.multiline is None:
-            if not final and (not data.strip() or b"\n" not in data):
-                self.pending = data  # nothing yet to tell JSON lines from multi-line JSON
-                return 0
-            self.multiline = sniff_multiline(data[:65536])
-            self.reader.store.segments[self.segment].multiline = self.multiline
-        if self.skipping:
-            newline = data.find(b"\n")
-            if newline < 0:
-                self.offset += len(data)
-                self.pending = b""
-                return 0
-            skipped = newline + 1
-            self.skipping = False
-            self.line_no += 1
-        if self.multiline:
-            used = decode_multiline(batch, ids, data[skipped:], self.offset + skipped, self.line_no, self.ml_state, final)
-            self.line_no += data[skipped:skipped + used].count(b"\n")
-        else:
-            used = len(data) - skipped if final else data.rfind(b"\n") + 1 - skipped
-            if used > 0:
-                decode_jsonl(batch, ids, data[skipped:skipped + used], self.offset + skipped, self.line_no)
-                self.line_no += batch.lines
-            else:
-                used = 0
-                if len(data) - skipped > MAX_VALUE_BYTES:
-                    # A line still growing past the limit: one error record, then skip to its end.
-                    batch.errors.append(ErrorRecord(self.display, self.line_no, self.offset + skipped,
-                                                    f"line too large (over {MAX_VALUE_BYTES:,} bytes)", excerpt(data[skipped:])))
-                    batch.lines += 1
-                    self.skipping = True
-                    used = len(data) - skipped
-        used += skipped
+        # The shape is decided value by value (decode_jsonl); the file's first line only tells
+        # whether it may be indexed in parallel chunks (Reader.load).
+        used = decode_jsonl(batch, ids, data, self.offset, self.line_no, self.ml_state, final)
+        self.line_no += batch.lines
         if used:
             # Both from the bytes read, not looked up again: the file may be another one by now.
             if self.offset < FINGERPRINT_BYTES:
@@ -353,6 +323,7 @@ class Tail:
         self.reader.keep_recent(self, self.offset, data[:used])
         self.offset += used
         self.pending = data[used:]
+        self.last_time = batch.last_time
         return self.reader.add(self, batch)
 
     def read_marks(self) -> None:
