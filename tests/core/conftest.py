@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+import threading
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import orjson
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from tui.core.sources import Reader, resolve_inputs
 from tui.core.store import Store
 
-from tests.core.follow_helpers import event_time
+from tests.core.follow_helpers import Following, Writer, event_time
 
 _BASE_EVENT: dict = {
     "eventTime": "2026-11-20T10:00:00.00+0000",
@@ -177,3 +178,54 @@ def write_bytes(tmp_path: Path):
         return path
 
     return _write
+
+
+@pytest.fixture
+def writer(tmp_path: Path) -> Iterator[Callable[[], Writer]]:
+    """writer() -> a new writer process (killed at the end of the test)."""
+    started: list[Writer] = []
+
+    def start() -> Writer:
+        w = Writer(tmp_path)
+        started.append(w)
+        return w
+
+    yield start
+    for w in started:
+        w.close()
+
+
+@pytest.fixture
+def follow() -> Iterator[Callable[..., Following]]:
+    """follow(*inputs) -> a Reader that has loaded the inputs and follows them in a thread."""
+    started: list[Following] = []
+
+    def start(*inputs: Path | str) -> Following:
+        store = Store()
+        messages: list[str] = []
+        reader = Reader(store, resolve_inputs([str(i) for i in inputs], follow=True), on_status=lambda notice: messages.append(notice.text))
+        reader.load(follow=True)
+        stop = threading.Event()
+        crashed: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                reader.follow(stop)
+            except BaseException as exc:  # reported by the test, not lost in a thread
+                crashed.append(exc)
+                raise
+
+        thread = threading.Thread(target=run, name="test-follow", daemon=True)
+        thread.start()
+        following = Following(store, reader, messages, stop, thread, crashed)
+        started.append(following)
+        return following
+
+    yield start
+    for f in started:
+        f.stop.set()
+        f.thread.join(5)
+        f.reader.close()
+    for f in started:
+        assert not f.thread.is_alive(), "the follower did not stop within 5 s of being asked to"
+        assert not f.crashed, f"the follower crashed: {f.crashed!r}"

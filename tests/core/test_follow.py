@@ -8,147 +8,18 @@ would see: each event in the store once, none lost, in time order.
 from __future__ import annotations
 
 import gzip
-import json
-import select
 import signal
 import subprocess
-import sys
-import threading
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 import pytest
 
-from tui.core.sources import Reader, resolve_inputs
-from tui.core.store import Store
 
 from tests.core.follow_helpers import (
-    WAIT,
+    Following,
     end_query,
     jsonl_seqs,
-    ranges,
     running_query,
-    seq_of_action,
-    wait_for,
 )
-
-
-# The writer: another process, as a service writing its audit log is. It reads one JSON list of
-# steps per line on stdin, runs them back to back and answers "ok", so a test can make several
-# file operations happen in one quick step, or wait for the follower between two of them.
-WRITER = r'''
-import gzip, json, os, shutil, sys, time
-
-handles = {}
-
-def handle(name):
-    # A path written without "open" gets an append handle of its own (O_APPEND, as loggers use).
-    if name not in handles:
-        handles[name] = open(name, "ab", buffering=0)
-    return handles[name]
-
-for request in sys.stdin:
-    for op, *args in json.loads(request):
-        if op == "write":          # one unbuffered write(2) to a path or a named handle
-            handle(args[0]).write(args[1].encode())
-        elif op == "open":         # a named handle: it stays on the same file across a rename
-            handles[args[0]] = open(args[1], "ab", buffering=0)
-        elif op == "close":
-            handles.pop(args[0]).close()
-        elif op == "pause":
-            time.sleep(args[0])
-        elif op == "copy":         # cp SRC DST
-            shutil.copyfile(args[0], args[1])
-        elif op == "truncate":     # truncate -s 0 PATH
-            os.truncate(args[0], 0)
-        elif op == "rename":       # mv SRC DST
-            os.rename(args[0], args[1])
-        elif op == "delete":       # rm PATH
-            os.unlink(args[0])
-        elif op == "mkdir":
-            os.makedirs(args[0], exist_ok=True)
-        elif op == "gzip":         # a .gz file written in two parts, like a download in progress
-            data = gzip.compress(args[1].encode())
-            with open(args[0], "wb", buffering=0) as fh:
-                fh.write(data[: len(data) // 2])
-                time.sleep(args[2])
-                fh.write(data[len(data) // 2 :])
-        else:
-            raise SystemExit(f"unknown step {op}")
-    sys.stdout.write("ok\n")
-    sys.stdout.flush()
-'''
-
-
-# ----------------------------------------------------------------------------- helpers
-
-
-class Writer:
-    """A writer process driven step by step."""
-
-    def __init__(self, cwd: Path) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-c", WRITER], cwd=cwd, text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-    def run(self, *steps: Iterable[object]) -> None:
-        """Run steps in the writer, one right after the other; return when it has done them all."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps([list(s) for s in steps]) + "\n")
-        self.proc.stdin.flush()
-        ready, _, _ = select.select([self.proc.stdout], [], [], WAIT)
-        answer = self.proc.stdout.readline() if ready else ""
-        if answer != "ok\n":
-            self.proc.kill()
-            _, err = self.proc.communicate(timeout=5)
-            pytest.fail(f"writer did not finish {steps!r}: {err.strip() or 'no answer'}")
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.communicate(timeout=5)
-
-
-@dataclass
-class Following:
-    """A Reader following its inputs in its own thread, as the TUI runs it."""
-
-    store: Store
-    reader: Reader
-    messages: list[str]
-    stop: threading.Event
-    thread: threading.Thread
-    crashed: list[BaseException] = field(default_factory=list)
-
-    def seqs(self) -> list[int]:
-        """The events' sequence numbers in the store's time order (what the table shows)."""
-        order = list(self.store.order)
-        return [seq_of_action(self.store.text("action", row)) for row in order]
-
-    def wait_seqs(self, expected: list[int]) -> None:
-        """Wait until the store holds exactly these events, in this order."""
-        wait_for(lambda: self.seqs() == expected,
-                 lambda: f"events {ranges(expected)}; the store has {ranges(self.seqs())}")
-
-    def wait_message(self, *words: str) -> str:
-        """Wait for a status message containing every word; returns it."""
-        def found() -> str | None:
-            return next((m for m in list(self.messages) if all(w in m for w in words)), None)
-        wait_for(lambda: found() is not None, lambda: f"a status message with {words}; got {self.messages}")
-        return found() or ""
-
-    def check_reread(self) -> None:
-        """Every row's full event, re-read from its source by offset, is the event the row shows."""
-        for row in list(self.store.order):
-            record = self.store.event(row)
-            assert record.event is not None, f"row {row}: {record.problem}"
-            assert record.event["requestData"]["seq"] == seq_of_action(self.store.text("action", row))
-
-    def check_healthy(self, *, events: int) -> None:
-        """Still following, no error records, and the accounting counts each event once."""
-        assert self.thread.is_alive(), f"the follower stopped: {self.crashed}"
-        assert self.store.errors == [], [e.describe() for e in self.store.errors]
-        assert self.store.accounting()["events"] == events
 
 
 def write_one_by_one(w, f: Following, target: str, lines, seqs: tuple[int, ...]) -> None:
@@ -157,57 +28,6 @@ def write_one_by_one(w, f: Following, target: str, lines, seqs: tuple[int, ...])
     for seq in seqs:
         w.run(["write", target, lines(seq)])
         f.wait_seqs(list(range(1, seq + 1)))
-
-
-@pytest.fixture
-def writer(tmp_path: Path) -> Iterator[Callable[[], Writer]]:
-    """writer() -> a new writer process (killed at the end of the test)."""
-    started: list[Writer] = []
-
-    def start() -> Writer:
-        w = Writer(tmp_path)
-        started.append(w)
-        return w
-
-    yield start
-    for w in started:
-        w.close()
-
-
-@pytest.fixture
-def follow() -> Iterator[Callable[..., Following]]:
-    """follow(*inputs) -> a Reader that has loaded the inputs and follows them in a thread."""
-    started: list[Following] = []
-
-    def start(*inputs: Path | str) -> Following:
-        store = Store()
-        messages: list[str] = []
-        reader = Reader(store, resolve_inputs([str(i) for i in inputs], follow=True), on_status=lambda notice: messages.append(notice.text))
-        reader.load(follow=True)
-        stop = threading.Event()
-        crashed: list[BaseException] = []
-
-        def run() -> None:
-            try:
-                reader.follow(stop)
-            except BaseException as exc:  # reported by the test, not lost in a thread
-                crashed.append(exc)
-                raise
-
-        thread = threading.Thread(target=run, name="test-follow", daemon=True)
-        thread.start()
-        following = Following(store, reader, messages, stop, thread, crashed)
-        started.append(following)
-        return following
-
-    yield start
-    for f in started:
-        f.stop.set()
-        f.thread.join(5)
-        f.reader.close()
-    for f in started:
-        assert not f.thread.is_alive(), "the follower did not stop within 5 s of being asked to"
-        assert not f.crashed, f"the follower crashed: {f.crashed!r}"
 
 
 # ----------------------------------------------------------------------------- appends

@@ -9,7 +9,6 @@ import gzip
 import os
 
 from tests.core.follow_helpers import event_time, seq_of_action, wait_for
-from tests.core.test_follow import follow, writer  # noqa: F401 (fixtures)
 
 from tui.core.sources import Reader, resolve_inputs
 from tui.core.store import Store
