@@ -155,3 +155,38 @@ def test_reads_events_piped_on_stdin_while_keys_come_from_the_terminal(log: Path
         assert "Traceback" not in screen
     finally:
         term.close()
+
+
+@pytest.mark.parametrize("how", ["terminal closed (SIGHUP)", "SIGTERM"])
+def test_decompressed_copies_are_removed_when_the_screen_is_ended_by_a_signal(tmp_path: Path, how: str) -> None:
+    assert TMUX is not None
+    import gzip
+    import os
+    import signal
+    import time
+
+    archive = tmp_path / "old.log.gz"
+    plain = tmp_path / "plain.log"
+    append_from_another_process(plain, 0, 30)
+    archive.write_bytes(gzip.compress(plain.read_bytes()))
+    spools = tmp_path / "tmp"
+    spools.mkdir()
+    term = Terminal(TMUX, [*ATLENS, str(archive)], width=100, height=24, env={"TMPDIR": str(spools)})
+    try:
+        term.wait_for("30 events")
+        made = list(spools.iterdir())
+        assert len(made) == 1 and oct(made[0].stat().st_mode & 0o777) == "0o700", made
+        if how == "SIGTERM":
+            pid = int(term._tmux("display-message", "-p", "-t", term.session, "#{pane_pid}").strip())
+            os.kill(pid, signal.SIGTERM)
+        else:
+            term.close()  # the terminal goes away: the program gets SIGHUP
+        deadline = time.monotonic() + 10
+        while any(spools.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(spools.iterdir()), f"left behind after {how}: {list(spools.rglob('*'))}"
+        if how == "SIGTERM":
+            screen = term.wait_until(lambda s: "30 events" not in s, "atlens to leave the screen")
+            assert "Traceback" not in screen
+    finally:
+        term.close()

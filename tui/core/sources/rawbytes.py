@@ -39,11 +39,15 @@ class _OpenFiles:
         self._lru: OrderedDict[int, FileBytes] = OrderedDict()
         self._lock = threading.Lock()
         self.limit = _budget()
+        self._newest: FileBytes | None = None
 
     def touch(self, owner: FileBytes) -> None:
         """owner holds a descriptor and was just used; close the least recently used beyond the limit."""
+        if self._newest is owner:
+            return  # a followed file read again and again: already the most recent
         victims: list[FileBytes] = []
         with self._lock:
+            self._newest = owner
             self._lru[id(owner)] = owner
             self._lru.move_to_end(id(owner))
             excess = len(self._lru) - self.limit
@@ -67,6 +71,8 @@ class _OpenFiles:
         """owner no longer holds a descriptor."""
         with self._lock:
             self._lru.pop(id(owner), None)
+            if self._newest is owner:
+                self._newest = None
 
     def __len__(self) -> int:
         return len(self._lru)

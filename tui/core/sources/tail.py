@@ -80,6 +80,8 @@ class Tail:
         #: what the store and the reader know of the current segment's content (reader.Content)
         self.content: Content | None = None
         self.archive: Archive | None = None
+        #: its first bytes were seen to change while reading: truncated, and written again since
+        self.truncation_seen = False
         #: content this file was found to continue, until it is seen to hold where that reading stopped
         self.unverified: Content | None = None
         #: what happened to the path while it was followed: "", "deleted" or "moved" (renamed away)
@@ -297,9 +299,10 @@ class Tail:
             if not block:
                 break
             if check and self.fingerprint and raw.pread(len(self.fingerprint), 0) != self.fingerprint:
-                # Truncated (and written again) since it was looked at: the block may be the new
-                # content's. It is not read; the truncation is seen next and the old content's
-                # rest read from its copy.
+                # Truncated and written again (the first bytes are another content's): the block
+                # may be the new content's. It is not read; the old content's rest is read from
+                # its copy first (see _grown).
+                self.truncation_seen = True
                 break
             added += self._consume(self.pending + block, final=final and start + len(block) >= size)
         if final and self.pending:
@@ -422,10 +425,15 @@ class Tail:
         st = self.raw.stat()
         if st is None:
             return self.poll(replaced=True) if self.raw.is_open() else self._reopen_failed()
-        size = st.st_size
-        if size < self.offset + len(self.pending) or (self.fingerprint and self.raw.pread(len(self.fingerprint), 0) != self.fingerprint):
+        if st.st_size < self.offset + len(self.pending):
             return self._truncated()
-        return self.read_new(final=False, size=size)
+        # A truncation followed by writes past where reading stopped is told by the first bytes,
+        # checked with each block read (in _read_to, right after the block: the truncation may
+        # come between a check and the read).
+        added = self.read_new(final=False, size=st.st_size)
+        if self.truncation_seen:
+            added += self._truncated()
+        return added
 
     def _reopen_failed(self) -> int:
         """The descriptor was closed (too many files open) and the path names another file now."""
@@ -477,6 +485,7 @@ class Tail:
 
     def _truncated(self) -> int:
         """Copy-truncate rotation: finish the old content from its copy, then start again at 0."""
+        self.truncation_seen = False
         old_segment = self.segment
         old_raw = self.raw
         assert old_raw is not None
