@@ -27,7 +27,7 @@ from pathlib import Path
 import orjson
 import pytest
 from tests.cli.helpers import ATLENS, ROOT, jsonl, make_event, run, unprivileged
-from tests.core.follow_helpers import OutputLines, end_query, jsonl_seqs
+from tests.core.follow_helpers import OutputLines, end_query, jsonl_seqs, running_query
 
 
 def events(first: int, count: int) -> list[dict]:
@@ -54,13 +54,6 @@ def no_traceback(result: subprocess.CompletedProcess) -> str:
     err = result.stderr.decode()
     assert "Traceback" not in err, err
     return err
-
-
-def start(*args: str, prefix: list[str] | None = None, env: dict[str, str] | None = None,
-          stdin: int | None = None, preexec=None) -> subprocess.Popen[str]:
-    """`atlens query ARGS` running, its output read as text."""
-    return subprocess.Popen([*(prefix or []), *ATLENS, "query", *args], cwd=ROOT, text=True, env=env, stdin=stdin,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=preexec)
 
 
 # ----------------------------------------------------------------------------- unreadable inputs
@@ -93,24 +86,21 @@ def test_an_unreadable_subdirectory_does_not_stop_following_and_is_read_once_it_
     log.write_bytes(jsonl(events(1, 2)))
     (logs / "locked" / "b.jsonl").write_bytes(jsonl(events(100, 2)))
     (logs / "locked").chmod(0)
-    proc = start(str(logs), "--follow", "--format", "jsonl", prefix=unprivileged())
-    out, err = OutputLines(proc.stdout), OutputLines(proc.stderr)
-    try:
-        assert jsonl_seqs(out.wait_count(2)) == [1, 2]
-        wait_line(err, "locked", "permission denied")
-        # Appends and new files in the readable part go on being read...
-        with open(log, "ab") as fh:
-            fh.write(jsonl(events(3, 1)))
-        (logs / "new.jsonl").write_bytes(jsonl(events(4, 1)))
-        assert sorted(jsonl_seqs(out.wait_count(4))) == [1, 2, 3, 4]
-        # ...and the folder is read once it can be.
-        (logs / "locked").chmod(0o755)
-        assert sorted(jsonl_seqs(out.wait_count(6))) == [1, 2, 3, 4, 100, 101]
-        errors = end_query(proc, signal.SIGINT, err)
-    finally:
-        (logs / "locked").chmod(0o755)
-        if proc.poll() is None:
-            proc.kill()
+    with running_query(str(logs), "--follow", "--format", "jsonl", prefix=unprivileged()) as (proc, out, err):
+        try:
+            assert jsonl_seqs(out.wait_count(2)) == [1, 2]
+            wait_line(err, "locked", "permission denied")
+            # Appends and new files in the readable part go on being read...
+            with open(log, "ab") as fh:
+                fh.write(jsonl(events(3, 1)))
+            (logs / "new.jsonl").write_bytes(jsonl(events(4, 1)))
+            assert sorted(jsonl_seqs(out.wait_count(4))) == [1, 2, 3, 4]
+            # ...and the folder is read once it can be.
+            (logs / "locked").chmod(0o755)
+            assert sorted(jsonl_seqs(out.wait_count(6))) == [1, 2, 3, 4, 100, 101]
+            errors = end_query(proc, signal.SIGINT, err)
+        finally:
+            (logs / "locked").chmod(0o755)
     assert "Traceback" not in errors, errors
     assert "locked can be read again" in errors, errors
 
@@ -159,17 +149,12 @@ def test_a_truncated_gzip_is_said_and_the_events_before_the_cut_read(tmp_path):
 def test_a_gzip_member_appended_to_a_followed_archive_is_read(tmp_path):
     path = tmp_path / "a.jsonl.gz"
     path.write_bytes(gzip.compress(jsonl(events(1, 100))))
-    proc = start(str(path), "--follow", "--format", "jsonl")
-    out, err = OutputLines(proc.stdout), OutputLines(proc.stderr)
-    try:
+    with running_query(str(path), "--follow", "--format", "jsonl") as (proc, out, err):
         assert jsonl_seqs(out.wait_count(100)) == list(range(1, 101))
         with open(path, "ab") as fh:  # gzip -c more.log >> a.jsonl.gz
             fh.write(gzip.compress(jsonl(events(101, 100))))
         assert jsonl_seqs(out.wait_count(200)) == list(range(1, 201))
         errors = end_query(proc, signal.SIGINT, err)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert "Traceback" not in errors and "damaged" not in errors, errors
 
 
@@ -247,9 +232,7 @@ def test_a_named_pipe_given_as_input_is_read_as_a_stream(tmp_path):
 def test_a_followed_file_replaced_by_a_directory_or_a_pipe_is_said_and_read_again_later(tmp_path):
     log = tmp_path / "a.log"
     log.write_bytes(jsonl(events(1, 2)))
-    proc = start(str(log), "--follow", "--format", "jsonl")
-    out, err = OutputLines(proc.stdout), OutputLines(proc.stderr)
-    try:
+    with running_query(str(log), "--follow", "--format", "jsonl") as (proc, out, err):
         assert jsonl_seqs(out.wait_count(2)) == [1, 2]
         log.unlink()
         log.mkdir()
@@ -261,9 +244,6 @@ def test_a_followed_file_replaced_by_a_directory_or_a_pipe_is_said_and_read_agai
         log.write_bytes(jsonl(events(3, 2)))
         assert jsonl_seqs(out.wait_count(4)) == [1, 2, 3, 4]
         errors = end_query(proc, signal.SIGINT, err)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert "Traceback" not in errors, errors
 
 
@@ -338,17 +318,12 @@ def test_two_years_of_daily_files_open_under_a_limit_of_1024_descriptors(tmp_pat
     assert result.stdout == b"1460\n", err
     assert result.returncode == 0, err
     # Followed, too: every file stays followed, and an append to the oldest is read.
-    proc = start(str(logs), "--follow", "--count", preexec=limit)
-    out, err_lines = OutputLines(proc.stdout), OutputLines(proc.stderr)
-    try:
+    with running_query(str(logs), "--follow", "--count", preexec=limit) as (proc, out, err_lines):
         assert out.wait_count(1) == ["1460\n"]
         with open(logs / "activity-0000.jsonl", "ab") as fh:
             fh.write(jsonl(events(5000, 1)))
         assert out.wait_count(2)[-1] == "1\n"
         errors = end_query(proc, signal.SIGINT, err_lines)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert "Traceback" not in errors and "Too many open files" not in errors, errors
 
 
@@ -362,9 +337,7 @@ def test_decompressed_copies_are_private_and_removed_when_atlens_is_ended_by_a_s
     before = _spool_folders()
     path = tmp_path / "a.jsonl.gz"
     path.write_bytes(gzip.compress(jsonl(events(1, 50))))
-    proc = start(str(path), "-", "--follow", "--format", "jsonl", stdin=subprocess.PIPE)
-    out, err = OutputLines(proc.stdout), OutputLines(proc.stderr)
-    try:
+    with running_query(str(path), "-", "--follow", "--format", "jsonl", stdin=subprocess.PIPE) as (proc, out, err):
         assert proc.stdin is not None
         proc.stdin.write(jsonl(events(100, 3)).decode())
         proc.stdin.flush()
@@ -376,9 +349,6 @@ def test_decompressed_copies_are_private_and_removed_when_atlens_is_ended_by_a_s
         spools = list(folder.iterdir())
         assert spools and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in spools), spools
         errors = end_query(proc, sig, err)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert "Traceback" not in errors, errors
     assert not folder.exists(), f"{folder} left behind after {sig.name}"
 
@@ -389,9 +359,7 @@ def test_decompressed_copies_are_private_and_removed_when_atlens_is_ended_by_a_s
 def test_a_rename_rotation_with_late_writes_is_called_a_rotation_not_a_deletion(tmp_path):
     log = tmp_path / "a.log"
     log.write_bytes(jsonl(events(1, 2)))
-    proc = start(str(log), "--follow", "--format", "jsonl")
-    out, err = OutputLines(proc.stdout), OutputLines(proc.stderr)
-    try:
+    with running_query(str(log), "--follow", "--format", "jsonl") as (proc, out, err):
         assert jsonl_seqs(out.wait_count(2)) == [1, 2]
         with open(log, "ab", buffering=0) as old:
             os.rename(log, tmp_path / "a.log.1")
@@ -401,9 +369,6 @@ def test_a_rename_rotation_with_late_writes_is_called_a_rotation_not_a_deletion(
             old.write(jsonl(events(5, 1)))
         assert sorted(jsonl_seqs(out.wait_count(5))) == [1, 2, 3, 4, 5]
         errors = end_query(proc, signal.SIGINT, err)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert "deleted" not in errors and "recreated" not in errors, errors
     assert "a.log was rotated" in errors, errors
 
@@ -411,18 +376,13 @@ def test_a_rename_rotation_with_late_writes_is_called_a_rotation_not_a_deletion(
 def test_a_gzip_still_being_written_is_not_called_damaged(tmp_path):
     data = gzip.compress(jsonl(events(1, 200)), compresslevel=1)
     path = tmp_path / "late.jsonl.gz"
-    proc = start(str(tmp_path), "--follow", "--format", "jsonl")
-    out, err = OutputLines(proc.stdout), OutputLines(proc.stderr)
-    try:
+    with running_query(str(tmp_path), "--follow", "--format", "jsonl") as (proc, out, err):
         with open(path, "wb", buffering=0) as fh:  # a download in progress
             for i in range(0, len(data), len(data) // 4 + 1):
                 fh.write(data[i:i + len(data) // 4 + 1])
                 time.sleep(0.4)
         assert jsonl_seqs(out.wait_count(200)) == list(range(1, 201))
         errors = end_query(proc, signal.SIGINT, err)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert "damaged" not in errors and "ends before" not in errors, errors
 
 
@@ -451,16 +411,11 @@ def test_lines_written_in_two_writes_at_5000_a_second_are_each_printed_once(tmp_
     log.write_bytes(jsonl(events(0, 1)))
     source = tmp_path / "source.jsonl"
     source.write_bytes(jsonl(events(1, 5000)))
-    proc = start(str(log), "--follow", "--format", "jsonl")
-    out, err = OutputLines(proc.stdout), OutputLines(proc.stderr)
-    try:
+    with running_query(str(log), "--follow", "--format", "jsonl") as (proc, out, err):
         out.wait_count(1)
         subprocess.run([sys.executable, "-c", SPLIT_WRITER, str(log), str(source), "5000"], check=True, timeout=60)
         seqs = jsonl_seqs(out.wait_count(5001))
         errors = end_query(proc, signal.SIGINT, err)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert "Traceback" not in errors, errors
     assert seqs == list(range(0, 5001))
     assert len(out.lines) == 5001  # nothing more (no repeats, no error records printed)
@@ -471,9 +426,7 @@ def test_two_thousand_followed_files_are_each_followed(tmp_path):
     logs.mkdir()
     for n in range(2000):
         (logs / f"service-{n:04d}.jsonl").write_bytes(jsonl(events(n, 1)))
-    proc = start(str(logs), "--follow", "--format", "jsonl")
-    out, err = OutputLines(proc.stdout), OutputLines(proc.stderr)
-    try:
+    with running_query(str(logs), "--follow", "--format", "jsonl") as (proc, out, err):
         assert sorted(jsonl_seqs(out.wait_count(2000))) == list(range(2000))
         touched = list(range(0, 2000, 97))
         for i, n in enumerate(touched):
@@ -481,8 +434,5 @@ def test_two_thousand_followed_files_are_each_followed(tmp_path):
                 fh.write(jsonl(events(10_000 + i, 1)))
         printed = jsonl_seqs(out.wait_count(2000 + len(touched)))
         errors = end_query(proc, signal.SIGINT, err)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert "Traceback" not in errors, errors
     assert sorted(printed[2000:]) == list(range(10_000, 10_000 + len(touched)))

@@ -137,10 +137,12 @@ def jsonl_seqs(printed: list[str]) -> list[int]:
     return [json.loads(text)["requestData"]["seq"] for text in printed]
 
 
-def start_query(*args: str, stdin: int | None = None) -> subprocess.Popen[str]:
-    """`atlens query ARGS` as a real process."""
-    return subprocess.Popen([sys.executable, "-m", "tui.cli", "query", *args], cwd=REPO, text=True,
-                            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def start_query(*args: str, stdin: int | None = None, prefix: list[str] | None = None,
+                env: dict[str, str] | None = None, preexec: Callable[[], None] | None = None) -> subprocess.Popen[str]:
+    """`atlens query ARGS` as a real process (prefix: a command to run it under, as setpriv;
+    preexec: run in the child before atlens starts, as setting a resource limit)."""
+    return subprocess.Popen([*(prefix or []), sys.executable, "-m", "tui.cli", "query", *args], cwd=REPO, text=True,
+                            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, preexec_fn=preexec)
 
 
 def end_query(proc: subprocess.Popen[str], sig: int, err: OutputLines) -> str:
@@ -156,9 +158,11 @@ def end_query(proc: subprocess.Popen[str], sig: int, err: OutputLines) -> str:
 
 
 @contextmanager
-def running_query(*args: str, stdin: int | None = None) -> Iterator[tuple[subprocess.Popen[str], OutputLines, OutputLines]]:
-    """`atlens query ARGS` running, with its output and errors read as lines; killed if still running at the end."""
-    proc = start_query(*args, stdin=stdin)
+def running_query(*args: str, stdin: int | None = None, prefix: list[str] | None = None, env: dict[str, str] | None = None,
+                  preexec: Callable[[], None] | None = None) -> Iterator[tuple[subprocess.Popen[str], OutputLines, OutputLines]]:
+    """`atlens query ARGS` running (see start_query), with its output and errors read as lines;
+    killed if still running at the end."""
+    proc = start_query(*args, stdin=stdin, prefix=prefix, env=env, preexec=preexec)
     assert proc.stdout is not None and proc.stderr is not None
     try:
         yield proc, OutputLines(proc.stdout), OutputLines(proc.stderr)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
+from tests.core.conftest import events as read_back  # each row re-read from its bytes, in time order
 from tests.core.conftest import read_paths
 from tui.core.present import time_text
 from tui.core.sources import Reader, resolve_inputs
@@ -118,16 +119,6 @@ def assert_every_line_counted(store: Store, data: bytes) -> dict[str, int]:
     assert acc["lines"] == data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     assert acc["lines"] == acc["event_values"] + acc["errors"] + acc["blank"], acc
     return acc
-
-
-def read_back(store: Store) -> list[dict]:
-    """Every row re-read from its bytes (as the detail pane and --format jsonl do), in time order."""
-    out = []
-    for row in store.order:
-        record = store.event(row)
-        assert record.event is not None, record.problem
-        out.append(record.event)
-    return out
 
 
 def test_json_lines_followed_by_pretty_printed_events(tmp_path, event, line):
