@@ -58,6 +58,7 @@ def test_a_rotated_file_compressed_later_is_not_read_again(tmp_path, lines, writ
     f.wait_seqs(list(range(1, 24)))
     f.check_healthy(events=23)
     f.check_reread()  # the rotated file's events are re-read from the compressed copy
+    f.wait_message("a.log.1.gz holds events already read from", "a.log")  # said, not skipped in silence
 
 
 def test_a_copy_truncated_file_whose_copy_is_compressed_at_once_loses_nothing(tmp_path, lines, writer, follow):

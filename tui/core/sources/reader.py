@@ -375,6 +375,7 @@ class Reader:
             # A copy of what is being read (copy-truncate's copy before the truncation is seen, a
             # renamed file compressed while it is still drained): read through the original.
             self.adopted.add(identity)
+            self.report(f"{display} holds events already read from {known.tail.display}: they are not read again")
             return None
         tail = Tail(self, path, display)
         if not tail.open(continuing=known):
@@ -384,6 +385,7 @@ class Reader:
             # it holds beyond what was read is new. It is read till it stops growing.
             self.adopted.add(identity)
             self.draining[tail] = time.monotonic()
+            self.report(f"{display} holds events already read from {known.tail.display}: only what follows them is read")
             return None
         self.tails[path] = tail
         return tail
