@@ -103,11 +103,6 @@ class Reader:
         self.store.notices.append(notice)
         self.on_status(notice)
 
-    @property
-    def messages(self) -> list[str]:
-        """Every report so far, in order."""
-        return [notice.text for notice in self.store.notices]
-
     def cannot_read(self, name: str, reason: str) -> None:
         """An input (or a folder below one) cannot be read now: named once, tried again while following."""
         if self.store.unreadable.get(name) == reason:
@@ -462,15 +457,11 @@ class Reader:
         stream.start()
 
     @property
-    def stdin_done(self) -> bool:
-        """Whether every stream read (standard input, pipes) reached its end."""
-        return all(stream.done.is_set() for stream in self.streams)
-
-    @property
     def ended(self) -> bool:
-        """Whether nothing more can arrive: every input is a stream and each has ended."""
-        return bool(self.specs) and all(spec.kind in ("stdin", "stream") for spec in self.specs) and self.stdin_done \
-            and all(stream.tail is None or stream.tail.finished for stream in self.streams)
+        """Whether nothing more can arrive: every input is a stream (standard input, a pipe), and
+        each has ended and been read to its end."""
+        return bool(self.specs) and all(spec.kind in ("stdin", "stream") for spec in self.specs) \
+            and all(stream.done.is_set() and (stream.tail is None or stream.tail.finished) for stream in self.streams)
 
     # -- following
 
@@ -699,22 +690,10 @@ class _Stream:
 def plain_head(fd: int) -> tuple[str | None, bytes]:
     """(kind, the first FINGERPRINT_BYTES plain bytes) of an open file, decompressing its start if needed."""
     try:
-        head = os.pread(fd, 65536, 0)
+        kind = sniff_compression(os.pread(fd, 512, 0))
     except OSError:
         return None, b""
-    kind = sniff_compression(head)
-    if kind is None:
-        return None, head[:FINGERPRINT_BYTES]
-    expander = Expander(kind)
-    out = b""
-    try:
-        for piece in expander.feed(head):
-            out += piece
-            if len(out) >= FINGERPRINT_BYTES:
-                break
-    except Damaged:
-        pass
-    return kind, out[:FINGERPRINT_BYTES]
+    return kind, plain_window(fd, FINGERPRINT_BYTES)[0]
 
 
 def plain_window(fd: int, end: int) -> tuple[bytes, int, bool]:
