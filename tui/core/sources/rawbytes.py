@@ -167,12 +167,15 @@ class FileBytes:
 
     # -- changes of place
 
-    def retarget(self, path: str, fd: int | None) -> None:
-        """The bytes now live in another file (a rotated copy, or a spool of its compressed copy)."""
+    def retarget(self, path: str, fd: int | None, identity: tuple[int, int] | None = None) -> None:
+        """The bytes now live in another file (a rotated copy, or a spool of its compressed copy).
+
+        identity: the file's, when it is given by path alone (fd None) and must be that file.
+        """
         with self._lock:
             self._close()
             self.path = path
-            self.identity = None
+            self.identity = identity
             self.gone = ""
             if fd is not None:
                 st = os.fstat(fd)

@@ -169,8 +169,7 @@ class Reader:
             except OSError:
                 continue
             if (st.st_dev, st.st_ino) == tail.identity:
-                raw.retarget(candidate, None)
-                raw.identity = tail.identity
+                raw.retarget(candidate, None, tail.identity)
                 raw.pinned = False
                 return
         raw.pinned = True
@@ -573,9 +572,11 @@ class Reader:
                 known.update(stream.tail.path for stream in self.streams if stream.tail is not None)
                 rescan = not changes or any(change != Change.modified or path not in known for change, path in changes)
                 self.poll_all(rescan=rescan)
-                if rescan and self.watch_paths() != watched:
-                    watched = self.watch_paths()
-                    break
+                if rescan:
+                    now_watched = self.watch_paths()  # walks the followed folders: once per rescan
+                    if now_watched != watched:
+                        watched = now_watched
+                        break
 
     def close(self) -> None:
         """Release descriptors and temporary spool files."""
