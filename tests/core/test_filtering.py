@@ -26,7 +26,7 @@ from tests.core.reference import matches, reference_rows
 from tui.core import filtering
 from tui.core.filtering import Filter
 from tui.core.generator import generate_events
-from tui.core.query import parse
+from tui.core.query import QuerySyntaxError, parse
 from tui.core.sources import Reader, resolve_inputs
 from tui.core.store import Store
 
@@ -437,6 +437,22 @@ HAND_PICKED = [
     "NOT (NOT dataEvent:true OR _exists_:initiator.name)",
     "action:(*.login OR *.logout) AND -target:my-key",
     "code:(404 OR 403 OR \"503\")",
+    # Lucene's regular expressions, everything, time ranges compared as times
+    "initiator.name:/.*@example\\.(com|org)/",
+    "user:/[a-c].*/",
+    "action:/iam-identity\\..*&~(.*login)/",
+    "code:/<400-499>/",
+    "reason:/<400-499>|.*forbid.*/",
+    "message:/.*/",
+    "requestData.roles.name:/admin.*/",
+    "target:/~(my-.*)/",
+    "dataEvent:/t.*/",
+    "*:*",
+    "*:* AND NOT outcome:success",
+    "time:[2026-11-20T00:10:00Z TO 2026-11-20T00:30:00+00:00]",
+    "time:{2026-11-20T01:10:00+01:00 TO *}",
+    "eventTime:<2026-11-20T00:20",
+    "NOT NOT NOT outcome:success",
     "responseData.keyState:(1 OR 2) OR requestData.roles.name:(administrator viewer)",
 ]
 
@@ -468,6 +484,11 @@ def test_queries_find_what_they_should(mixed):
     array_rows = [r for r in mixed.order if mixed.segment[r] == array_seg]
     assert len(array_rows) > 10
     assert set(array_rows) <= set(agree(mixed, "eventTime"))
+    # Lucene's everything is every event; a pattern finds what the equivalent wildcard finds
+    assert agree(mixed, "*:*") == agree(mixed, "")
+    assert agree(mixed, r"initiator.name:/.*@example\.com/") == agree(mixed, "initiator.name:*@example.com")
+    assert agree(mixed, r"initiator.name:/.*@example\.com/")
+    assert agree(mixed, "code:/<400-499>/") == agree(mixed, "code:[400 TO 499] AND code:/[0-9]+/")
 
 
 def test_time_bounds_agree(mixed):
@@ -599,7 +620,12 @@ def clause(draw) -> str:
         return f"{field}:{draw(value_text(FIELD_TEXTS.get(field)))}"
     if kind == "range":
         lo, hi = draw(bound()), draw(bound())
-        return f"{field}:{draw(st.sampled_from('[{'))}{lo} TO {hi}{draw(st.sampled_from(']}'))}"
+        text = f"{field}:{draw(st.sampled_from('[{'))}{lo} TO {hi}{draw(st.sampled_from(']}'))}"
+        try:
+            parse(text)
+        except QuerySyntaxError:  # no value lies between the bounds (an error): the other way round
+            text = f"{field}:[{hi} TO {lo}]"
+        return text
     if kind == "compare":
         b = draw(bound())
         return f"{field}:{draw(st.sampled_from(['>', '>=', '<', '<=']))}{b}"

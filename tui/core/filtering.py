@@ -35,8 +35,8 @@ from typing import Callable, Iterator, Sequence
 import orjson
 
 from .decode import FLAG_ABSENT, FLAG_TYPED, decode_value, normalise
-from .query import (All, And, Exists, FieldRef, Match, Node, Not, Or, Path, Range, Text, Value, exists,
-                    find_values, range_matches, text_pattern, value_matches)
+from .query import (All, And, Exists, FieldRef, Match, Node, Not, Or, Path, Range, Text, TextSearch, Value, exists,
+                    find_values, range_matches, text_pattern, text_search, value_matches)
 from .store import Store
 
 #: Field paths the store keeps as string columns, and the column of each.
@@ -63,6 +63,8 @@ _NO_VALUES_KEY = b"[]"
 #: Fewer rows than this per run of `store.order` on average: walking the whole order is as quick.
 _ROWS_PER_RUN = 64
 _NONZERO = bytes(1 if b else 0 for b in range(256))
+#: Rows or values tested between two checks of whether the query was cancelled.
+_POLL_ROWS = 4096
 
 
 class Cancelled(Exception):
@@ -88,12 +90,10 @@ class Leaf:
 
 @dataclass(eq=False)
 class TextLeaf:
-    """Free text: a pattern over the raw bytes of each event."""
+    """Free text: a search over the lower-cased raw bytes of each event."""
 
     value: Value
-    pattern: re.Pattern[bytes]
-    #: the lower-cased literal to look for, when the text holds no wildcard
-    needle: bytes | None
+    pattern: TextSearch
 
 
 def _accepts(node: Match | Range | Exists) -> Callable[[tuple], bool]:
@@ -117,11 +117,7 @@ def compile_node(node: Node) -> object:
         leaves = [_leaf(path, node) for path in node.field.paths]
         return leaves[0] if len(leaves) == 1 else ("or", leaves)
     if isinstance(node, Text):
-        try:
-            literal = None if node.value.wildcard else orjson.dumps(node.value.text)[1:-1].lower()
-        except orjson.JSONEncodeError:  # a lone surrogate (undecodable bytes in argv): search by the pattern
-            literal = None
-        return TextLeaf(node.value, text_pattern(node.value), literal)
+        return TextLeaf(node.value, text_pattern(node.value))
     if isinstance(node, And):
         return ("and", [compile_node(c) for c in node.children])
     if isinstance(node, Or):
@@ -279,14 +275,14 @@ class ColumnCodes:
 # ----------------------------------------------------------------------------- free text
 
 
-def text_job(path: str, start: int, end: int, needle: bytes | None, pattern: bytes, flags: int) -> array:
-    """Offsets of hits of a text clause in path[start:end], at most one per line.
+def text_job(path: str, start: int, end: int, parts: tuple, cancelled: Callable[[], bool] | None = None) -> array:
+    """Offsets of hits of a text clause (its parts) in path[start:end], at most one per line.
 
     The file is mapped and searched a few megabytes at a time, each piece cut at a line end
     (the JSON-escaped text holds no line break, so no hit spans two pieces).
     """
     hits = array("q")
-    search = None if needle is not None else re.compile(pattern, flags).search
+    search = text_search(parts, lines=True)
     with open(path, "rb") as fh:
         if start >= end:
             return hits
@@ -294,34 +290,26 @@ def text_job(path: str, start: int, end: int, needle: bytes | None, pattern: byt
         try:
             pos = start
             while pos < end:
+                if cancelled is not None and cancelled():
+                    raise Cancelled
                 stop = data.find(b"\n", min(pos + _SCAN_PIECE, end))
                 stop = end if stop < 0 or stop >= end else stop + 1
-                piece = data[pos:stop]
-                _piece_hits(piece.lower() if search is None else piece, needle, search, pos, hits)
+                _piece_hits(data[pos:stop].lower(), search, pos, hits)
                 pos = stop
         finally:
             data.close()
     return hits
 
 
-def _piece_hits(hay: bytes, needle: bytes | None, search, base: int, hits: array) -> None:
-    """Append base + the offset of the first hit on each line of hay."""
-    if needle is not None:
-        i = hay.find(needle)
-        while i >= 0:
-            hits.append(base + i)
-            nl = hay.find(b"\n", i)
-            if nl < 0:
-                return
-            i = hay.find(needle, nl + 1)
-        return
-    m = search(hay)
-    while m is not None:
-        hits.append(base + m.start())
-        nl = hay.find(b"\n", m.start())
+def _piece_hits(hay: bytes, search: TextSearch, base: int, hits: array) -> None:
+    """Append base + the offset of the first hit on each line of hay (lower-cased)."""
+    i = search.search(hay)
+    while i >= 0:
+        hits.append(base + i)
+        nl = hay.find(b"\n", i)
         if nl < 0:
             return
-        m = search(hay, nl + 1)
+        i = search.search(hay, nl + 1)
 
 
 def _line_bounds(path: str, end: int, step: int) -> list[tuple[int, int]]:
@@ -415,9 +403,9 @@ class Filter:
         if cancelled is not None and cancelled():
             raise Cancelled
         if isinstance(tree, Leaf):
-            return int.from_bytes(self._leaf_mask(tree, n), "little")
+            return int.from_bytes(self._leaf_mask(tree, n, cancelled), "little")
         if isinstance(tree, TextLeaf):
-            return int.from_bytes(self._text_mask(tree, n), "little")
+            return int.from_bytes(self._text_mask(tree, n, cancelled), "little")
         kind = tree[0]
         if kind == "all":
             return _ones(n)
@@ -435,13 +423,13 @@ class Filter:
                 result |= m
         return result
 
-    def _leaf_mask(self, leaf: Leaf, n: int) -> bytes | bytearray:
+    def _leaf_mask(self, leaf: Leaf, n: int, cancelled: Callable[[], bool] | None) -> bytes | bytearray:
         store = self.store
         if leaf.column == "":
             col = store.field_columns[leaf.path]
             values = col.values
             ids = col.ids[:n]
-            accepted = {i for i in set(ids) if leaf.accepts(values[i])}
+            accepted = set(_polled(lambda i: leaf.accepts(values[i]), set(ids), cancelled))
             return bytes(map(accepted.__contains__, ids))
         if leaf.column == "reason":
             column = store.reason
@@ -452,38 +440,43 @@ class Filter:
         mask = store.column_codes.setdefault(leaf.column, ColumnCodes()).mask(column, n, accept)
         if mask is None:
             column = column[:n]
-            accepted = set(filter(accept, set(column)))
+            accepted = set(_polled(accept, set(column), cancelled))
             mask = bytes(map(accepted.__contains__, column))
         odd = _odd_rows(store, n)
         if not odd:
             return mask
         fixed = bytearray(mask)
-        for row in odd:
+        for k, row in enumerate(odd):
+            if not k % _POLL_ROWS:
+                _poll(cancelled)
             fixed[row] = leaf.accepts(_event_values(store, row, leaf.path))
         return fixed
 
-    def _text_mask(self, leaf: TextLeaf, n: int) -> bytearray:
+    def _text_mask(self, leaf: TextLeaf, n: int, cancelled: Callable[[], bool] | None) -> bytearray:
         store = self.store
         mask = bytearray(n)
         if not n:
             return mask
         for seg_id, seg in enumerate(store.segments):
+            _poll(cancelled)
             path = _source_path(seg.reader)
             rows, offs = _segment_rows(store, seg_id, n)
             if not rows:
                 continue
             if not path:
-                for row in rows:  # no file to scan: each event's bytes, one by one
+                for k, row in enumerate(rows):  # no file to scan: each event's bytes, one by one
+                    if not k % _POLL_ROWS:
+                        _poll(cancelled)
                     raw = store.raw(row)
-                    mask[row] = raw is not None and leaf.pattern.search(raw) is not None
+                    mask[row] = raw is not None and leaf.pattern.matches(raw)
                 continue
             lengths = store.lengths
             end = max(offs[-1] + lengths[rows[-1]], 0)
             if seg.multiline:
                 # Rows may share a line or span several: search each row's own bytes.
-                _search_rows(path, rows, offs, lengths, leaf, mask)
+                _search_rows(path, rows, offs, lengths, leaf, mask, cancelled)
                 continue
-            hits = _text_hits(path, end, leaf)
+            hits = _text_hits(path, end, leaf, cancelled)
             for pos in hits:
                 k = bisect_right(offs, pos) - 1
                 if k < 0:
@@ -515,7 +508,7 @@ class Filter:
             raw = memo.get("raw")
             if raw is None:
                 raw = memo["raw"] = self.store.raw(row) or b""
-            return tree.pattern.search(raw) is not None
+            return tree.pattern.matches(raw)
         kind = tree[0]
         if kind == "all":
             return True
@@ -546,6 +539,22 @@ class Filter:
 
 
 # ----------------------------------------------------------------------------- helpers over the store
+
+
+def _poll(cancelled: Callable[[], bool] | None) -> None:
+    """Stop here when the caller asked to (a newer query replaced this one)."""
+    if cancelled is not None and cancelled():
+        raise Cancelled
+
+
+def _polled(accept: Callable[[int], bool], values: set[int], cancelled: Callable[[], bool] | None) -> Iterator[int]:
+    """The values accept takes, asking every few thousand whether to stop (a slow test over
+    a million distinct values must not outlive its query)."""
+    for k, value in enumerate(values):
+        if not k % _POLL_ROWS:
+            _poll(cancelled)
+        if accept(value):
+            yield value
 
 
 def _ones(n: int) -> int:
@@ -684,43 +693,43 @@ def _source_path(reader: object) -> str:
     return proc if (st.st_dev, st.st_ino) == identity else ""
 
 
-def _search_rows(path: str, rows: array, offs: array, lengths: array, leaf: TextLeaf, mask: bytearray) -> None:
+def _search_rows(path: str, rows: array, offs: array, lengths: array, leaf: TextLeaf, mask: bytearray,
+                 cancelled: Callable[[], bool] | None) -> None:
     """Mark the rows (sorted by offset) whose own bytes hold the text."""
     with open(path, "rb") as fh:
         if not os.fstat(fh.fileno()).st_size:
             return
         data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         try:
-            search, needle = leaf.pattern.search, leaf.needle
+            search = leaf.pattern.search
             base, low = 0, b""  # a lower-cased piece of the file, from offset base
             last, hit = -1, False
             for row, off in zip(rows, offs):
                 if off != last:  # rows from one JSON array share their bytes
                     last = off
                     end = off + lengths[row]
-                    if needle is None:
-                        hit = search(data, off, end) is not None
-                    else:
-                        if end > base + len(low):
-                            base, low = off, data[off:max(end, off + _SCAN_PIECE)].lower()
-                        hit = low.find(needle, off - base, end - base) >= 0
+                    if end > base + len(low):
+                        _poll(cancelled)
+                        base, low = off, data[off:max(end, off + _SCAN_PIECE)].lower()
+                    hit = search(low, off - base, end - base) >= 0
                 if hit:
                     mask[row] = 1
         finally:
             data.close()
 
 
-def _text_hits(path: str, end: int, leaf: TextLeaf) -> list[int]:
+def _text_hits(path: str, end: int, leaf: TextLeaf, cancelled: Callable[[], bool] | None) -> list[int]:
     """Offsets of the text's hits in path[0:end] (a JSON-lines file): in worker processes for large files."""
     # Each row is one line here: a wildcard must not run on into the next line (the next row).
-    args = (leaf.needle, leaf.pattern.pattern.replace(b'[^"]', b'[^"\\n]'), leaf.pattern.flags)
+    parts = leaf.pattern.parts
     if end < _TEXT_CHUNK * 2:
-        return list(text_job(path, 0, end, *args))
+        return list(text_job(path, 0, end, parts, cancelled))
     from .workers import WorkerPool
 
     hits: list[int] = []
     with WorkerPool(2) as pool:
-        for result in pool.run(("text", (path, a, b, *args)) for a, b in _line_bounds(path, end, _TEXT_CHUNK)):
+        for result in pool.run(("text", (path, a, b, parts)) for a, b in _line_bounds(path, end, _TEXT_CHUNK)):
+            _poll(cancelled)
             hits.extend(result)  # type: ignore[arg-type]
     return hits
 

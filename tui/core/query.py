@@ -16,7 +16,9 @@ from typing import Any, Union
 
 import orjson
 
+from .decode import parse_time_us
 from .present import printable
+from .regex import Regex, RegexError
 
 #: A field path: ("requestData", "token.account.bss") for requestData["token.account.bss"].
 Path = tuple[str, ...]
@@ -47,13 +49,14 @@ class Value:
 
     `wildcard` is true when an unescaped, unquoted `*` or `?` occurs; `regex` then matches the
     whole value case-insensitively (`*` any run, `?` one character). Quoted values never hold
-    wildcards.
+    wildcards. `regexp` is the Lucene regular expression of a `/.../` value (`text` is its source).
     """
 
     text: str
     quoted: bool = False
     wildcard: bool = False
-    regex: re.Pattern[str] | None = field(default=None, compare=False)
+    regex: "Wildcard | None" = field(default=None, compare=False)
+    regexp: Regex | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,8 @@ class Range:
     high: str | None
     include_low: bool = True
     include_high: bool = True
+    #: for a time field, the bounds as microseconds since the epoch: compared as times
+    times: tuple[int | None, int | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +173,7 @@ def quote_value(text: str) -> str:
     if printable(text) != text:
         return "".join("?" if printable(ch) != ch else ("\\" + ch if ch in _WORD_SPECIALS or ch.isspace() else ch)
                        for ch in text)
-    if _PLAIN_VALUE.fullmatch(text) and not text.startswith("-") and text not in _KEYWORDS:
+    if _PLAIN_VALUE.fullmatch(text) and not text.startswith(("-", "/")) and text not in _KEYWORDS:
         return text
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -195,6 +200,10 @@ _NOT_WORDS = ("NOT",)
 
 #: Deeper nesting than this is refused (it would otherwise exhaust Python's stack).
 _MAX_DEPTH = 50
+#: The fields whose ranges compare times, and the forms a bound may take there.
+_TIME_PATHS = (("eventTime",),)
+_TIME_FORMS = "a date or time such as 2026-11-20, 2026-11-20T10:00 or 2026-11-20T10:00:00+01:00 (UTC unless zoned)"
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:[zZ]|[+-]\d{2}:?\d{2})?)?")
 
 #: A run of a value as typed: (True, "*" or "?") for a wildcard, (False, text) for literal text.
 _Part = tuple[bool, str]
@@ -317,9 +326,8 @@ class _Parser:
             else:
                 break
         node = self._parse_primary(leaf)
-        for _ in range(negations):
-            node = Not(node)
-        return node
+        # Two negations cancel: a run of a thousand is one Not or none, never a tree that deep.
+        return Not(node) if negations % 2 else node
 
     def _parse_primary(self, leaf: _Leaf) -> Node:
         """A parenthesised group or one innermost term."""
@@ -367,11 +375,16 @@ class _Parser:
             return Text(Value(text, quoted=True))
         if self._peek() in ("[", "{") and not self.text.startswith('["', start):
             raise self._error(start, 'a range needs a field, as in code:[400 TO 499]; put text that starts with "[" or "{" in quotes')
+        if self._peek() == "/":
+            raise self._error(start, "a regular expression needs a field, as in user:/.*@example\\.org/"
+                                     ' (put text that starts with "/" in quotes)')
         raw, has_key = self._scan_word(stops="():", keys=True)
         if self._peek() == ":":
             if not raw:
                 raise self._error(start, 'expected a field name before ":"')
             self.pos += 1
+            if raw == "*":
+                return self._parse_everything(start)
             return self._parse_field_clause(raw, start)
         if has_key:
             raise self._error(self.pos, f'expected ":" and a value after the field {raw}')
@@ -379,6 +392,14 @@ class _Parser:
         if _is_lone_star(value):
             return All()
         return Text(value)
+
+    def _parse_everything(self, start: int) -> Node:
+        """`*:*`, Lucene's "every event" (the "*:" already read); any other value for "*" is refused."""
+        if self._peek() == "*" and self._at_delimiter(self.pos + 1):
+            self.pos += 1
+            return All()
+        raise self._error(start, 'a field named "*" is understood only in *:* (every event);'
+                                 " to find text in any field, type the text alone")
 
     def _parse_field_clause(self, raw: str, start: int) -> Node:
         """What follows `field:` (the colon already read): a value, range or group; or `_exists_:field`."""
@@ -404,11 +425,30 @@ class _Parser:
             return self._parse_range(ref)
         if first in "<>":
             return self._parse_comparison(ref)
+        if first == "/":
+            return Match(ref, self._read_regexp())
         raw, _ = self._scan_word(stops=")", keys=False)
         value = _make_value(raw)
         if _is_lone_star(value):
             return Exists(ref)
         return Match(ref, value)
+
+    def _read_regexp(self) -> Value:
+        """`/.../` (at the opening slash): a Lucene regular expression, `\\/` a slash inside it."""
+        opened = self.pos
+        text = self.text
+        i = opened + 1
+        while i < len(text) and text[i] != "/":
+            i += 2 if text[i] == "\\" else 1
+        if i >= len(text):
+            raise self._error(opened, "the regular expression opened here is never closed (write \\/ for a slash inside it)")
+        source = text[opened + 1:i]
+        self.pos = i + 1
+        self._expect_delimiter("regular expression")
+        try:
+            return Value(source, regexp=_compile_regexp(source))
+        except RegexError as exc:
+            raise self._error(opened + 1 + exc.column, exc.message) from None
 
     def _parse_exists_field(self) -> Node:
         """The field named after `_exists_:`."""
@@ -429,6 +469,7 @@ class _Parser:
             raise self._error(self.pos, "expected a lower bound in the range")
         if self._at_to():
             raise self._error(self.pos, 'expected a lower bound before "TO"')
+        low_at = self.pos
         low = self._read_bound()
         self._skip_spaces()
         self._check_range_open(opened)
@@ -439,6 +480,7 @@ class _Parser:
         self._check_range_open(opened)
         if self._peek() in "]}":
             raise self._error(self.pos, 'expected an upper bound after "TO"')
+        high_at = self.pos
         high = self._read_bound()
         self._skip_spaces()
         self._check_range_open(opened)
@@ -447,7 +489,31 @@ class _Parser:
         include_high = self._peek() == "]"
         self.pos += 1
         self._expect_delimiter("range")
-        return Range(ref, low, high, include_low, include_high)
+        return self._checked_range(Range(ref, low, high, include_low, include_high), low_at, high_at, opened)
+
+    def _checked_range(self, node: Range, low_at: int, high_at: int, opened: int) -> Range:
+        """The range, its bounds read as times on a time field; an error where a bound is not a
+        time there, or where no value could lie between the bounds."""
+        low: object = node.low
+        high: object = node.high
+        if node.field.paths == _TIME_PATHS:
+            low, high = (None if bound is None else self._time_bound(bound, at)
+                         for bound, at in ((node.low, low_at), (node.high, high_at)))
+            node = Range(node.field, node.low, node.high, node.include_low, node.include_high, (low, high))
+        elif node.low is not None and node.high is not None:
+            numbers = _number(node.low), _number(node.high)
+            low, high = numbers if None not in numbers else (node.low.casefold(), node.high.casefold())
+        if low is not None and high is not None and (
+                low > high or (low == high and not (node.include_low and node.include_high))):  # type: ignore[operator]
+            raise self._error(opened, f"the range is empty: no value lies between {node.low} and {node.high}")
+        return node
+
+    def _time_bound(self, bound: str, at: int) -> int:
+        """A bound of a range on a time field as microseconds since the epoch (an error if it is no time)."""
+        us = parse_time_us(_iso_time(bound)) if _ISO_TIME.fullmatch(bound.strip()) else None
+        if us is None:
+            raise self._error(at, f"{bound!r} is not a time: expected {_TIME_FORMS}")
+        return us
 
     def _check_range_open(self, opened: int) -> None:
         """Inside a range, the end of the query means the range was never closed."""
@@ -473,6 +539,7 @@ class _Parser:
         """`>400`, `>=400`, `<500`, `<=500`: a range open on one side."""
         operator = self.text[self.pos:self.pos + 2] if self.text.startswith(("<=", ">="), self.pos) else self._peek()
         self.pos += len(operator)
+        at = self.pos
         if self._at_end() or self._peek().isspace() or self._peek() == ")":
             raise self._error(self.pos, f'expected a value after "{operator}"')
         if self._peek() == '"':
@@ -482,12 +549,14 @@ class _Parser:
             raw, _ = self._scan_word(stops=")", keys=False)
             bound = None if raw == "*" else _unescape(raw)
         if operator == ">":
-            return Range(ref, bound, None, include_low=False)
-        if operator == ">=":
-            return Range(ref, bound, None)
-        if operator == "<":
-            return Range(ref, None, bound, include_high=False)
-        return Range(ref, None, bound)
+            node = Range(ref, bound, None, include_low=False)
+        elif operator == ">=":
+            node = Range(ref, bound, None)
+        elif operator == "<":
+            node = Range(ref, None, bound, include_high=False)
+        else:
+            node = Range(ref, None, bound)
+        return self._checked_range(node, at, at, at)
 
     # ---------------------------------------------------------------- words
 
@@ -518,6 +587,11 @@ class _Parser:
                 i += 2
             elif ch.isspace() or ch in stops:
                 break
+            elif ch == "~":
+                raise self._error(i, 'atlens does not do fuzzy or proximity searches ("~"): write \\~ for the character')
+            elif ch == "^":
+                raise self._error(i, 'atlens does not rank results, so a boost ("^") changes nothing: remove it,'
+                                     ' or write \\^ for the character')
             elif keys and text.startswith('["', i):
                 _, end = _read_quoted_at(text, i + 1)
                 if end < 0:
@@ -596,7 +670,23 @@ def _make_value(raw: str) -> Value:
     text = "".join(part for _, part in parts)
     if not any(wild for wild, _ in parts):
         return Value(text)
-    return Value(text, wildcard=True, regex=_wildcard_regex(parts))
+    return Value(text, wildcard=True, regex=_wildcard(parts))
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_regexp(source: str) -> Regex:
+    """The matcher of a `/.../` value (shared by equal queries: its states are built once)."""
+    return Regex(source)
+
+
+def _iso_time(text: str) -> str:
+    """An ISO date or time as parse_time_us reads it: a date alone is its midnight, seconds default to 0."""
+    value = text.strip()
+    if len(value) == 10:
+        return value + "T00:00:00"
+    if len(value) == 16 or (len(value) > 16 and value[16] not in ":"):
+        return value[:16] + ":00" + value[16:]
+    return value
 
 
 def _is_lone_star(value: Value) -> bool:
@@ -604,18 +694,58 @@ def _is_lone_star(value: Value) -> bool:
     return value.wildcard and value.text == "*"
 
 
-@functools.lru_cache(maxsize=1024)
-def _wildcard_regex(parts: tuple[_Part, ...]) -> re.Pattern[str]:
-    """The pattern that fullmatches a wildcard value: `*` any run, `?` one character."""
-    pieces = []
+def _segments(parts: tuple[_Part, ...]) -> list[tuple[_Part, ...]]:
+    """A wildcard value cut at each `*`: the runs of literal text and `?` between the stars."""
+    segments: list[list[_Part]] = [[]]
     for wild, text in parts:
-        if not wild:
-            pieces.append(re.escape(text))
-        elif text == "*":
-            pieces.append(".*")
+        if wild and text == "*":
+            segments.append([])
         else:
-            pieces.append(".")
-    return re.compile("".join(pieces), re.IGNORECASE | re.DOTALL)
+            segments[-1].append((wild, text))
+    return [tuple(segment) for segment in segments]
+
+
+class Wildcard:
+    """A wildcard value as a test of whole values, case-insensitively, in linear time.
+
+    No backtracking: the value is cut at its stars; the first piece must start the text, the
+    last end it, and those between are found in order, each at its first place after the one
+    before (the first place leaves the most room for the rest, so none is ever tried again).
+    A piece holds literal text and `?` only, so it has a fixed length.
+    """
+
+    __slots__ = ("parts", "_pieces")
+
+    def __init__(self, parts: tuple[_Part, ...]) -> None:
+        self.parts = parts
+        self._pieces = [(sum(1 if wild else len(text) for wild, text in segment),
+                         re.compile("".join("." if wild else re.escape(text) for wild, text in segment),
+                                    re.IGNORECASE | re.DOTALL))
+                        for segment in _segments(parts)]
+
+    def fullmatch(self, text: str) -> bool:
+        """Whether the whole text matches."""
+        pieces = self._pieces
+        if len(pieces) == 1:
+            return pieces[0][1].fullmatch(text) is not None
+        (first_width, first), *middle, (last_width, last) = pieces
+        pos, end = first_width, len(text) - last_width
+        if end < pos or (first_width and first.match(text) is None) or (
+                last_width and last.fullmatch(text, end) is None):
+            return False
+        for width, piece in middle:
+            if width:
+                found = piece.search(text, pos, end)
+                if found is None:
+                    return False
+                pos = found.end()
+        return True
+
+
+@functools.lru_cache(maxsize=1024)
+def _wildcard(parts: tuple[_Part, ...]) -> Wildcard:
+    """The Wildcard of a value's parts (shared by equal queries)."""
+    return Wildcard(parts)
 
 
 def _field_ref(raw: str, query: str, offset: int) -> FieldRef:
@@ -661,6 +791,8 @@ def _field_ref(raw: str, query: str, offset: int) -> FieldRef:
             after_dot, after_key = False, True
             if i < len(raw) and raw[i] not in ".[":
                 raise error(i, f'expected "." or ["key"] after "]" in the field {raw}')
+        elif ch in "*?":
+            raise error(i, f"wildcards in a field name are not supported: name the field in full (in {raw})")
         else:
             name.append(ch)
             after_dot, after_key = False, False
@@ -759,9 +891,10 @@ def _scalar_matches(value: Value, json_value: object) -> bool:
     """value_matches for one element (a list here is nested too deep and does not match)."""
     if json_value is None or isinstance(json_value, (dict, list)):
         return False
+    if value.regexp is not None:
+        return value.regexp.fullmatch(_text_form(json_value))
     if value.wildcard:
-        regex = value.regex or _wildcard_regex(tuple(_split_word(value.text)))
-        return regex.fullmatch(_text_form(json_value)) is not None
+        return (value.regex or _wildcard(tuple(_split_word(value.text)))).fullmatch(_text_form(json_value))
     query = value.text
     if isinstance(json_value, bool):
         return query.casefold() == ("true" if json_value else "false")
@@ -784,6 +917,9 @@ def _scalar_in_range(node: Range, json_value: object) -> bool:
     """range_matches for one element."""
     if json_value is None or isinstance(json_value, (bool, dict, list)):
         return False
+    if node.times is not None:
+        found = parse_time_us(json_value)
+        return found is not None and _in_bounds(found, *node.times, node.include_low, node.include_high)
     bounds = [bound for bound in (node.low, node.high) if bound is not None]
     if all(_number(bound) is not None for bound in bounds):
         found = json_value if _is_number(json_value) else _number(str(json_value))
@@ -810,49 +946,24 @@ def exists(json_value: object) -> bool:
     return json_value is not None
 
 
-def text_pattern(value: Value) -> re.Pattern[bytes]:
-    """The pattern a Text clause looks for in an event's raw bytes, case-insensitively (ASCII).
+def text_pattern(value: Value, *, lines: bool = False) -> TextSearch:
+    """What a Text clause looks for in an event's raw bytes, case-insensitively (ASCII).
 
     The text is searched in its JSON-escaped form (a quote is `\\"` in the log), so a phrase
     matches the logged text whether or not it holds characters JSON escapes. Unquoted `*`
-    stands for any run of characters other than a double quote, `?` for one such character.
+    stands for any run of characters other than a double quote, `?` for one such character;
+    with `lines`, neither runs on past a line end either (each line is one event).
     """
-    return _text_regex(_value_parts(value))
+    return text_search(_value_parts(value), lines)
 
 
 def _value_parts(value: Value) -> tuple[_Part, ...]:
-    """A value as literal runs and wildcards.
-
-    The text alone cannot tell a wildcard `*` from an escaped one, so for a wildcard value the
-    parts are read back from its regex, which this module writes as escaped literal characters,
-    `.*` and `.` only.
-    """
+    """A value as literal runs and wildcards."""
     if not value.wildcard:
         return ((False, value.text),)
     if value.regex is None:
         return tuple(_split_word(value.text))
-    pattern = value.regex.pattern
-    parts: list[_Part] = []
-    literal: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern[i] == "\\" and i + 1 < len(pattern):
-            literal.append(pattern[i + 1])
-            i += 2
-            continue
-        if pattern[i] == ".":
-            if literal:
-                parts.append((False, "".join(literal)))
-                literal = []
-            star = pattern.startswith(".*", i)
-            parts.append((True, "*" if star else "?"))
-            i += 2 if star else 1
-            continue
-        literal.append(pattern[i])
-        i += 1
-    if literal:
-        parts.append((False, "".join(literal)))
-    return tuple(parts)
+    return value.regex.parts
 
 
 def _json_escaped(text: str) -> bytes:
@@ -863,23 +974,97 @@ def _json_escaped(text: str) -> bytes:
         return json.dumps(text, ensure_ascii=False)[1:-1].encode("utf-8", "surrogatepass")
 
 
+#: A piece of a text search: its length, and the lower-cased bytes it is (or a pattern with `?`).
+_Piece = tuple[int, bytes | None, "re.Pattern[bytes] | None"]
+
+
+class TextSearch:
+    """A Text clause as a search over lower-cased raw bytes, in linear time.
+
+    A literal text is one `find`. A wildcard text is cut at its stars (those at either end
+    change nothing in a search): its pieces must occur in order with no quote (and, over a
+    file, no line end) between one and the next. Each piece is looked for at its first place
+    after the one before, and a place found is kept while the search moves on, so the bytes
+    are read a bounded number of times whatever the pattern.
+    """
+
+    __slots__ = ("parts", "needle", "_pieces", "_stop", "_first_width")
+
+    def __init__(self, parts: tuple[_Part, ...], lines: bool) -> None:
+        self.parts = parts
+        stop = b'"\n' if lines else b'"'
+        self._stop = re.compile(b"[" + re.escape(stop) + b"]")
+        segments = _segments(parts)
+        while len(segments) > 1 and not segments[0]:
+            segments.pop(0)
+        while len(segments) > 1 and not segments[-1]:
+            segments.pop()
+        self._pieces: list[_Piece] = []
+        for segment in segments:
+            literal = [_json_escaped(text).lower() if not wild else None for wild, text in segment]
+            width = sum(1 if part is None else len(part) for part in literal)
+            if None in literal:
+                pattern = b"".join(b"[^" + re.escape(stop) + b"]" if part is None else re.escape(part) for part in literal)
+                self._pieces.append((width, None, re.compile(pattern, re.DOTALL)))
+            else:
+                self._pieces.append((width, b"".join(literal), None))  # type: ignore[arg-type]
+        self._first_width = self._pieces[0][0]
+        #: the lower-cased bytes to find, when the text holds no wildcard
+        self.needle = self._pieces[0][1] if len(self._pieces) == 1 else None
+
+    def search(self, data: bytes | memoryview | object, start: int = 0, end: int | None = None) -> int:
+        """Where a hit starts in lower-cased data[start:end] (somewhere on its first line with one), or -1."""
+        end = len(data) if end is None else end  # type: ignore[arg-type]
+        pieces = self._pieces
+        if len(pieces) == 1:
+            return _find(pieces[0], data, start, end)[0]
+        found: list[tuple[int, int] | None] = [None] * len(pieces)
+        stop = self._stop.search
+        pos = start
+        while True:
+            first, after = _find(pieces[0], data, pos, end)
+            if first < 0:
+                return -1
+            for j in range(1, len(pieces)):
+                hit = found[j]
+                if hit is None or hit[0] < after:
+                    hit = found[j] = _find(pieces[j], data, after, end)
+                    if hit[0] < 0:
+                        return -1  # not after this place: after any later one neither
+                gap = stop(data, after, hit[0])  # type: ignore[call-overload]
+                if gap is not None:
+                    # No chain may span this quote: the first piece must end beyond it.
+                    pos = max(first + 1, gap.start() - self._first_width + 1)
+                    break
+                after = hit[1]
+            else:
+                return first
+
+    def matches(self, raw: bytes) -> bool:
+        """Whether one event's raw bytes hold the text."""
+        return self.search(raw.lower()) >= 0
+
+
+def _find(piece: _Piece, data: object, start: int, end: int) -> tuple[int, int]:
+    """The first place of a piece in data[start:end] as (start, end), or (-1, -1)."""
+    width, literal, pattern = piece
+    if literal is not None:
+        at = data.find(literal, start, end)  # type: ignore[attr-defined]
+        return (at, at + width) if at >= 0 else (-1, -1)
+    assert pattern is not None
+    hit = pattern.search(data, start, end)  # type: ignore[call-overload]
+    return (hit.start(), hit.end()) if hit is not None else (-1, -1)
+
+
 @functools.lru_cache(maxsize=1024)
-def _text_regex(parts: tuple[_Part, ...]) -> re.Pattern[bytes]:
-    """The bytes pattern for a Text clause's parts (see text_pattern)."""
-    pieces: list[bytes] = []
-    for wild, text in parts:
-        if not wild:
-            pieces.append(re.escape(_json_escaped(text)))
-        elif text == "*":
-            pieces.append(b'[^"]*')
-        else:
-            pieces.append(b'[^"]')
-    return re.compile(b"".join(pieces), re.IGNORECASE)
+def text_search(parts: tuple[_Part, ...], lines: bool = False) -> TextSearch:
+    """The TextSearch of a Text clause's parts, as TextSearch.parts gives them (shared by equal queries)."""
+    return TextSearch(parts, lines)
 
 
 def text_matches(value: Value, raw: bytes) -> bool:
     """Whether a Text clause matches one event's raw bytes (as the store re-reads them)."""
-    return text_pattern(value).search(raw) is not None
+    return text_pattern(value).matches(raw)
 
 
 def and_clause(current: str, clause: str) -> str:

@@ -1,0 +1,91 @@
+"""Queries that used to crash or never finish: wildcards over long values (matched in linear time
+now), a thousand negations, and a query cancelled in the middle of its scan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import run
+from tests.core.conftest import event, read_paths, write_lines
+from tests.core.reference import reference_rows
+from tui.core.filtering import Cancelled, Filter
+from tui.core.query import parse
+
+#: Far more than these queries need now; a backtracking match of them ran for minutes to hours.
+GENEROUS = 120
+
+
+def count(path: Path, query: str) -> int:
+    """`atlens query PATH -q QUERY --count` as a real process, which must answer."""
+    result = run(str(path), "-q", query, "--count", timeout=GENEROUS)
+    assert "Traceback" not in result.stderr.decode()
+    assert result.returncode in (0, 1), result.stderr.decode()
+    return int(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def long_values(tmp_path_factory) -> Path:
+    """Three events with 3,000-character messages (one ends in j), and one with a 100 KB target name
+    (no other field of these events holds a q or a j)."""
+    folder = tmp_path_factory.mktemp("long")
+    return write_lines(folder / "long.jsonl", [
+        event(message="q" * 3000),
+        event(message="q" * 2999 + "j"),
+        event(message="xq" * 1500),
+        event(target={"name": "prod-" + "x" * 100_000 + "-dbz", "id": "t1"}, message="short"),
+    ])
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("message:*q*q*q*q*j", 1),
+    ("message:*q*q*q*q*q", 2),
+    ("*q*q*q*q*j", 1),
+    ("*q*q*q*q*J*", 1),
+    ("target:*prod*db*", 1),
+    ("target:*prod*db", 0),
+    ("*prod*db*", 1),
+    ("*prod*dbq*", 0),
+    ("message:/(q|qq)*(q|qq)*j/", 1),
+])
+def test_wildcards_over_long_values_answer(long_values: Path, query: str, expected: int) -> None:
+    assert count(long_values, query) == expected
+
+
+def test_many_wildcards_over_many_events_agree_with_the_reference(tmp_path: Path) -> None:
+    events = [event(message=f"{'e' * (i % 40)}x{'e' * (i % 7)}", action=f"svc.e{i % 5}.x") for i in range(2000)]
+    store = read_paths(write_lines(tmp_path / "many.jsonl", events))
+    for query in ("message:*e*e*e*x*", "*e*e*e*x*", "message:?e*e?x*", "action:*e*e*"):
+        node = parse(query)
+        assert list(Filter(store, node).rows()) == reference_rows(store, node), query
+
+
+@pytest.mark.parametrize("prefix", ["NOT ", "-", "!"])
+def test_a_thousand_negations_answer(tmp_path: Path, prefix: str) -> None:
+    store = read_paths(write_lines(tmp_path / "a.jsonl", [event(), event(outcome="failure")]))
+    for times in (1000, 1001):
+        node = parse(prefix * times + "outcome:failure")
+        rows = Filter(store, node).rows()
+        assert list(rows) == reference_rows(store, node)
+        assert len(rows) == 1
+
+
+def test_a_thousand_negations_from_the_command_line(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "a.jsonl", [event(), event(outcome="failure")])
+    assert count(path, "NOT " * 1000 + "outcome:failure") == 1
+    assert count(path, "-" * 1001 + "outcome:failure") == 1
+
+
+@pytest.mark.parametrize("query", ["alice", "al*ce", "requestData.client_ip:192.*", "message:/.*login.*/"])
+def test_a_scan_stops_when_cancelled(tmp_path: Path, query: str) -> None:
+    """A newer query cancels the scan between the steps of one clause, not only between clauses."""
+    store = read_paths(write_lines(tmp_path / "a.jsonl", [event() for _ in range(500)]))
+    asked: list[int] = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return len(asked) > 1  # the query is replaced just after its scan starts
+
+    with pytest.raises(Cancelled):
+        Filter(store, parse(query)).rows(cancelled=cancelled)
