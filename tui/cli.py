@@ -19,6 +19,7 @@ from .core import jsontext
 from .core.filtering import Filter, field_texts, json_value
 from .core.present import COLUMNS, fit, layout, printable, row_values
 from .core.query import FieldRef, Node, QuerySyntaxError, field_ref, parse
+from .core.regex import RegexTooComplex
 from .core.sources import InputError, InputSpec, Reader, remove_spools, resolve_inputs
 from .core.sources.inputs import why
 from .core.store import Notice, Store
@@ -779,6 +780,8 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         return _fail(str(exc))
     except InputError as exc:
+        return _fail(str(exc))
+    except RegexTooComplex as exc:  # found only while matching: the query parsed
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130

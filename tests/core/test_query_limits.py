@@ -3,11 +3,12 @@ now), a thousand negations, and a query cancelled in the middle of its scan."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import run
+from tests.cli.helpers import assert_usage_error, run
 from tests.core.conftest import event, read_paths, write_lines
 from tests.core.reference import reference_rows
 from tui.core.filtering import Cancelled, Filter
@@ -89,3 +90,11 @@ def test_a_scan_stops_when_cancelled(tmp_path: Path, query: str) -> None:
 
     with pytest.raises(Cancelled):
         Filter(store, parse(query)).rows(cancelled=cancelled)
+
+
+def test_a_regular_expression_needing_too_many_states_is_refused_clearly(tmp_path: Path) -> None:
+    # `.*a.{14}` remembers where each of the last 15 a's were: 2**15 states over a varied value
+    varied = "".join(random.Random(7).choices("ab", k=60_000))
+    path = write_lines(tmp_path / "a.jsonl", [event(message=varied)])
+    result = run(str(path), "-q", "message:/.*a.{14}/", "--count", timeout=GENEROUS)
+    assert_usage_error(result, "/.*a.{14}/", "states", "simplify")
