@@ -98,3 +98,25 @@ def test_a_regular_expression_needing_too_many_states_is_refused_clearly(tmp_pat
     path = write_lines(tmp_path / "a.jsonl", [event(message=varied)])
     result = run(str(path), "-q", "message:/.*a.{14}/", "--count", timeout=GENEROUS)
     assert_usage_error(result, "/.*a.{14}/", "states", "simplify")
+
+
+@pytest.mark.parametrize("every", [1, 50], ids=["often", "seldom"])
+@pytest.mark.parametrize("needle", ["ServiceId-4148-5039-422a", "SERVICEID-4148-5039-422A", "4148-5039", "-5039-", "x-4148"])
+def test_free_text_found_by_its_letter_free_part_in_any_case(tmp_path: Path, needle: str, every: int) -> None:
+    """A needle is looked for by its part without letters in the raw bytes: it is still found in
+    any case, once per event, and an event holding only that part is not taken for it (whether
+    that part occurs seldom, or so often that every byte is read instead)."""
+    events = []
+    for i in range(3000):
+        if i % 100 == 7:
+            name = "serviceid-4148-5039-422A" if i % 200 == 7 else "ServiceId-4148-5039-422a"
+            events.append(event(target={"name": name, "id": f"x-4148 {name}"}))
+        elif i % every == 0:
+            events.append(event(message=f"request id-4148-5039-422{i % 10} and -5039- again x-4148"))
+        else:
+            events.append(event())
+    store = read_paths(write_lines(tmp_path / "a.jsonl", events))
+    node = parse(f'"{needle}"')
+    rows = Filter(store, node).rows()
+    assert list(rows) == reference_rows(store, node)
+    assert rows

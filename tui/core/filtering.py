@@ -283,6 +283,7 @@ def text_job(path: str, start: int, end: int, parts: tuple, cancelled: Callable[
     """
     hits = array("q")
     search = text_search(parts, lines=True)
+    anchor = _anchor(search.needle)
     with open(path, "rb") as fh:
         if start >= end:
             return hits
@@ -294,11 +295,57 @@ def text_job(path: str, start: int, end: int, parts: tuple, cancelled: Callable[
                     raise Cancelled
                 stop = data.find(b"\n", min(pos + _SCAN_PIECE, end))
                 stop = end if stop < 0 or stop >= end else stop + 1
-                _piece_hits(data[pos:stop].lower(), search, pos, hits)
+                if anchor is None or not _anchored_hits(data, pos, stop, search.needle, anchor, hits):  # type: ignore[arg-type]
+                    _piece_hits(data[pos:stop].lower(), search, pos, hits)
                 pos = stop
         finally:
             data.close()
     return hits
+
+
+#: The shortest run of a needle without letters worth finding in the raw bytes, and how many
+#: of its places per megabyte that turn out not to be the needle are checked before the piece
+#: is lower-cased and searched instead.
+_MIN_ANCHOR = 4
+_MISSES_PER_MB = 64
+_LETTERS = re.compile(rb"[A-Za-z]+")
+
+
+def _anchor(needle: bytes | None) -> tuple[bytes, int] | None:
+    """The longest run of a plain needle that holds no ASCII letter (so no case to fold), and
+    where it lies in the needle; None when there is none long enough to be worth finding."""
+    if needle is None:
+        return None
+    runs = [(needle[a:b], a) for a, b in zip([0, *(m.end() for m in _LETTERS.finditer(needle))],
+                                             [*(m.start() for m in _LETTERS.finditer(needle)), len(needle)])]
+    best = max(runs, key=lambda run: len(run[0]))
+    return best if len(best[0]) >= min(_MIN_ANCHOR, len(needle)) else None
+
+
+def _anchored_hits(data: mmap.mmap, pos: int, stop: int, needle: bytes, anchor: tuple[bytes, int], hits: array) -> bool:
+    """Append the lines of data[pos:stop] that hold the needle (any case), found by its
+    letter-free run in the raw bytes: no copy of the piece and no lower-casing of it. Returns
+    False, having appended nothing, when the run occurs too often for this to pay."""
+    run, at = anchor
+    width = len(needle)
+    budget = max(1, (stop - pos) * _MISSES_PER_MB >> 20)
+    found: list[int] = []
+    i = data.find(run, pos + at, stop)
+    while i >= 0:
+        first = i - at
+        if data[first:first + width].lower() == needle:
+            found.append(first)
+            nl = data.find(b"\n", first, stop)
+            if nl < 0:
+                break
+            i = data.find(run, nl + 1 + at, stop)  # one hit per line is enough
+            continue
+        budget -= 1
+        if not budget:
+            return False
+        i = data.find(run, i + 1, stop)
+    hits.extend(found)
+    return True
 
 
 def _piece_hits(hay: bytes, search: TextSearch, base: int, hits: array) -> None:
