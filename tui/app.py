@@ -99,6 +99,15 @@ class FilterReady(Message):
         self.text = text
 
 
+class FilterFailed(Message):
+    """A query parsed but could not be answered (a regular expression too complex, a file gone...)."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__()
+        self.text = text
+        self.reason = reason
+
+
 class CatalogLoaded(Message):
     """The catalog is loaded (in a thread: it should not delay the first rows)."""
 
@@ -165,6 +174,8 @@ class AtlensApp(App[int]):
         self._frozen = False
         #: the query typed last and applied (or being applied), "" for every event
         self.query_text = ""
+        #: the query whose answer the table shows ("" for every event)
+        self._shown_query = ""
         self._scan_generation = 0
         self._scan_pending = False
         #: the query to apply once the app runs (atlens PATH -q QUERY)
@@ -608,6 +619,7 @@ class AtlensApp(App[int]):
             self._scan_generation += 1
             self._scan_pending = False
             self.status_bar.filtering = ""
+            self._shown_query = ""
             self.grid.set_view(None)
             self._update_status(at_once=True)
             self._schedule_detail(DETAIL_DELAY)
@@ -636,7 +648,7 @@ class AtlensApp(App[int]):
         except Cancelled:
             return
         except Exception as exc:  # shown in the status line, never as a traceback
-            self.post_message(ReaderStatus(f"filter failed: {exc}"))
+            self.post_message(FilterFailed(text, str(exc) or type(exc).__name__))
             return
         if not cancelled():
             self.post_message(FilterReady(query, rows, text))
@@ -647,12 +659,28 @@ class AtlensApp(App[int]):
             self.status_bar.filtering = f"filtering {100 * message.done // message.total}%"
             self.status_bar.refresh()
 
+    @on(FilterFailed)
+    def _filter_failed(self, message: FilterFailed) -> None:
+        if message.text != self.query_text:
+            return  # a newer query was typed meanwhile
+        self._scan_pending = False
+        self.status_bar.filtering = ""
+        # The table still shows the answer to the query before: that one is in force again,
+        # and the failed one waits in the query line to be changed.
+        self.query_text = self.status_bar.query = self._shown_query
+        self.filter_bar.set_active(self._shown_query)
+        self.filter_bar.edit(message.text)
+        self.status_bar.show_message(f"query failed: {message.reason}", seconds=30, problem=True)
+        self.bell()
+        self._update_status(at_once=True)
+
     @on(FilterReady)
     def _filter_ready(self, message: FilterReady) -> None:
         if message.text != self.query_text:
             return  # a newer query was typed meanwhile
         self._scan_pending = False
         self.status_bar.filtering = ""
+        self._shown_query = message.text
         view = QueryView(message.query, message.rows)
         view.take_new()  # rows that arrived during the scan
         self.grid.set_view(view)

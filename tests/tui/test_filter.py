@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from textual.widgets import Input
@@ -102,3 +103,23 @@ async def test_the_count_of_a_query_shows_with_its_rows(tmp_path: Path) -> None:
             await pilot.pause()
             status = screen_text(app).split("\n")[-2]
             assert (f"{count} of 100" if query else "100 events") in status, status
+
+
+async def test_a_query_that_cannot_be_answered_says_so_and_claims_no_rows(tmp_path: Path) -> None:
+    """A regular expression that needs too many states fails while matching: the status line
+    says why, the query line opens on it, and the table's rows are not shown as its answer."""
+    log = tmp_path / "activity.log"
+    varied = "".join(random.Random(7).choices("ab", k=60_000))
+    append_events(log, [make_event(i) for i in range(20)] + [make_event(20, message=varied)])
+    app = AtlensApp([InputSpec(str(log), "file")])
+    async with app.run_test(size=(120, 24)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 21, "21 events")
+        await type_query(pilot, app, "message:/.*a.{14}/")
+        await wait_for(pilot, lambda: "query failed" in status_text(app), "the failure to be said", timeout=60)
+        status = status_text(app)
+        assert "states" in status and "filtering" not in status
+        assert "filter: message" not in status  # the rows shown are not this query's answer
+        assert grid.count == 21
+        box = app.query_one("#filter", Input)
+        assert app.focused is box and box.value == "message:/.*a.{14}/"
