@@ -11,6 +11,7 @@ import pytest
 from tests.cli.helpers import assert_usage_error, run
 from tests.core.conftest import event, read_paths, write_lines
 from tests.core.reference import reference_rows
+from tui.core import filtering
 from tui.core.filtering import Cancelled, Filter
 from tui.core.query import parse
 
@@ -120,3 +121,34 @@ def test_free_text_found_by_its_letter_free_part_in_any_case(tmp_path: Path, nee
     rows = Filter(store, node).rows()
     assert list(rows) == reference_rows(store, node)
     assert rows
+
+
+def test_a_large_file_searched_here_then_by_workers_where_the_needle_part_is_common(tmp_path: Path, monkeypatch) -> None:
+    """A large file is searched for a needle's letter-free run in this process; from where that
+    run turns out too common, worker processes read the rest. Every event is found either way."""
+    events = []
+    for i in range(4000):
+        if i % 97 == 5:
+            events.append(event(target={"name": "SERVICEID-4148-5039-422A" if i % 2 else "serviceid-4148-5039-422a"}))
+        elif i >= 2000:  # the second half holds the run over and over
+            events.append(event(message=f"request id-4148-5039-422{i % 10}"))
+        else:
+            events.append(event())
+    path = write_lines(tmp_path / "big.jsonl", events)
+    store = read_paths(path)
+    monkeypatch.setattr(filtering, "_TEXT_CHUNK", 64 << 10)
+    monkeypatch.setattr(filtering, "_SCAN_PIECE", 16 << 10)
+    assert path.stat().st_size > 4 * filtering._TEXT_CHUNK
+    starts: list[int] = []
+    real = filtering._line_bounds
+
+    def counting(path: str, end: int, step: int, start: int = 0) -> list[tuple[int, int]]:
+        starts.append(start)
+        return real(path, end, step, start)
+
+    monkeypatch.setattr(filtering, "_line_bounds", counting)
+    node = parse('"ServiceId-4148-5039-422a"')
+    rows = Filter(store, node).rows()
+    assert list(rows) == reference_rows(store, node)
+    assert len(rows) == len(range(5, 4000, 97))
+    assert starts and starts[0] > path.stat().st_size // 3  # the first part was read here

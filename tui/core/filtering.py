@@ -282,11 +282,19 @@ def text_job(path: str, start: int, end: int, parts: tuple, cancelled: Callable[
     (the JSON-escaped text holds no line break, so no hit spans two pieces).
     """
     hits = array("q")
+    _scan_text(path, start, end, parts, hits, cancelled, anchored_only=False)
+    return hits
+
+
+def _scan_text(path: str, start: int, end: int, parts: tuple, hits: array, cancelled: Callable[[], bool] | None,
+               *, anchored_only: bool) -> int:
+    """Append to hits the offsets of text_job; returns where it stopped: end, or with
+    `anchored_only` the first piece where the needle's letter-free run is too common to pay."""
     search = text_search(parts, lines=True)
     anchor = _anchor(search.needle)
     with open(path, "rb") as fh:
         if start >= end:
-            return hits
+            return end
         data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         try:
             pos = start
@@ -296,11 +304,13 @@ def text_job(path: str, start: int, end: int, parts: tuple, cancelled: Callable[
                 stop = data.find(b"\n", min(pos + _SCAN_PIECE, end))
                 stop = end if stop < 0 or stop >= end else stop + 1
                 if anchor is None or not _anchored_hits(data, pos, stop, search.needle, anchor, hits):  # type: ignore[arg-type]
+                    if anchored_only:
+                        return pos
                     _piece_hits(data[pos:stop].lower(), search, pos, hits)
                 pos = stop
         finally:
             data.close()
-    return hits
+    return end
 
 
 #: The shortest run of a needle without letters worth finding in the raw bytes, and how many
@@ -359,9 +369,9 @@ def _piece_hits(hay: bytes, search: TextSearch, base: int, hits: array) -> None:
         i = search.search(hay, nl + 1)
 
 
-def _line_bounds(path: str, end: int, step: int) -> list[tuple[int, int]]:
-    """[start, end) ranges of about `step` bytes that begin at line starts."""
-    bounds = [0]
+def _line_bounds(path: str, end: int, step: int, start: int = 0) -> list[tuple[int, int]]:
+    """[start, end) ranges of about `step` bytes that begin at line starts, from start (a line start)."""
+    bounds = [start]
     with open(path, "rb") as fh:
         while bounds[-1] + step < end:
             fh.seek(bounds[-1] + step)
@@ -771,14 +781,19 @@ def _text_hits(path: str, end: int, leaf: TextLeaf, cancelled: Callable[[], bool
     parts = leaf.pattern.parts
     if end < _TEXT_CHUNK * 2:
         return list(text_job(path, 0, end, parts, cancelled))
-    from .workers import WorkerPool
+    hits = array("q")
+    # Found by a letter-free run in the raw bytes, a needle costs about what reading them costs:
+    # this process goes as fast as workers would (they would only take turns at the memory)
+    # without the time to start them; from where the run turns out too common, workers take over.
+    start = _scan_text(path, 0, end, parts, hits, cancelled, anchored_only=True) if _anchor(leaf.pattern.needle) else 0
+    if start < end:
+        from .workers import WorkerPool
 
-    hits: list[int] = []
-    with WorkerPool(2) as pool:
-        for result in pool.run(("text", (path, a, b, parts)) for a, b in _line_bounds(path, end, _TEXT_CHUNK)):
-            _poll(cancelled)
-            hits.extend(result)  # type: ignore[arg-type]
-    return hits
+        with WorkerPool(2) as pool:
+            for result in pool.run(("text", (path, a, b, parts)) for a, b in _line_bounds(path, end, _TEXT_CHUNK, start)):
+                _poll(cancelled)
+                hits.extend(result)  # type: ignore[arg-type]
+    return list(hits)
 
 
 def materialise(store: Store, paths: list[Path], *, progress: Progress | None = None,
