@@ -666,7 +666,11 @@ class AtlensApp(App[int]):
         self._scan_pending = False
         self.status_bar.filtering = ""
         # The table still shows the answer to the query before: that one is in force again,
-        # and the failed one waits in the query line to be changed.
+        # and the failed one waits in the query line to be changed. When the table shows this
+        # very query (it failed on events that arrived later), every event is shown instead.
+        if self._shown_query == message.text:
+            self._shown_query = ""
+            self.grid.set_view(None)
         self.query_text = self.status_bar.query = self._shown_query
         self.filter_bar.set_active(self._shown_query)
         self.filter_bar.edit(message.text)

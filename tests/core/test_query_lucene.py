@@ -3,6 +3,7 @@ ranges, and the queries that parse but could never match (now errors with a care
 
 from __future__ import annotations
 
+import random
 import re
 
 import orjson
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.core.reference import matches
+from tui.core.regex import Regex, RegexTooComplex
 from tui.core.query import (All, Match, Not, QuerySyntaxError, Text, Value, parse, quote_value, range_matches,
                             text_matches, text_pattern, text_search, value_matches)
 
@@ -234,3 +236,15 @@ def test_free_text_wildcards_search_as_a_regular_expression_would(pattern: str, 
     search = text_search(parts, lines=True)
     line_regex = regex.replace('[^"]', '[^"\\n]').encode()
     assert (search.search(lines.lower()) >= 0) is (re.search(line_regex, lines, re.IGNORECASE) is not None)
+
+
+def test_a_pattern_over_many_distinct_values_keeps_answering() -> None:
+    """The states a pattern builds over many values are dropped and built again as needed: only
+    a single value needing too many states is refused."""
+    pattern = Regex("<0-99999999>")
+    numbers = random.Random(5).sample(range(100_000_000), 30_000)
+    assert all(pattern.fullmatch(str(number)) for number in numbers)
+    assert not pattern.fullmatch("100000000")
+    varied = "".join(random.Random(7).choices("ab", k=60_000))
+    with pytest.raises(RegexTooComplex):
+        Regex(".*a.{14}").fullmatch(varied)

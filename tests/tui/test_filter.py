@@ -123,3 +123,19 @@ async def test_a_query_that_cannot_be_answered_says_so_and_claims_no_rows(tmp_pa
         assert grid.count == 21
         box = app.query_one("#filter", Input)
         assert app.focused is box and box.value == "message:/.*a.{14}/"
+
+
+async def test_an_arriving_event_the_query_cannot_answer_says_so(tmp_path: Path) -> None:
+    """The query answered the events read; one that arrives later needs too many states: the
+    status line says the query failed, and atlens goes on (no traceback)."""
+    log = tmp_path / "activity.log"
+    append_events(log, [make_event(i) for i in range(20)])
+    app = AtlensApp([InputSpec(str(log), "file")])
+    async with app.run_test(size=(120, 24)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 20, "20 events")
+        await type_query(pilot, app, "message:/.*a.{14}/")
+        await wait_for(pilot, lambda: "0 of 20 events" in status_text(app), "the query's answer")
+        append_events(log, [make_event(20, message="".join(random.Random(7).choices("ab", k=60_000)))])
+        await wait_for(pilot, lambda: "query failed" in status_text(app), "the failure to be said", timeout=60)
+        assert "21 events" in status_text(app) and grid.count == 21

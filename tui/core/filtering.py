@@ -37,6 +37,7 @@ import orjson
 from .decode import FLAG_ABSENT, FLAG_TYPED, decode_value, normalise
 from .query import (All, And, Exists, FieldRef, Match, Node, Not, Or, Path, Range, Text, TextSearch, Value, exists,
                     find_values, range_matches, text_pattern, text_search, value_matches)
+from .regex import RegexTooComplex
 from .store import Store
 
 #: Field paths the store keeps as string columns, and the column of each.
@@ -972,7 +973,10 @@ class QueryView:
         if total - self.seen > self.TEST_AT_MOST:
             return False
         test = self.query.test
-        fresh = [r for r in range(self.seen, total) if test(r)]
+        try:
+            fresh = [r for r in range(self.seen, total) if test(r)]
+        except RegexTooComplex:
+            return False  # a new scan meets it too, and its caller says why
         self.seen = total
         if not fresh:
             return True

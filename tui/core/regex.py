@@ -212,20 +212,25 @@ def _derive(item: Re, ch: str, memo: dict[Re, bool]) -> Re:
 # ----------------------------------------------------------------------------- the matcher
 
 
+class _Stale(Exception):
+    """The states were dropped (too many) while a value was being read: read it again."""
+
+
 class Regex:
-    """A parsed Lucene regular expression that matches whole values, case-insensitively."""
+    """A parsed Lucene regular expression that matches whole values, case-insensitively.
+
+    States are kept from one value to the next (a column's values share most of them). When
+    they number MAX_STATES, they are dropped and built again from the start state: only a value
+    that alone needs that many is refused. Several threads may match at once: the states are
+    changed under a lock, and a reader that finds them dropped reads its value again.
+    """
 
     def __init__(self, source: str) -> None:
         self.source = source
-        start = _Parser(source).parse()
+        self._start_re = _Parser(source).parse()
         self._lock = threading.Lock()
-        self._memo: dict[Re, bool] = {}
-        self._ids: dict[Re, int] = {}
-        self._states: list[Re] = []
-        self._accepting: list[bool] = []
-        self._moves: list[dict[str, int]] = []
-        self._state(_EMPTY)  # state 0: nothing can match any more
-        self._start = self._state(start)
+        self._generation = 0
+        self._reset()
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Regex) and other.source == self.source
@@ -236,38 +241,59 @@ class Regex:
     def __repr__(self) -> str:
         return f"Regex({self.source!r})"
 
+    def _reset(self) -> None:
+        """No states but the dead one (0) and the start; new containers, so readers of the old ones stay consistent."""
+        self._memo: dict[Re, bool] = {}
+        self._ids: dict[Re, int] = {}
+        self._states: list[Re] = []
+        self._accepting: list[bool] = []
+        self._moves: list[dict[str, int]] = []
+        self._state(_EMPTY)
+        self._start = self._state(self._start_re)
+
     def _state(self, item: Re) -> int:
         """The id of a state, made when new (under the lock)."""
         found = self._ids.get(item)
         if found is None:
-            if len(self._states) >= MAX_STATES:
-                raise RegexTooComplex(f"the regular expression /{self.source}/ needs more than {MAX_STATES:,} states"
-                                      " to be matched: simplify it")
             found = self._ids[item] = len(self._states)
             self._states.append(item)
             self._accepting.append(_nullable(item, self._memo))
             self._moves.append({})
         return found
 
-    def _move(self, state: int, ch: str) -> int:
-        """The state after reading ch, worked out on first use."""
+    def _move(self, state: int, ch: str, generation: int) -> int:
+        """The state after reading ch, worked out on first use; _Stale once the states were dropped."""
         with self._lock:
+            if generation != self._generation:
+                raise _Stale
             moves = self._moves[state]
             found = moves.get(ch)
             if found is None:
-                found = moves[ch] = self._state(_derive(self._states[state], ch, self._memo))
+                item = _derive(self._states[state], ch, self._memo)
+                if item not in self._ids and len(self._states) >= MAX_STATES:
+                    self._generation += 1
+                    self._reset()
+                    raise _Stale
+                found = moves[ch] = self._state(item)
             return found
 
     def fullmatch(self, text: str) -> bool:
         """Whether the whole text matches (letters of any case)."""
-        moves, move = self._moves, self._move
-        state = self._start
-        for ch in text.lower():
-            found = moves[state].get(ch)
-            state = move(state, ch) if found is None else found
-            if not state:
-                return False
-        return self._accepting[state]
+        text = text.lower()
+        for _ in range(3):  # the states may be dropped once for this value, and once by another thread
+            with self._lock:
+                generation, moves, accepting, state = self._generation, self._moves, self._accepting, self._start
+            try:
+                for ch in text:
+                    found = moves[state].get(ch)
+                    state = self._move(state, ch, generation) if found is None else found
+                    if not state:
+                        return False
+                return accepting[state]
+            except _Stale:
+                continue
+        raise RegexTooComplex(f"the regular expression /{self.source}/ needs more than {MAX_STATES:,} states"
+                              " to match one value: simplify it")
 
 
 # ----------------------------------------------------------------------------- parsing
