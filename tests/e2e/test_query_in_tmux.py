@@ -59,6 +59,8 @@ def query(term: Terminal, text: str) -> None:
     term.type_text(text)
     term.wait_until(lambda s: s.splitlines()[0].split()[0] == text, "the query being typed", timeout=GENEROUS)
     term.keys("Enter")
+    # Taken: the table has the focus again (keys typed before then would go to the query line).
+    term.wait_until(lambda s: "a Catalog" in s.splitlines()[-1], "the query to be taken", timeout=GENEROUS)
 
 
 #: Queries that read every long message: a wildcard (which a backtracking match never finished)
