@@ -814,8 +814,8 @@ def test_free_text_in_worker_processes_agrees(tmp_path, monkeypatch):
     calls: list[int] = []
     real = filtering._line_bounds
 
-    def counting(path, end, step, start=0):
-        bounds = real(path, end, step, start)
+    def counting(path, end, step):
+        bounds = real(path, end, step)
         calls.append(len(bounds))
         return bounds
 

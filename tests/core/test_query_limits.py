@@ -123,14 +123,16 @@ def test_free_text_found_by_its_letter_free_part_in_any_case(tmp_path: Path, nee
     assert rows
 
 
-def test_a_large_file_searched_here_then_by_workers_where_the_needle_part_is_common(tmp_path: Path, monkeypatch) -> None:
-    """A large file is searched for a needle's letter-free run in this process; from where that
-    run turns out too common, worker processes read the rest. Every event is found either way."""
+@pytest.mark.parametrize("common", ["first half", "second half"])
+def test_a_large_file_searched_here_and_by_a_worker(tmp_path: Path, monkeypatch, common: str) -> None:
+    """A large file is searched for a needle's letter-free run in this process (its first half)
+    and in a worker process (its second half); where the run is too common to pay, every byte
+    is read instead. Every event is found either way."""
     events = []
     for i in range(4000):
         if i % 97 == 5:
             events.append(event(target={"name": "SERVICEID-4148-5039-422A" if i % 2 else "serviceid-4148-5039-422a"}))
-        elif i >= 2000:  # the second half holds the run over and over
+        elif (i < 2000) == (common == "first half"):
             events.append(event(message=f"request id-4148-5039-422{i % 10}"))
         else:
             events.append(event())
@@ -139,16 +141,21 @@ def test_a_large_file_searched_here_then_by_workers_where_the_needle_part_is_com
     monkeypatch.setattr(filtering, "_TEXT_CHUNK", 64 << 10)
     monkeypatch.setattr(filtering, "_SCAN_PIECE", 16 << 10)
     assert path.stat().st_size > 4 * filtering._TEXT_CHUNK
-    starts: list[int] = []
-    real = filtering._line_bounds
-
-    def counting(path: str, end: int, step: int, start: int = 0) -> list[tuple[int, int]]:
-        starts.append(start)
-        return real(path, end, step, start)
-
-    monkeypatch.setattr(filtering, "_line_bounds", counting)
     node = parse('"ServiceId-4148-5039-422a"')
     rows = Filter(store, node).rows()
     assert list(rows) == reference_rows(store, node)
     assert len(rows) == len(range(5, 4000, 97))
-    assert starts and starts[0] > path.stat().st_size // 3  # the first part was read here
+
+
+def test_a_large_file_search_stops_when_cancelled(tmp_path: Path, monkeypatch) -> None:
+    store = read_paths(write_lines(tmp_path / "big.jsonl", [event() for _ in range(4000)]))
+    monkeypatch.setattr(filtering, "_TEXT_CHUNK", 64 << 10)
+    monkeypatch.setattr(filtering, "_SCAN_PIECE", 16 << 10)
+    asked: list[int] = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return len(asked) > 3  # replaced by a newer query while this process reads its half
+
+    with pytest.raises(Cancelled):
+        Filter(store, parse('"4148-5039"')).rows(cancelled=cancelled)

@@ -370,9 +370,9 @@ def _piece_hits(hay: bytes, search: TextSearch, base: int, hits: array) -> None:
         i = search.search(hay, nl + 1)
 
 
-def _line_bounds(path: str, end: int, step: int, start: int = 0) -> list[tuple[int, int]]:
-    """[start, end) ranges of about `step` bytes that begin at line starts, from start (a line start)."""
-    bounds = [start]
+def _line_bounds(path: str, end: int, step: int) -> list[tuple[int, int]]:
+    """[start, end) ranges of about `step` bytes that begin at line starts."""
+    bounds = [0]
     with open(path, "rb") as fh:
         while bounds[-1] + step < end:
             fh.seek(bounds[-1] + step)
@@ -782,16 +782,42 @@ def _text_hits(path: str, end: int, leaf: TextLeaf, cancelled: Callable[[], bool
     parts = leaf.pattern.parts
     if end < _TEXT_CHUNK * 2:
         return list(text_job(path, 0, end, parts, cancelled))
-    hits = array("q")
-    # Found by a letter-free run in the raw bytes, a needle costs about what reading them costs:
-    # this process goes as fast as workers would (they would only take turns at the memory)
-    # without the time to start them; from where the run turns out too common, workers take over.
-    start = _scan_text(path, 0, end, parts, hits, cancelled, anchored_only=True) if _anchor(leaf.pattern.needle) else 0
-    if start < end:
-        from .workers import WorkerPool
+    from .workers import WorkerPool
 
+    hits = array("q")
+    bounds = _line_bounds(path, end, _TEXT_CHUNK)
+    left = bounds
+    if _anchor(leaf.pattern.needle) is not None:
+        # Found by a letter-free run in the raw bytes, a needle costs about what reading them
+        # costs: this process reads the first half while one worker, started meanwhile, reads
+        # the second. Where the run is too common to pay, workers lower-case the rest after.
+        half = len(bounds) // 2
+        theirs: list[object] = []
+        failed: list[BaseException] = []
+        left = []
+        with WorkerPool(1) as pool:
+            def search_second_half() -> None:
+                try:
+                    theirs.extend(pool.run(("text", (path, a, b, parts)) for a, b in bounds[half:]))
+                except BaseException as exc:  # raised here once the thread is done
+                    failed.append(exc)
+
+            worker = threading.Thread(target=search_second_half, daemon=True, name="atlens-text-search")
+            worker.start()
+            for a, b in bounds[:half]:
+                stopped = _scan_text(path, a, b, parts, hits, cancelled, anchored_only=True)
+                if stopped < b:
+                    left.append((stopped, b))
+            while worker.is_alive():
+                worker.join(0.05)
+                _poll(cancelled)
+        if failed:
+            raise failed[0]
+        for result in theirs:
+            hits.extend(result)  # type: ignore[arg-type]
+    if left:
         with WorkerPool(2) as pool:
-            for result in pool.run(("text", (path, a, b, parts)) for a, b in _line_bounds(path, end, _TEXT_CHUNK, start)):
+            for result in pool.run(("text", (path, a, b, parts)) for a, b in left):
                 _poll(cancelled)
                 hits.extend(result)  # type: ignore[arg-type]
     return list(hits)
