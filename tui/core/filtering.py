@@ -518,6 +518,9 @@ class Filter:
         for seg_id, seg in enumerate(store.segments):
             _poll(cancelled)
             path = _source_path(seg.reader)
+            if path and not seg.multiline:
+                self._text_lines(leaf, path, seg_id, n, mask, cancelled)
+                continue
             rows, offs = _segment_rows(store, seg_id, n)
             if not rows:
                 continue
@@ -528,25 +531,32 @@ class Filter:
                     raw = store.raw(row)
                     mask[row] = raw is not None and leaf.pattern.matches(raw)
                 continue
-            lengths = store.lengths
-            end = max(offs[-1] + lengths[rows[-1]], 0)
-            if seg.multiline:
-                # Rows may share a line or span several: search each row's own bytes.
-                _search_rows(path, rows, offs, lengths, leaf, mask, cancelled)
-                continue
-            hits = _text_hits(path, end, leaf, cancelled)
-            for pos in hits:
-                k = bisect_right(offs, pos) - 1
-                if k < 0:
-                    continue
-                start = offs[k]
-                if pos >= start + lengths[rows[k]]:
-                    continue
-                # rows from one JSON array share their bytes: a hit marks each of them
-                while k >= 0 and offs[k] == start:
-                    mask[rows[k]] = 1
-                    k -= 1
+            # Rows may share a line or span several: search each row's own bytes.
+            _search_rows(path, rows, offs, store.lengths, leaf, mask, cancelled)
         return mask
+
+    def _text_lines(self, leaf: TextLeaf, path: str, seg_id: int, n: int, mask: bytearray,
+                    cancelled: Callable[[], bool] | None) -> None:
+        """Mark the rows of a JSON-lines segment whose line holds the text: the whole file is
+        searched (hits past the last row are no row's), and the rows are put in offset order
+        meanwhile (the first time, that takes about as long as starting a worker does)."""
+        store = self.store
+        ordered: list[tuple[array, array]] = []
+        hits = _text_hits(path, os.path.getsize(path), leaf, cancelled,
+                          meanwhile=lambda: ordered.append(_segment_rows(store, seg_id, n)))
+        rows, offs = ordered[0] if ordered else _segment_rows(store, seg_id, n)
+        lengths = store.lengths
+        for pos in hits:
+            k = bisect_right(offs, pos) - 1
+            if k < 0:
+                continue
+            start = offs[k]
+            if pos >= start + lengths[rows[k]]:
+                continue
+            # rows from one JSON array share their bytes: a hit marks each of them
+            while k >= 0 and offs[k] == start:
+                mask[rows[k]] = 1
+                k -= 1
 
     # -------------------------------------------------------------- one row
 
@@ -776,8 +786,10 @@ def _search_rows(path: str, rows: array, offs: array, lengths: array, leaf: Text
             data.close()
 
 
-def _text_hits(path: str, end: int, leaf: TextLeaf, cancelled: Callable[[], bool] | None) -> list[int]:
-    """Offsets of the text's hits in path[0:end] (a JSON-lines file): in worker processes for large files."""
+def _text_hits(path: str, end: int, leaf: TextLeaf, cancelled: Callable[[], bool] | None,
+               meanwhile: Callable[[], object] = lambda: None) -> list[int]:
+    """Offsets of the text's hits in path[0:end] (a JSON-lines file): in worker processes for
+    large files, while this process calls `meanwhile` once it has nothing else to do."""
     # Each row is one line here: a wildcard must not run on into the next line (the next row).
     parts = leaf.pattern.parts
     if end < _TEXT_CHUNK * 2:
@@ -808,6 +820,7 @@ def _text_hits(path: str, end: int, leaf: TextLeaf, cancelled: Callable[[], bool
                 stopped = _scan_text(path, a, b, parts, hits, cancelled, anchored_only=True)
                 if stopped < b:
                     left.append((stopped, b))
+            meanwhile()
             while worker.is_alive():
                 worker.join(0.05)
                 _poll(cancelled)
