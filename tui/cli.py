@@ -130,6 +130,26 @@ def build_demo_parser() -> argparse.ArgumentParser:
 
 # ----------------------------------------------------------------------------- query
 
+#: A cell starting with one of these is a formula to a spreadsheet (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A plain decimal number, as JSON writes one: a spreadsheet reads it as a number, never a formula.
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
+def csv_cell(value: object) -> str:
+    """A value as a CSV cell that a spreadsheet shows as text, never runs: control characters
+    escaped, and a single quote before a leading =, +, -, @ (plain numbers such as -5 kept)."""
+    text = printable(str(value))
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _csv_writer(out: TextIO) -> Callable[[Sequence[object]], None]:
+    """Writes one CSV row of cells made safe by csv_cell (the csv module quotes separators and quotes)."""
+    writer = csv.writer(out)
+    return lambda values: writer.writerow([csv_cell(v) for v in values])
+
 
 def _write_rows(store: Store, rows: Sequence[int], fmt: str, out: TextIO, widths: list[tuple[str, int]] | None,
                 fields: list[FieldRef] | None = None) -> None:
@@ -144,10 +164,10 @@ def _write_rows(store: Store, rows: Sequence[int], fmt: str, out: TextIO, widths
                 out.write("\n")
         return
     if fmt == "csv":
-        writer = csv.writer(out)
+        write = _csv_writer(out)
         for row in rows:
             values = row_values(store, row)
-            writer.writerow([printable(values[c.key]) for c in COLUMNS])
+            write([values[c.key] for c in COLUMNS])
         return
     for row in rows:
         values = row_values(store, row)
@@ -170,9 +190,9 @@ def _write_fields(store: Store, rows: Sequence[int], fmt: str, out: TextIO, fiel
         return
     columns = [field_texts(store, ref, rows) for ref in fields]
     if fmt == "csv":
-        writer = csv.writer(out)
+        write = _csv_writer(out)
         for values in zip(*columns):
-            writer.writerow([printable(v) for v in values])
+            write(values)
         return
     for line in _aligned([ref.text for ref in fields], list(zip(*columns)), terminal=terminal):
         out.write(line + "\n")
@@ -263,7 +283,7 @@ def run_query(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
             out.write(f"{len(rows)}\n")
         else:
             if args.format == "csv":
-                csv.writer(out).writerow([f.text for f in fields] if fields else [c.key for c in COLUMNS])
+                _csv_writer(out)([f.text for f in fields] if fields else [c.key for c in COLUMNS])
             _write_rows(store, rows, args.format, out, widths, fields)
         out.flush()
         matched = len(rows)
@@ -308,10 +328,10 @@ def _write_stats(store: Store, rows: Sequence[int], refs: list[FieldRef], fmt: s
             out.write(_json_line({"count": count, **dict(zip(names, key))}) + "\n")
         return
     if fmt == "csv":
-        writer = csv.writer(out)
-        writer.writerow(["count", *names])
+        write = _csv_writer(out)
+        write(["count", *names])
         for key, count in ranked:
-            writer.writerow([count, *(printable(v) for v in key)])
+            write([count, *key])
         return
     total = len(rows)
     count_width = max(len("count"), len(str(ranked[0][1])) if ranked else 1)
