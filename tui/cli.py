@@ -16,6 +16,7 @@ from collections import Counter
 from typing import Callable, Iterator, Sequence, TextIO
 
 from .core import jsontext
+from .core.decode import format_time_us
 from .core.filtering import Filter, field_texts, json_value
 from .core.present import COLUMNS, fit, layout, printable, row_values
 from .core.query import FieldRef, Node, QuerySyntaxError, field_ref, parse
@@ -56,6 +57,10 @@ def _bounds(args: argparse.Namespace) -> tuple[int | None, int | None]:
         until = parse_bound(args.until) if args.until else None
     except TimeSpecError as exc:
         raise UsageError(str(exc)) from None
+    if since is not None and until is not None and since >= until:
+        # The window [since, until) holds nothing: an empty answer would look like "no events".
+        raise UsageError(f"--since {args.since} ({format_time_us(since, millis=False)} UTC) is not before "
+                         f"--until {args.until} ({format_time_us(until, millis=False)} UTC): no event can fall between them")
     return since, until
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
-from tests.cli.helpers import jsonl, make_event, run
+from tests.cli.helpers import ATLENS, assert_usage_error, jsonl, make_event, run
 
 #: Log content a spreadsheet would run as a formula if a cell started with it.
 FORMULAS = {
@@ -71,3 +72,26 @@ def test_jsonl_keeps_the_exact_text(hostile):
     event = json.loads(result.stdout)
     assert event["message"] == FORMULAS["message"]
     assert event["initiator"]["name"] == FORMULAS["initiator"]
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    path = tmp_path / "activity.log"
+    path.write_bytes(jsonl([make_event("iam-am.policy.update", s) for s in (0, 10, 20)]))
+    return path
+
+
+@pytest.mark.parametrize(("since", "until"), [
+    ("2026-11-20T10:00:15Z", "2026-11-20T10:00:05Z"),  # later
+    ("2026-11-20T10:00:05Z", "2026-11-20T10:00:05Z"),  # the same moment: [since, until) holds nothing
+    ("1h", "2h"),  # an hour ago is after two hours ago
+])
+def test_since_not_before_until_is_a_usage_error(log, since, until):
+    err = assert_usage_error(run(str(log), "--since", since, "--until", until), "--since", "--until")
+    assert since in err and until in err
+
+
+def test_since_not_before_until_is_told_before_the_screen_opens(log):
+    result = subprocess.run([*ATLENS, str(log), "--since", "1h", "--until", "2h"], capture_output=True,
+                            stdin=subprocess.DEVNULL, timeout=20)
+    assert_usage_error(result, "--since", "--until")
