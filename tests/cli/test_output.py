@@ -95,3 +95,23 @@ def test_since_not_before_until_is_told_before_the_screen_opens(log):
     result = subprocess.run([*ATLENS, str(log), "--since", "1h", "--until", "2h"], capture_output=True,
                             stdin=subprocess.DEVNULL, timeout=20)
     assert_usage_error(result, "--since", "--until")
+
+
+@pytest.mark.parametrize("option", ["--fields", "--stats"])
+@pytest.mark.parametrize(("field", "reason"), [
+    ("a[", '["key"]'),  # a bracket that opens no quoted key
+    ("requestData]", '["key"]'),
+    ('requestData["lock"', '"]"'),
+    ("initiator name", "space"),  # two names where one was meant: not a field that no event has
+])
+def test_a_field_that_cannot_be_read_is_a_usage_error_with_the_reason(log, option, field, reason):
+    err = assert_usage_error(run(str(log), option, field), option, reason)
+    assert field in err
+
+
+def test_quoted_keys_and_escapes_are_still_fields(tmp_path):
+    path = tmp_path / "keys.log"
+    path.write_bytes(jsonl([make_event("a.b.c", 1, requestData={"a[b": "x", "token.id": "y"})]))
+    result = run(str(path), "--fields", 'requestData["a[b"],requestData.a\\[b,requestData["token.id"]', "--format", "csv")
+    assert result.returncode == 0, result.stderr.decode()
+    assert cells(result)[1] == ["x", "x", "y"]
