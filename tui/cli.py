@@ -12,12 +12,11 @@ import signal
 import sys
 import textwrap
 import threading
-from collections import Counter
 from typing import Callable, Iterator, Sequence, TextIO
 
 from .core import jsontext
 from .core.decode import format_time_us
-from .core.filtering import Filter, field_texts, json_value
+from .core.filtering import Filter, field_texts, json_value, value_counts
 from .core.present import COLUMNS, fit, layout, printable, row_values
 from .core.query import FieldRef, Node, QuerySyntaxError, field_ref, parse
 from .core.sources import InputError, InputSpec, Reader, remove_spools, resolve_inputs
@@ -324,8 +323,7 @@ def _could_not_read(store: Store) -> bool:
 
 def _write_stats(store: Store, rows: Sequence[int], refs: list[FieldRef], fmt: str, out: TextIO, *, terminal: bool) -> None:
     """Counts per value (or per combination of values), most frequent first."""
-    columns = [field_texts(store, ref, rows) for ref in refs]
-    counts = Counter(zip(*columns))
+    counts = value_counts(store, refs, rows)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     names = [ref.text for ref in refs]
     if fmt == "jsonl":
