@@ -5,11 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import pty
+import signal
 import subprocess
 from pathlib import Path
 
 import pytest
 from tests.cli.helpers import ATLENS, assert_usage_error, jsonl, make_event, run
+from tests.core.follow_helpers import end_query, running_query
 
 #: Log content a spreadsheet would run as a formula if a cell started with it.
 FORMULAS = {
@@ -115,3 +119,147 @@ def test_quoted_keys_and_escapes_are_still_fields(tmp_path):
     result = run(str(path), "--fields", 'requestData["a[b"],requestData.a\\[b,requestData["token.id"]', "--format", "csv")
     assert result.returncode == 0, result.stderr.decode()
     assert cells(result)[1] == ["x", "x", "y"]
+
+
+# ----------------------------------------------------------------------------- headers, time zone, error records
+
+
+@pytest.fixture
+def bad_lines(tmp_path: Path):
+    """A log with two events and, between them, lines that are not events."""
+    def write(count: int) -> Path:
+        path = tmp_path / f"bad-{count}.log"
+        junk = [b"not json at all", b"=HYPERLINK(\"http://evil.example\")", b"# comment"][:count]
+        path.write_bytes(jsonl([make_event("a.b.c", 1)]) + b"".join(j + b"\n" for j in junk) + jsonl([make_event("d.e.f", 2)]))
+        return path
+    return write
+
+
+@pytest.mark.parametrize(("count", "words"), [
+    (1, ["1 line read was not an event", "lists it"]),
+    (3, ["3 lines read were not events", "lists them"]),
+])
+def test_lines_that_are_not_events_are_counted_in_good_grammar(bad_lines, count, words):
+    path = bad_lines(count)
+    for result in (run(str(path), "--count"),
+                   subprocess.run([*ATLENS, "explain", str(path)], capture_output=True, timeout=60)):
+        err = result.stderr.decode()
+        assert result.returncode == 0, err
+        for word in words:
+            assert word in err, err
+
+
+def test_errors_as_csv_have_a_header_and_one_cell_per_part(bad_lines):
+    path = bad_lines(2)
+    rows = cells(run(str(path), "--errors", "--format", "csv"))
+    assert rows[0] == ["source", "line", "byte offset", "reason", "text"]
+    assert [row[:2] for row in rows[1:]] == [[str(path), "2"], [str(path), "3"]]
+    assert int(rows[2][2]) == path.read_bytes().index(b"=HYPERLINK")
+    assert rows[1][4] == "not json at all"
+    assert rows[2][4] == "'=HYPERLINK(\"http://evil.example\")"  # shown as text in a spreadsheet
+    assert all(row[3] for row in rows[1:])
+
+
+def test_errors_as_jsonl_keep_each_part(bad_lines):
+    path = bad_lines(2)
+    result = run(str(path), "--errors", "--format", "jsonl")
+    records = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [(r["source"], r["line"], r["text"]) for r in records] == [
+        (str(path), 2, "not json at all"), (str(path), 3, '=HYPERLINK("http://evil.example")')]
+    assert records[1]["offset"] == path.read_bytes().index(b"=HYPERLINK")
+    assert all(r["reason"] for r in records)
+
+
+def test_the_table_has_a_header_that_says_the_time_is_utc(log):
+    lines = run(str(log)).stdout.decode().splitlines()
+    assert lines[0].split() == ["time", "(UTC)", "severity", "outcome", "action", "initiator", "target", "message"]
+    assert lines[1].startswith("2026-11-20 10:00:00.000")
+    assert len(lines) == 4
+
+
+def test_csv_time_column_says_utc(log):
+    rows = cells(run(str(log), "--format", "csv"))
+    assert rows[0][0] == "time (UTC)"
+    assert rows[1][0] == "2026-11-20 10:00:00.000"
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv"])
+def test_time_in_fields_is_the_same_utc_time_as_the_usual_columns(tmp_path, fmt):
+    # Written one hour ahead of UTC: the event says 11:00+01:00, which is 10:00 UTC.
+    path = tmp_path / "zoned.log"
+    path.write_bytes(jsonl([make_event("a.b.c", None, eventTime="2026-11-20T11:00:05.25+01:00")]))
+    usual = run(str(path), "--format", fmt).stdout.decode()
+    chosen = run(str(path), "--fields", "time,action", "--format", fmt).stdout.decode()
+    if fmt == "csv":
+        usual_rows, chosen_rows = cells_of(usual), cells_of(chosen)
+        assert chosen_rows[0] == ["time (UTC)", "action"]
+        assert chosen_rows[1][0] == usual_rows[1][0] == "2026-11-20 10:00:05.250"
+    else:
+        assert chosen.splitlines()[0].split() == ["time", "(UTC)", "action"]
+        assert chosen.splitlines()[1].startswith("2026-11-20 10:00:05.250  a.b.c")
+        assert usual.splitlines()[1].startswith("2026-11-20 10:00:05.250")
+    # jsonl is the exact form: the time as the event wrote it.
+    exact = run(str(path), "--fields", "time", "--format", "jsonl").stdout.decode()
+    assert json.loads(exact) == {"time": "2026-11-20T11:00:05.25+01:00"}
+
+
+def test_stats_of_time_say_utc(tmp_path):
+    path = tmp_path / "zoned.log"
+    path.write_bytes(jsonl([make_event("a.b.c", None, eventTime="2026-11-20T11:00:05.25+01:00"),
+                            make_event("a.b.c", None, eventTime="2026-11-20T10:00:05.250Z")]))
+    rows = cells(run(str(path), "--stats", "time", "--format", "csv"))
+    assert rows == [["count", "time (UTC)"], ["2", "2026-11-20 10:00:05.250"]]
+
+
+def test_stats_table_prints_nothing_when_nothing_matched(log):
+    result = run(str(log), "--stats", "action", "-q", "action:no.such")
+    assert result.returncode == 1
+    assert result.stdout == b""
+
+
+def cells_of(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def test_a_followed_table_has_its_header_once_above_the_first_event(tmp_path):
+    path = tmp_path / "live.log"
+    path.write_bytes(jsonl([make_event("other.thing.read", 0)]))
+    with running_query(str(path), "-q", "action:a.*", "--follow") as (proc, out, err):
+        with path.open("ab") as fh:
+            fh.write(jsonl([make_event("a.first.read", 1)]))
+        lines = out.wait_count(2)
+        with path.open("ab") as fh:
+            fh.write(jsonl([make_event("a.second.read", 2)]))
+        lines = out.wait_count(3)
+        end_query(proc, signal.SIGINT, err)
+    assert lines[0].split()[:3] == ["time", "(UTC)", "severity"]
+    assert "a.first.read" in lines[1] and "a.second.read" in lines[2]
+
+
+def test_on_a_narrow_terminal_the_time_is_shortened_not_cut(log):
+    # A real terminal (a pseudo-terminal) 60 columns wide: the time column is narrower than a full time.
+    main, child = pty.openpty()
+    try:
+        result = subprocess.run([*ATLENS, "query", str(log)], stdout=child, stderr=subprocess.PIPE, timeout=60,
+                                env={**os.environ, "COLUMNS": "60", "LINES": "24"})
+        os.close(child)
+        child = -1
+        printed = b""
+        while chunk := _read(main):
+            printed += chunk
+    finally:
+        os.close(main)
+        if child >= 0:
+            os.close(child)
+    assert result.returncode == 0, result.stderr.decode()
+    header, first, *_ = printed.decode().splitlines()
+    assert header.startswith("time (UTC)")
+    assert first.startswith("11-20 10:00:00 ")  # month, day and time: no year, no cut "…"
+    assert "…" not in first.split()[1]
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # the terminal's other end is closed: everything was read
+        return b""
