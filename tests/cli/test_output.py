@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.cli.helpers import ATLENS, assert_usage_error, jsonl, make_event, run
+from tests.cli.helpers import ATLENS, assert_usage_error, jsonl, make_event, run, unprivileged
 from tests.core.follow_helpers import end_query, running_query
 
 #: Log content a spreadsheet would run as a formula if a cell started with it.
@@ -263,3 +263,25 @@ def _read(fd: int) -> bytes:
         return os.read(fd, 65536)
     except OSError:  # the terminal's other end is closed: everything was read
         return b""
+
+
+def test_errors_as_csv_and_jsonl_name_an_input_that_cannot_be_read(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "good.jsonl").write_bytes(jsonl([make_event("a.b.c", 1)]) + b"not json\n")
+    locked = logs / "locked.jsonl"
+    locked.write_bytes(jsonl([make_event("d.e.f", 2)]))
+    locked.chmod(0)
+    try:
+        as_csv = run(str(logs), "--errors", "--format", "csv", prefix=unprivileged())
+        as_jsonl = run(str(logs), "--errors", "--format", "jsonl", prefix=unprivileged())
+    finally:
+        locked.chmod(0o644)
+    assert as_csv.returncode == as_jsonl.returncode == 2  # an input could not be read
+    rows = list(csv.reader(io.StringIO(as_csv.stdout.decode(), newline="")))
+    assert rows[0] == ["source", "line", "byte offset", "reason", "text"]
+    assert rows[1][:2] == [str(logs / "good.jsonl"), "2"] and rows[1][4] == "not json"
+    assert rows[2] == [str(locked), "", "", "cannot be read: permission denied", ""]
+    records = [json.loads(line) for line in as_jsonl.stdout.decode().splitlines()]
+    assert records[1] == {"source": str(locked), "line": None, "offset": None,
+                          "reason": "cannot be read: permission denied", "text": ""}
