@@ -142,7 +142,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 
 
-def csv_cell(value: object) -> str:
+def _csv_cell(value: object) -> str:
     """A value as a CSV cell that a spreadsheet shows as text, never runs: control characters
     escaped, and a single quote before a leading =, +, -, @ (plain numbers such as -5 kept)."""
     text = printable(str(value))
@@ -152,9 +152,9 @@ def csv_cell(value: object) -> str:
 
 
 def _csv_writer(out: TextIO) -> Callable[[Sequence[object]], None]:
-    """Writes one CSV row of cells made safe by csv_cell (the csv module quotes separators and quotes)."""
+    """Writes one CSV row of cells made safe by _csv_cell (the csv module quotes separators and quotes)."""
     writer = csv.writer(out)
-    return lambda values: writer.writerow([csv_cell(v) for v in values])
+    return lambda values: writer.writerow([_csv_cell(v) for v in values])
 
 
 #: Beside the name of a time that atlens writes in table and CSV: it is always UTC.
@@ -201,7 +201,7 @@ def _write_rows(store: Store, rows: Sequence[int], fmt: str, out: TextIO, widths
             values = row_values(store, row)
             write([values[c.key] for c in COLUMNS])
         return
-    # On a terminal the time is shortened to its column (seconds, then the year go first), not cut off.
+    # On a terminal the time is shortened to its column (the milliseconds, then the year go first), not cut off.
     time_width = dict(widths).get("time", 23) if widths is not None else 23
     lines: Iterable[dict[str, str]] = (row_values(store, row, time_width=time_width) for row in rows)
     if header and rows:
