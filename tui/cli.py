@@ -140,13 +140,20 @@ def build_demo_parser() -> argparse.ArgumentParser:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: A plain decimal number, as JSON writes one: a spreadsheet reads it as a number, never a formula.
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+#: A ";" before such a character (spaces or quotes between): spreadsheets that split CSV files on
+#: ";" (where the decimal mark is a comma) would start a cell there.
+_FORMULA_AFTER_SEMICOLON = re.compile(r';(?=[ "]*[=+\-@])')
 
 
 def _csv_cell(value: object) -> str:
     """A value as a CSV cell that a spreadsheet shows as text, never runs: control characters
-    escaped, and a single quote before a leading =, +, -, @ (plain numbers such as -5 kept)."""
+    escaped, and a single quote before a leading =, +, -, @ (spaces before it too; plain numbers such
+    as -5 kept) and after a ";" that comes before one."""
     text = printable(str(value))
-    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+    if ";" in text:
+        text = _FORMULA_AFTER_SEMICOLON.sub(";'", text)
+    head = text.lstrip(" ")  # a spreadsheet may trim leading spaces before it reads the cell
+    if head.startswith(_FORMULA_START) and not _NUMBER.fullmatch(head):
         return "'" + text
     return text
 

@@ -285,3 +285,18 @@ def test_errors_as_csv_and_jsonl_name_an_input_that_cannot_be_read(tmp_path):
     records = [json.loads(line) for line in as_jsonl.stdout.decode().splitlines()]
     assert records[1] == {"source": str(locked), "line": None, "offset": None,
                           "reason": "cannot be read: permission denied", "text": ""}
+
+
+def test_csv_read_with_semicolons_cannot_start_a_formula_either(tmp_path):
+    # Spreadsheets set up for a language whose decimal mark is a comma open CSV files split on ";":
+    # the text after a ";" in a value then starts a cell of its own.
+    path = tmp_path / "semicolon.log"
+    path.write_bytes(jsonl([make_event("a.b.c", 1, message='ok;=HYPERLINK("http://evil.example") ; "+cmd|x" ;@SUM(1)')]))
+    text = run(str(path), "--format", "csv").stdout.decode()
+    for line in text.splitlines():
+        for piece in line.split(";")[1:]:
+            assert not piece.lstrip(' "').startswith(("=", "+", "-", "@")), line
+    assert cells_of(text)[1][-1] == 'ok;\'=HYPERLINK("http://evil.example") ;\' "+cmd|x" ;\'@SUM(1)'
+    spaced = tmp_path / "spaced.log"
+    spaced.write_bytes(jsonl([make_event("a.b.c", 1, message="  =1+1", reason={"reasonCode": " -5"})]))
+    assert cells(run(str(spaced), "--fields", "message,code", "--format", "csv"))[1] == ["'  =1+1", " -5"]  # a number, spaces or not
