@@ -18,7 +18,8 @@ from typing import Callable, Iterator, Sequence, TextIO
 from .core import jsontext
 from .core.filtering import Filter, field_texts, json_value
 from .core.present import COLUMNS, fit, layout, printable, row_values
-from .core.query import FieldRef, Node, QuerySyntaxError, field_ref, parse
+from .core.fields import documented_paths, missing_fields, query_fields
+from .core.query import FieldRef, Node, Path, QuerySyntaxError, field_ref, parse
 from .core.sources import InputError, InputSpec, Reader, remove_spools, resolve_inputs
 from .core.sources.inputs import why
 from .core.store import Notice, Store
@@ -267,6 +268,7 @@ def run_query(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
             _write_rows(store, rows, args.format, out, widths, fields)
         out.flush()
         matched = len(rows)
+        _say_missing_fields(store, [*query_fields(node), *(fields or []), *stats], err)
         _summarise_errors(store, err, listed=args.errors)
         if args.follow:
             matched += _follow_query(store, reader, args, query, out, widths, fields)
@@ -319,6 +321,21 @@ def _write_stats(store: Store, rows: Sequence[int], refs: list[FieldRef], fmt: s
              for key, count in ranked]
     for line in _aligned(["count".rjust(count_width), " share", *names], lines, terminal=terminal):
         out.write(line + "\n")
+
+
+def _say_missing_fields(store: Store, refs: list[FieldRef], err: TextIO) -> None:
+    """The fields given that no event has, on stderr: an empty answer or column may be a typo."""
+
+    def documented() -> frozenset[Path]:
+        from catalog import CatalogError, default  # only when a field is missing: loading it takes a moment
+
+        try:
+            return documented_paths(default())
+        except CatalogError:  # a broken user catalog: every field no event has is said
+            return frozenset()
+
+    for missing in missing_fields(store, refs, documented):
+        err.write(f"atlens: {printable(missing.message())}\n")
 
 
 def _summarise_errors(store: Store, err: TextIO, *, listed: bool) -> None:
