@@ -167,6 +167,8 @@ class AtlensApp(App[int]):
         self.query_text = ""
         self._scan_generation = 0
         self._scan_pending = False
+        #: what the status line says about the bad query typed last ("" when none): taken back by a good one
+        self._query_error = ""
         #: the query to apply once the app runs (atlens PATH -q QUERY)
         self.initial_query = initial_query
         self._counted = 0
@@ -582,6 +584,7 @@ class AtlensApp(App[int]):
 
     @on(FilterBar.Closed)
     def _filter_closed(self) -> None:
+        self._take_back_query_error()  # the bad query was given up: what was wrong with it no longer matters
         self.grid.focus()
 
     @on(FilterBar.Submitted)
@@ -598,9 +601,11 @@ class AtlensApp(App[int]):
         except QuerySyntaxError as exc:
             self.filter_bar.edit(text)
             self.filter_bar.show_error(exc.column, exc.message)
-            self.status_bar.show_message(f"bad query at column {exc.column + 1}: {exc.message}", seconds=30)
+            self._query_error = f"bad query at column {exc.column + 1}: {exc.message}"
+            self.status_bar.show_message(self._query_error, seconds=30)
             self.bell()
             return False
+        self._take_back_query_error()
         self.filter_bar.set_active(text)
         self.query_text = text
         self.status_bar.query = text
@@ -614,6 +619,12 @@ class AtlensApp(App[int]):
             return True
         self._start_scan(node, text)
         return True
+
+    def _take_back_query_error(self) -> None:
+        """The status line no longer says what was wrong with a query typed before."""
+        if self._query_error:
+            self.status_bar.take_back(self._query_error)
+            self._query_error = ""
 
     def _start_scan(self, node, text: str) -> None:
         self._scan_generation += 1
