@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from catalog import default
-from tui.core.fields import documented_paths, missing_fields, query_fields, still_missing
+from tui.core.fields import documented_paths, missing_fields, query_fields, still_missing, suggest
 from tui.core.filtering import Filter
 from tui.core.query import field_ref, parse
 
@@ -69,3 +69,12 @@ def test_a_field_found_in_events_that_arrive_later_is_no_longer_said(tmp_path, r
     grown = read_path(log)
     assert still_missing(grown, missing, before, len(grown) - 1) == missing  # not in the events before it
     assert still_missing(grown, missing, before, len(grown)) == []
+
+
+def test_a_guess_differs_from_the_field_typed_in_one_part_spelt_nearly_alike():
+    names = ["outcome", "requestData.mfa", "requestData.lock", "initiator.name", "initiator.host.address"]
+    assert suggest("requestData.shard", names) == ""  # a shared start is no likeness
+    assert suggest("initator.name", names) == "initiator.name"
+    assert suggest("initiator.host.adress", names) == "initiator.host.address"
+    assert suggest("requestDatalock", names) == "requestData.lock"
+    assert suggest("REQUESTDATA.LOCK", names) == "requestData.lock"

@@ -161,5 +161,19 @@ def suggest(text: str, candidates: list[str]) -> str:
     for name in candidates:
         if name != text:
             folded.setdefault(name.casefold(), name)
-    best = difflib.get_close_matches(text.casefold(), list(folded), n=1, cutoff=0.6)
-    return folded[best[0]] if best else ""
+    typed = text.casefold()
+    for near in difflib.get_close_matches(typed, list(folded), n=10, cutoff=0.6):
+        if _near(typed, near):
+            return folded[near]
+    return ""
+
+
+def _near(typed: str, name: str) -> bool:
+    """Whether a name is a likely meaning of what was typed: the same path but for one part
+    spelt nearly alike. Over whole paths a long shared start made any two fields look alike
+    (`requestData.shard` and `requestData.mfa`)."""
+    a, b = typed.split("."), name.split(".")
+    if len(a) != len(b):  # a dot left out or added: only a near-identical spelling
+        return difflib.SequenceMatcher(None, typed, name).ratio() >= 0.85
+    differ = [(x, y) for x, y in zip(a, b) if x != y]
+    return len(differ) <= 1 and all(difflib.SequenceMatcher(None, x, y).ratio() >= 0.6 for x, y in differ)
