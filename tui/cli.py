@@ -95,6 +95,9 @@ short field names:
   code       reason.reasonCode                  user    initiator.name
   time       eventTime                          action, outcome, severity: as they are
 
+a field of -q, --fields or --stats that no event has (and the catalog does not document)
+is said on stderr, with the nearest known field; the exit status is as for any answer
+
 exit status: 0 events matched, 1 nothing matched, 2 bad query, option or input
 """
 
