@@ -26,7 +26,7 @@ from catalog import loader as catalog_loader
 from .core.fields import MissingField, documented_paths, missing_fields, query_fields, still_missing
 from .core.filtering import Cancelled, Filter, QueryView
 from .core.present import WIDE, format_local_us, format_time_us, inputs_text, time_range_text
-from .core.query import QuerySyntaxError, and_clause, parse, quick_filter
+from .core.query import Path, QuerySyntaxError, and_clause, parse, quick_filter
 from .core.sources import InputSpec, ReadProgress, Reader, remove_spools
 from .core.store import Notice, Store
 from .core.timespec import parse_moment
@@ -104,11 +104,10 @@ class FilterReady(Message):
 class FieldsChecked(Message):
     """Events that arrived were read for the fields no event had: those still not found."""
 
-    def __init__(self, text: str, missing: list[MissingField], end: int) -> None:
+    def __init__(self, text: str, missing: list[MissingField]) -> None:
         super().__init__()
         self.text = text
         self.missing = missing
-        self.end = end
 
 
 class CatalogLoaded(Message):
@@ -672,7 +671,7 @@ class AtlensApp(App[int]):
         if not cancelled():
             self.post_message(FilterReady(query, rows, text, missing))
 
-    def _documented_paths(self) -> frozenset:
+    def _documented_paths(self) -> frozenset[Path]:
         """The fields the catalog documents (none when it cannot be loaded: then every absent field is said)."""
         try:
             return documented_paths(self.catalog())
@@ -695,7 +694,7 @@ class AtlensApp(App[int]):
             self.post_message(ReaderStatus(Notice(f"checking the query's fields failed: {exc}", problem=True)))
             return
         if len(left) < len(missing):
-            self.post_message(FieldsChecked(text, left, end))
+            self.post_message(FieldsChecked(text, left))
 
     @on(FieldsChecked)
     def _fields_checked(self, message: FieldsChecked) -> None:

@@ -9,6 +9,7 @@ built: the store's indexed columns, or the field's materialised column (filterin
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -75,8 +76,10 @@ def missing_fields(store: Store, refs: Iterable[FieldRef],
 
     A field the query already materialised is answered from its column; one it did not (a field
     only printed) is materialised here, unless the catalog documents it. `documented` is called
-    only when some field is not in any event (loading the catalog takes a moment).
+    at most once, and only for a field the store's columns do not answer (loading the catalog
+    takes a moment).
     """
+    documented = functools.cache(documented)
     missing: list[MissingField] = []
     said: set[str] = set()
     for ref in refs:
