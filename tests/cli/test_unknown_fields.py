@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import signal
 
 import orjson
 import pytest
 
-from tests.cli.helpers import ROOT, run
+from tests.cli.helpers import ROOT, jsonl, make_event, run
+from tests.core.follow_helpers import end_query, running_query
 
 SAMPLES = str(ROOT / "sample_logs")
 
@@ -73,3 +75,15 @@ def test_a_field_name_from_the_log_is_escaped(tmp_path):
     result = run(str(log), "-q", "a\x1b[31mb:1")
     assert result.returncode == 1
     assert field_lines(result.stderr) == ["atlens: no event has `a\\x1b[31mb`"]
+
+
+def test_following_says_it_at_once_and_still_prints_later_events_that_have_the_field(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(jsonl([make_event("iam-am.policy.create", 0)]))
+    with running_query(str(log), "-q", "requestData.shard:7", "--follow", "--format", "jsonl") as (proc, out, err):
+        assert err.wait_count(1) == ["atlens: no event has `requestData.shard`\n"]
+        with open(log, "ab") as fh:
+            fh.write(jsonl([make_event("iam-am.policy.update", 1, requestData={"shard": 7})]))
+        assert [orjson.loads(line)["action"] for line in out.wait_count(1)] == ["iam-am.policy.update"]
+        errors = end_query(proc, signal.SIGINT, err)
+    assert "Traceback" not in errors
