@@ -18,9 +18,10 @@ from typing import Callable, Iterable, Iterator, Sequence, TextIO
 
 from .core import jsontext
 from .core.decode import ErrorRecord, format_time_us
+from .core.fields import documented_paths, missing_fields, query_fields
 from .core.filtering import Filter, field_texts, json_value, value_counts
 from .core.present import COLUMNS, fit, layout, printable, row_values, time_text
-from .core.query import FieldRef, Node, QuerySyntaxError, field_ref, parse
+from .core.query import FieldRef, Node, Path, QuerySyntaxError, field_ref, parse
 from .core.sources import InputError, InputSpec, Reader, remove_spools, resolve_inputs
 from .core.sources.inputs import why
 from .core.store import Notice, Store
@@ -99,6 +100,9 @@ short field names:
   agent      initiator.host.agent               ip      initiator.host.address
   code       reason.reasonCode                  user    initiator.name
   time       eventTime                          action, outcome, severity: as they are
+
+a field of -q, --fields or --stats that no event has (and the catalog does not document)
+is said on stderr, with the nearest known field; the exit status is as for any answer
 
 exit status: 0 events matched, 1 nothing matched, 2 bad query, option or input
 """
@@ -348,6 +352,7 @@ def run_query(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
             _write_rows(store, rows, args.format, out, widths, fields, header=True)
         out.flush()
         matched = len(rows)
+        _say_missing_fields(store, [*query_fields(node), *(fields or []), *stats], err)
         _summarise_errors(store, err, listed=args.errors)
         if args.follow:
             matched += _follow_query(store, reader, args, query, out, widths, fields, matched)
@@ -404,6 +409,21 @@ def _write_stats(store: Store, rows: Sequence[int], refs: list[FieldRef], fmt: s
              for key, count in ranked]
     for line in _aligned(["count".rjust(count_width), " share", *names], lines, terminal=terminal):
         out.write(line + "\n")
+
+
+def _say_missing_fields(store: Store, refs: list[FieldRef], err: TextIO) -> None:
+    """The fields given that no event has, on stderr: an empty answer or column may be a typo."""
+
+    def documented() -> frozenset[Path]:
+        from catalog import CatalogError, default  # only when a field is missing: loading it takes a moment
+
+        try:
+            return documented_paths(default())
+        except CatalogError:  # a broken user catalog: every field no event has is said
+            return frozenset()
+
+    for missing in missing_fields(store, refs, documented):
+        err.write(f"atlens: {printable(missing.message())}\n")
 
 
 def _summarise_errors(store: Store, err: TextIO, *, listed: bool) -> None:
