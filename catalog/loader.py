@@ -209,6 +209,9 @@ def _load_file(catalog: Catalog, file: Path, overriding: bool) -> None:
         raise CatalogError(file, None, f"cannot read: {exc}") from None
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        # tomllib reads nested arrays and inline tables by recursion: thousands deep exhaust the stack.
+        raise CatalogError(file, None, "an array or table nested too deeply to read") from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "not valid TOML"
@@ -217,23 +220,28 @@ def _load_file(catalog: Catalog, file: Path, overriding: bool) -> None:
             reason += f" (column {m.group(2)})"
         raise CatalogError(file, line, f"not valid TOML: {reason}") from None
     lines = text.splitlines()
-    default_source = str(_get(data.get("meta", {}), "source", str, file, None, "meta") or file.name)
+    meta = data.get("meta", {})
+    if not isinstance(meta, dict):
+        raise CatalogError(file, _table_line(lines, "meta"), "'meta' must be a table, written [meta]")
+    default_source = str(_get(meta, "source", str, file, _table_line(lines, "meta"), "meta") or file.name)
     unknown = set(data) - {"meta", "service", "action", "field"}
     if unknown:
         table = min(unknown)
-        raise CatalogError(file, _line_of(lines, f"[{table}"),
+        raise CatalogError(file, _table_line(lines, table),
                            f"unknown table {table!r} (expected meta, service, action, field)")
     catalog.files.append(str(file))
+    # Where each entry starts, found once: looking it up per entry made a large file quadratic.
+    headers = _headers(lines)
 
     for n, entry in enumerate(_tables(data, "service", file, lines)):
-        line = _nth_header(lines, "service", n)
+        line = _nth(headers["service"], n)
         _check_keys(entry, _SERVICE_KEYS, file, line, "service")
         name = _get(entry, "name", str, file, line, "service", required=True)
         catalog.services[name] = Service(name, _get(entry, "title", str, file, line, "service") or name,
                                          _get(entry, "source", str, file, line, "service") or default_source)
 
     for n, entry in enumerate(_tables(data, "action", file, lines)):
-        line = _nth_header(lines, "action", n)
+        line = _nth(headers["action"], n)
         _check_keys(entry, _ACTION_KEYS, file, line, "action")
         get = lambda key, kind, required=False: _get(entry, key, kind, file, line, "action", required)  # noqa: E731
         name = get("name", str, True)
@@ -265,7 +273,7 @@ def _load_file(catalog: Catalog, file: Path, overriding: bool) -> None:
         catalog.actions[name] = action
 
     for n, entry in enumerate(_tables(data, "field", file, lines)):
-        line = _nth_header(lines, "field", n)
+        line = _nth(headers["field"], n)
         _check_keys(entry, _FIELD_KEYS, file, line, "field")
         get = lambda key, kind, required=False: _get(entry, key, kind, file, line, "field", required)  # noqa: E731
         path = get("path", str, True)
@@ -291,7 +299,7 @@ def _load_file(catalog: Catalog, file: Path, overriding: bool) -> None:
 def _tables(data: dict[str, Any], key: str, file: Path, lines: list[str]) -> list[dict[str, Any]]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise CatalogError(file, _line_of(lines, f"{key}"), f"'{key}' must be written as [[{key}]] tables")
+        raise CatalogError(file, _table_line(lines, key), f"'{key}' must be written as [[{key}]] tables")
     return value
 
 
@@ -315,19 +323,30 @@ def _get(entry: dict[str, Any], key: str, kind: type, file: Path, line: int | No
     return value
 
 
-def _nth_header(lines: list[str], kind: str, n: int) -> int | None:
-    """The line number of the n-th [[kind]] header (where an entry's error is reported)."""
-    seen = -1
+def _headers(lines: list[str]) -> dict[str, list[int]]:
+    """The line numbers of the [[service]], [[action]] and [[field]] headers, in order (where an
+    entry's error is reported)."""
+    found: dict[str, list[int]] = {"service": [], "action": [], "field": []}
     for number, text in enumerate(lines, 1):
-        if text.split("#", 1)[0].strip().replace(" ", "") == f"[[{kind}]]":
-            seen += 1
-            if seen == n:
-                return number
-    return None
+        m = _ENTRY_HEADER.match(text)
+        if m:
+            found[m.group(1)].append(number)
+    return found
 
 
-def _line_of(lines: list[str], needle: str) -> int | None:
+#: `[[action]]`, spaces and a comment allowed, as TOML allows them.
+_ENTRY_HEADER = re.compile(r"\s*\[\[\s*(service|action|field)\s*\]\]\s*(?:#.*)?$")
+
+
+def _nth(numbers: list[int], n: int) -> int | None:
+    """The n-th line number, or None when the entry was not written with a header (an inline table)."""
+    return numbers[n] if n < len(numbers) else None
+
+
+def _table_line(lines: list[str], key: str) -> int | None:
+    """The first line where a top-level key is written: `[key]`, `[[key]]`, `key = ...` or `key.sub = ...`."""
+    pattern = re.compile(rf"\s*(?:\[\[?\s*{re.escape(key)}\s*[\].]|{re.escape(key)}\s*[=.])")
     for number, text in enumerate(lines, 1):
-        if needle in text:
+        if pattern.match(text):
             return number
     return None
