@@ -156,6 +156,27 @@ def test_the_tag_pattern_does_not_swallow_other_names(builtin, name):
     assert builtin.action(name) is None
 
 
+@pytest.mark.parametrize("pattern, name, matches", [
+    ("<service>.<object>.delete", "a.b.delete", True),
+    ("<service>.<object>.delete", "is.sub.net.delete", True),  # a placeholder takes several parts
+    ("<service>.<object>.delete", "a.delete", False),  # each takes one part at least
+    ("<service>.<object>.delete", "a..delete", False),
+    ("<service>.<object>.delete", "a.b.delete.", False),
+    ("<service>.<object>.delete", "a.b c.delete", False),
+    ("iam-<kind>.policy.create", "iam-groups.policy.create", True),  # inside a part
+    ("iam-<kind>.policy.create", "iam-.policy.create", False),
+    ("*.tag.attach", "cloud-object-storage.tag.attach", True),
+    ("acme.<thing>.do", "acme.thing.do", True),
+    ("acme.<thing>.do", "acme.x.do.do", True),
+    ("acme.<thing>.do", "acme.do", False),
+    ("acme.<thing>.do", "acmx.thing.do", False),
+])
+def test_a_placeholder_stands_for_one_or_more_name_parts(tmp_path, pattern, name, matches):
+    path = write(tmp_path, "pattern.toml", GOOD_ENTRY.replace("acme.thing.do", pattern) + "pattern = true\n")
+    found = catalog.load([path], builtin=False).action(name)
+    assert (found is not None and found.name == pattern) is matches
+
+
 def test_an_exact_name_wins_over_a_pattern(builtin):
     assert builtin.action("global-search-tagging.tag.create").name == "global-search-tagging.tag.create"
 
