@@ -593,7 +593,7 @@ HIDDEN_FINDINGS = 8
 #: Terminal sequences worth naming, for what printing them raw would do.
 _SEQUENCES = ((re.compile(r"(?:\x1b\]|\x9d)52;"), "writes to the clipboard (OSC 52)"),
               (re.compile(r"(?:\x1b\]|\x9d)8;"), "makes a hidden link (OSC 8)"),
-              (re.compile(r"(?:\x1b\[|\x9b)[0-9;?]*[A-Za-z]"), "moves the cursor, clears or recolours the screen"))
+              (re.compile(r"(?:\x1b\[|\x9b)[0-9;?]*[A-Za-z]"), "moves the cursor or clears the screen"))
 
 
 def _is_control(char: str) -> bool:
@@ -673,8 +673,7 @@ def _hidden_characters(ctx: _Context) -> None:
         where = f"The key {text(path, 120)}" if path in keys else text(path, 120)
         names = ", ".join(_char_name(c) for c in chars[:6]) + (f" and {len(chars) - 6} more" if len(chars) > 6 else "")
         ctx.find("security", f"{kind} in {text(path, 120)}",
-                 f"{where} holds {names}: {_around_hidden(values[path])}. {_hidden_effect(values[path], chars)} "
-                 "atlens shows them escaped; what the field seems to say is not what it holds.", path)
+                 f"{where} holds {names}: {_around_hidden(values[path])}. {_hidden_effect(values[path], chars)}", path)
     rest = list(fields)[HIDDEN_FINDINGS:]
     if rest:
         listed = ", ".join(text(p, 60) for p in rest[:20]) + (f" and {len(rest) - 20} more" if len(rest) > 20 else "")
@@ -696,10 +695,10 @@ def _hidden_effect(value: str, chars: list[str]) -> str:
     """What the characters would do to a reader, in a sentence."""
     if any(map(_is_control, chars)):
         done = [effect for pattern, effect in _SEQUENCES if pattern.search(value)]
-        return ("Printed raw by another tool, a terminal would act on them: this text "
+        return ("Printed raw, a terminal acts on them: this text "
                 + (" and ".join(done) if done else "can rewrite or hide what is shown") + ".")
     if any(c in _BIDI for c in chars):
-        return "They change the order in which the text reads: what it looks like is not what it holds."
+        return "They change the order the text reads in: what it looks like is not what it holds."
     return "They do not show: two values that look the same can differ."
 
 
