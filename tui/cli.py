@@ -764,9 +764,10 @@ def run_tui(argv: list[str]) -> int:
     if not args.paths:
         raise UsageError("give a log file, directory, glob or '-' for standard input (or run 'atlens demo')")
     specs = resolve_inputs(args.paths, follow=True)
-    for folder in args.catalog:
-        if not os.path.exists(folder):
-            raise UsageError(f"--catalog {folder}: no such catalog directory or file")
+    # A malformed user catalog is told before the screen is taken, as the other commands tell it:
+    # a screen without the user's actions would explain their events as undocumented. The preview
+    # and the app reuse this load (loader.default keeps it).
+    _load_catalog(args.catalog)
     stdin_fd = _stdin_for_tui(specs)
     # Importing Textual takes 0.3 s: meanwhile the newest rows of plain files are on screen,
     # drawn as the app will draw them (best effort: never raises, draws nothing when unsure).
