@@ -48,8 +48,6 @@ LABEL_VALUE_LIMIT = 80
 FIELD_VALUE_LIMIT = 2_000
 #: Children shown under one branch of the tree (the raw view shows them all).
 MAX_CHILDREN = 500
-#: What the pane says above an event while newer ones keep arriving (see DetailPane.behind).
-BEHIND_TEXT = "Events keep arriving: this is an earlier one. The newest is explained when they pause; ↑ picks one now."
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,9 +219,6 @@ class DetailPane(Widget):
     DetailPane.-raw > #detail-header, DetailPane.-raw > #detail-tree, DetailPane.-raw > #detail-field-box { display: none; }
     DetailPane.-problem > #detail-tree, DetailPane.-problem > #detail-field-box { display: none; }
     DetailPane.-problem > #detail-header { max-height: 100%; }
-    DetailPane > #detail-behind { display: none; height: auto; padding: 0 1; background: $warning 15%; }
-    DetailPane.-behind > #detail-behind { display: block; }
-    DetailPane.-raw > #detail-behind { display: none; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -236,8 +231,6 @@ class DetailPane(Widget):
 
     #: True while the raw JSON is shown instead of the explanation.
     raw: reactive[bool] = reactive(False, init=False)
-    #: True while events keep arriving and the pane shows an earlier one than the newest (following).
-    behind: reactive[bool] = reactive(False, init=False)
 
     class Shown(Message):
         """The pane came into view (the terminal grew wide enough for it): it has an event to show."""
@@ -270,7 +263,6 @@ class DetailPane(Widget):
         self._raw_stale = True
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(BEHIND_TEXT, style="italic"), id="detail-behind")
         with VerticalScroll(id="detail-header"):
             yield Static(Text("No event selected.", style="dim"), id="detail-summary")
         tree = FieldTree(Text("event"), id="detail-tree")
@@ -399,9 +391,6 @@ class DetailPane(Widget):
         event.stop()
         if event.node.allow_expand:
             event.node.toggle()
-
-    def watch_behind(self, behind: bool) -> None:
-        self.set_class(behind, "-behind")
 
     def watch_raw(self, raw: bool) -> None:
         self.set_class(raw, "-raw")

@@ -1,0 +1,52 @@
+"""End to end: the real atlens in tmux, around the events rather than the table: the detail pane
+while a stream flows, the full-screen event view, the list of bad lines, and the query line
+when keys arrive all at once (as a slow SSH link delivers them)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.tmux import ATLENS, Terminal, ensure_tmux, stream_from_another_process
+
+TMUX = ensure_tmux()
+pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed and could not be installed (apt-get unavailable or not root)")
+
+#: The title the detail pane gives a streamed event: its action, file and byte offset.
+STREAMED_TITLE = re.compile(r"iam-identity\.account-serviceid\.update · live\.log @ byte (\d+)")
+
+
+def side_pane(screen: str) -> str:
+    """The text of the detail pane beside the table (right of the table's edge), its lines joined by spaces."""
+    return " ".join(line.split("▏", 1)[1].strip() for line in screen.splitlines() if "▏" in line)
+
+
+def explained_offset(screen: str) -> int | None:
+    """The byte offset of the streamed event the detail pane explains, None if it explains none."""
+    found = STREAMED_TITLE.search(side_pane(screen))
+    return int(found.group(1)) if found else None
+
+
+def test_following_a_steady_stream_the_detail_pane_explains_the_newest_events_as_they_come(tmp_path: Path) -> None:
+    # The stream flows before atlens starts and never rests: the pane beside the table must
+    # still explain an event (not "No event selected"), and move on to newer ones by itself.
+    assert TMUX is not None
+    log = tmp_path / "live.log"
+    log.touch()
+    writer = stream_from_another_process(log, 0, 400, rate=20)
+    term = Terminal(TMUX, [*ATLENS, "live.log"], width=160, height=50, cwd=tmp_path)
+    try:
+        screen = term.wait_until(lambda s: explained_offset(s) is not None, "an event of the stream explained", timeout=15)
+        assert "No event selected" not in screen
+        assert "following │" in screen
+        first = explained_offset(screen)
+        assert first is not None
+        screen = term.wait_until(lambda s: (explained_offset(s) or 0) > first, "a newer event explained while the stream flows", timeout=15)
+        assert "following │" in screen
+        assert writer.poll() is None, "the stream ended before the pane moved on: the test proves nothing"
+    finally:
+        writer.kill()
+        writer.wait()
+        term.close()
