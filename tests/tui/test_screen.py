@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
 from tui.app import AtlensApp
@@ -270,3 +271,24 @@ async def test_hostile_strings_stay_literal_in_the_detail_pane_and_the_catalog(t
         assert "[link=http://x]me[/link]\\x1b[31m" in text
         assert "evil.\\x1b[2Jclear[bold]x[/bold]" in text
 
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+async def test_the_bad_lines_list_shows_the_file_and_line_of_each_at_every_width(tmp_path: Path, size: tuple[int, int]) -> None:
+    # Logs kept by date under long folder names: the file's name and the line number are what
+    # the user needs to go and look, even where the folders must be shortened.
+    folder = tmp_path / "cloud-object-storage-archive-us-south" / "activity-tracker" / "2026" / "11" / "20"
+    folder.mkdir(parents=True)
+    path = folder / "audit-events-account-1234567890.log"
+    append_events(path, [make_event(i) for i in range(10)])
+    with open(path, "ab") as fh:
+        fh.write(b"this is not json\n" + orjson.dumps({"no": "event keys"}) + b"\n")
+    app = AtlensApp([InputSpec(str(path), "file")])
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: len(app.store.errors) == 2, "the two bad lines read")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorsScreen), "the bad lines list")
+        await pilot.pause()
+        text = screen_text(app)
+        for line in (11, 12):
+            assert f"audit-events-account-1234567890.log:{line}" in text, text
+        assert "this is not json" in text  # what the line said stays on screen too
