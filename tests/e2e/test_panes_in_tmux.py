@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.tmux import ATLENS, Terminal, ensure_tmux, stream_from_another_process
+from tests.e2e.tmux import ATLENS, REPO, Terminal, ensure_tmux, stream_from_another_process
 
 TMUX = ensure_tmux()
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed and could not be installed (apt-get unavailable or not root)")
@@ -49,4 +49,40 @@ def test_following_a_steady_stream_the_detail_pane_explains_the_newest_events_as
     finally:
         writer.kill()
         writer.wait()
+        term.close()
+
+
+def status_line(screen: str) -> str:
+    """The status line (following or paused, the counts, the filter)."""
+    return next(line for line in reversed(screen.splitlines()) if "following │" in line or "paused │" in line)
+
+
+def typing_in_a_box(screen: str) -> bool:
+    """A text box (the query line) has the focus: its footer has no Catalog key (a)."""
+    lines = screen.splitlines()
+    return bool(lines) and "a Catalog" not in lines[-1]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+def test_ctrl_u_a_query_and_enter_arriving_in_one_read_apply_the_typed_query(tmp_path: Path, size: tuple[int, int]) -> None:
+    # Over a slow SSH link keys come in bursts: clearing the line, the new query and Enter
+    # arrive in one read. The query typed must be the one applied, not the cleared line.
+    assert TMUX is not None
+    log = tmp_path / "serviceids.jsonl"
+    log.write_bytes((REPO / "sample_logs" / "serviceids_apikeys.jsonl").read_bytes())
+    term = Terminal(TMUX, [*ATLENS, str(log)], width=size[0], height=size[1])
+    try:
+        term.wait_until(lambda s: "15 events" in s and "end Follow" in s.splitlines()[-1], "the 15 events, the table taking the keys")
+        term.keys("/")
+        term.wait_until(typing_in_a_box, "the query line to take the keys")
+        term.type_text("severity:critical\r")
+        term.wait_until(lambda s: "filter: severity:critical" in status_line(s) and "end Follow" in s.splitlines()[-1],
+                        "a first query applied, the table taking the keys again")
+        term.keys("/")
+        term.wait_until(typing_in_a_box, "the query line to take the keys again")
+        term.type_text("\x15outcome:failure\r")  # one send-keys: the keys reach atlens together, in one read
+        screen = term.wait_until(lambda s: "filter:" not in status_line(s) or "filter: outcome:failure" in status_line(s)
+                                 and " of 15 events" in status_line(s), "a query applied")
+        assert "filter: outcome:failure" in status_line(screen), status_line(screen)
+    finally:
         term.close()
