@@ -658,7 +658,7 @@ class AtlensApp(App[int]):
         if self.detail.display:
             # Beside the table: the pane takes the keys (Tab or Esc come back).
             self._show_detail(force=row != self._detail_row)
-            self.detail.query_one("#detail-tree").focus()
+            self.detail.focus_content()
             return
         record, title, explanation = self._explained(row)
         self._prepare_detail_screen()

@@ -5,6 +5,7 @@ when keys arrive all at once (as a slow SSH link delivers them)."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -84,5 +85,101 @@ def test_ctrl_u_a_query_and_enter_arriving_in_one_read_apply_the_typed_query(tmp
         screen = term.wait_until(lambda s: "filter:" not in status_line(s) or "filter: outcome:failure" in status_line(s)
                                  and " of 15 events" in status_line(s), "a query applied")
         assert "filter: outcome:failure" in status_line(screen), status_line(screen)
+    finally:
+        term.close()
+
+
+#: What the field line under the tree says of eventTime, the first field of every sample event.
+EVENT_TIME_MEANING = "When the event happened"
+
+
+def event_view(term: Terminal, log: Path) -> str:
+    """Open the oldest event of log full screen (80x24: no room beside the table); its screen."""
+    term.wait_until(lambda s: "15 events" in s and "end Follow" in s.splitlines()[-1], "the 15 events, the table taking the keys")
+    term.keys("Home")
+    term.wait_until(lambda s: "paused" in s, "the cursor on the oldest event")
+    term.keys("Enter")
+    return term.wait_until(lambda s: EVENT_TIME_MEANING in s and "c Copy event" in s.splitlines()[-1], "the event full screen")
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """A copy of the service ID and API key scenario of sample_logs (15 events)."""
+    path = tmp_path / "serviceids.jsonl"
+    path.write_bytes((REPO / "sample_logs" / "serviceids_apikeys.jsonl").read_bytes())
+    return path
+
+
+def test_j_and_k_move_through_the_fields_of_the_full_screen_event_like_the_arrows(sample: Path) -> None:
+    assert TMUX is not None
+    term = Terminal(TMUX, [*ATLENS, str(sample)], width=80, height=24)
+    try:
+        event_view(term, sample)
+        term.keys("j")
+        screen = term.wait_until(lambda s: EVENT_TIME_MEANING not in s, "j to move to the next field")
+        assert "action = iam-identity.account-serviceid.update" in screen
+        term.keys("k")
+        term.wait_for(EVENT_TIME_MEANING)
+        term.keys("r")
+        term.wait_for('"eventTime"')
+        for gone in ("{", '"eventTime"'):  # the raw JSON scrolls a line at a time
+            term.keys("j")
+            screen = term.wait_until(lambda s, gone=gone: not any(line.strip().startswith(gone) for line in s.splitlines()),
+                                     f"j to scroll {gone} off the raw JSON")
+        assert "Traceback" not in screen
+    finally:
+        term.close()
+
+
+def settled(term: Terminal) -> list[list[tuple[str, tuple]]]:
+    """The screen cell by cell once two captures a moment apart agree (the last repaint done)."""
+    last = term.cells()
+    for _ in range(100):
+        time.sleep(0.2)
+        now = term.cells()
+        if now == last:
+            return now
+        last = now
+    return last
+
+
+def test_tab_in_the_full_screen_event_shows_where_the_keys_go(sample: Path) -> None:
+    # Tab gives the keys to the field line under the tree (to scroll a long meaning): it must
+    # look different then, or the arrows seem to stop working for no reason.
+    assert TMUX is not None
+    term = Terminal(TMUX, [*ATLENS, str(sample)], width=80, height=24)
+    try:
+        lines = event_view(term, sample).splitlines()
+        below = next(i for i, line in enumerate(lines) if line.startswith("────"))
+        field_line = slice(below, below + 3)  # its top edge and first lines
+        unfocused = settled(term)[field_line]
+        term.keys("Tab")
+        term.wait_until(lambda s: term.cells()[field_line] != unfocused, "the field line to look focused", timeout=5)
+        term.keys("BTab")
+        term.wait_until(lambda s: term.cells()[field_line] == unfocused, "the field line to look as before", timeout=5)
+    finally:
+        term.close()
+
+
+def test_the_full_screen_event_says_when_it_shows_raw_json_and_how_to_go_back(sample: Path) -> None:
+    # Raw JSON stays on from one event to the next (reading the JSON of several events in a
+    # row); the view says so each time, with the key that gives the explanation back.
+    assert TMUX is not None
+    term = Terminal(TMUX, [*ATLENS, str(sample)], width=80, height=24)
+    try:
+        event_view(term, sample)
+        term.keys("r")
+        screen = term.wait_for('"eventTime": "2026-11-03T09:03:12.27+0000"')
+        assert "raw JSON (r: explained)" in screen
+        term.keys("Escape")
+        term.wait_until(lambda s: "end Follow" in s.splitlines()[-1], "the table taking the keys again")
+        term.keys("Down")
+        term.wait_until(lambda s: "paused" in s, "the cursor on the second event")
+        term.keys("Enter")
+        screen = term.wait_for('"eventTime": "2026-11-03T09:26:40.91+0000"')
+        assert "raw JSON (r: explained)" in screen
+        term.keys("r")
+        screen = term.wait_for(EVENT_TIME_MEANING)
+        assert "raw JSON (r: explained)" not in screen
     finally:
         term.close()

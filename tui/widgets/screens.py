@@ -71,7 +71,9 @@ class DetailScreen(ModalScreen[None]):
         self.query_one("#detail-full", DetailPane).show(record, explanation, title)
 
     def on_screen_resume(self) -> None:
-        self.query_one("#detail-tree").focus()
+        from .detail_pane import DetailPane
+
+        self.query_one("#detail-full", DetailPane).focus_content()
 
     def action_close(self) -> None:
         """Back to the table."""
