@@ -148,9 +148,9 @@ class ErrorsScreen(ModalScreen[None]):
         table.add_column(Text("Text"), width=text_w)
         table.add_column(Text("Byte", justify="right"), width=byte_w)
         for problem in self.problems:
-            # Wrapped over as many lines as it takes: what could not be read names the input.
-            table.add_row(Text("—"), Text(printable(problem), style="bold"), Text(""), Text("—", justify="right"),
-                          height=None)
+            # Wrapped over as many lines as it takes, in the widest column: it names the input.
+            table.add_row(Text(printable(problem), style="bold"), Text("input problem", style="bold"), Text(""),
+                          Text("—", justify="right"), height=None)
         for error in self.errors[:MAX_ERRORS_LISTED]:
             table.add_row(Text(where_text(error, where_w)), Text(fit(error.reason, reason_w).rstrip()),
                           Text(fit(error.excerpt, text_w).rstrip()), Text(str(error.offset), justify="right"))
