@@ -46,13 +46,11 @@ from .widgets.status_bar import StatusBar
 REDRAW_INTERVAL = 0.03
 #: Seconds the cursor rests before the side pane explains its event.
 DETAIL_DELAY = 0.06
-#: Following, the side pane explains the newest event once the stream rests this long: text
-#: replaced while events keep arriving cannot be read. Beside the table, each explanation lays
-#: the whole screen out again (three passes of Textual's layout): re-explaining the newest event
-#: every 5 s of a steady stream of 20 a second was a quarter of the CPU atlens used.
-DETAIL_FOLLOW_REST = 0.5
-#: After this long without a rest, the pane says that it shows an earlier event than the newest.
-DETAIL_BEHIND_AFTER = 5.0
+#: Following, the side pane explains the newest event at most once in this many seconds: text
+#: replaced at the rate events arrive cannot be read, and beside the table each explanation lays
+#: the whole screen out again (three passes of Textual's layout). Waiting for the stream to rest
+#: instead left the pane saying "No event selected" for as long as a steady stream flowed.
+DETAIL_FOLLOW_EVERY = 1.0
 #: The catalog's counts of events per action are brought up to date every this many seconds
 #: (ticks of the status line's clock): following beside the table, each update was a tenth of
 #: the CPU of a stream of 20 events a second.
@@ -191,11 +189,10 @@ class AtlensApp(App[int]):
         self._action_counts: Counter[int] = Counter()
         #: the store row the detail pane shows
         self._detail_row: int | None = None
-        self._detail_due = False
-        #: when the newest event the pane has not shown arrived (following)
-        self._arrived_at = 0.0
-        #: since when the pane has shown an earlier event than the newest (following; None: it shows the newest)
-        self._behind_since: float | None = None
+        #: the side pane's next explanation, when one is due
+        self._detail_timer: asyncio.TimerHandle | None = None
+        #: when the side pane last explained an event (time.monotonic)
+        self._detail_at = 0.0
 
     def compose(self) -> ComposeResult:
         yield FilterBar(id="filter-bar")
@@ -315,10 +312,8 @@ class AtlensApp(App[int]):
             self.first_rows_at = time.monotonic()
         self._update_status()
         if grid.following and grid.cursor_row != self._detail_row:
-            self._arrived_at = self._last_redraw
-            if self._behind_since is None:
-                self._behind_since = self._last_redraw
-            self._schedule_detail(DETAIL_FOLLOW_REST)
+            # The newest event, at a calm pace: a second after the last explanation at the soonest.
+            self._schedule_detail(max(DETAIL_DELAY, self._detail_at + DETAIL_FOLLOW_EVERY - self._last_redraw))
 
     def _update_status(self, *, at_once: bool = False) -> None:
         """The status line's counts; at_once for an answer to a key (else they wait their turn)."""
@@ -464,36 +459,30 @@ class AtlensApp(App[int]):
         self._schedule_detail(DETAIL_DELAY)
 
     def _schedule_detail(self, delay: float) -> None:
-        """Show the cursor's event in the side pane soon: keys held down or a stream of events
-        cost one explanation when they pause, not one per row passed."""
-        if self._detail_due or not self.detail.display:
+        """Show the cursor's event in the side pane in delay seconds, or sooner if already due
+        sooner: keys held down or a stream of events cost one explanation, not one per row passed."""
+        if not self.detail.display:
             return
-        self._detail_due = True
-        direct.later(self, delay, self._detail_after_rest)
-
-    def _detail_after_rest(self) -> None:
-        self._detail_due = False
-        if self.grid.following:
-            now = time.monotonic()
-            rest = DETAIL_FOLLOW_REST - (now - self._arrived_at)
-            if rest > 0.01:  # events still arriving: wait for a rest
-                behind = self._behind_since
-                if behind is not None and now - behind >= DETAIL_BEHIND_AFTER:
-                    self.detail.behind = True
-                self._schedule_detail(rest)
+        timer = self._detail_timer
+        if timer is not None:
+            if timer.when() <= asyncio.get_running_loop().time() + delay:
                 return
+            # A key asks sooner than the stream's calm pace: the key is answered.
+            timer.cancel()
+        self._detail_timer = direct.later(self, delay, self._detail_timer_fired)
+
+    def _detail_timer_fired(self) -> None:
+        self._detail_timer = None
         self._show_detail()
 
     def _show_detail(self, *, force: bool = False) -> None:
         row = self.grid.cursor_row
         if row is None or not self.detail.display:
             return
-        # The pane is about to show the cursor's event (or shows it already): it is not behind.
-        self._behind_since = None
-        self.detail.behind = False
         if row == self._detail_row and not force:
             return
         self._detail_row = row
+        self._detail_at = time.monotonic()
         record, title, explanation = self._explained(row)
         self.detail.show(record, explanation, title)
 
@@ -734,7 +723,7 @@ class AtlensApp(App[int]):
         if self.detail.display:
             # Beside the table: the pane takes the keys (Tab or Esc come back).
             self._show_detail(force=row != self._detail_row)
-            self.detail.query_one("#detail-tree").focus()
+            self.detail.focus_content()
             return
         record, title, explanation = self._explained(row)
         self._prepare_detail_screen()

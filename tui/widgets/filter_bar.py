@@ -34,6 +34,19 @@ class QueryInput(Input):
         self._position = 0
         self._draft = ""
 
+    async def _on_key(self, event: events.Key) -> None:
+        # Textual runs the line's own bindings (Ctrl+U, Backspace, Enter...) only once the key has
+        # bubbled up to the app, after the line has taken the keys queued behind it: keys that
+        # arrive in one read (a slow SSH link) ran out of order, and Ctrl+U, a query and Enter
+        # cleared the typed query and applied the empty line. Run them here, in order.
+        active = self.app.active_bindings.get(event.key)
+        if active is not None and active.node is self and active.enabled and not active.binding.priority:
+            event.stop()
+            event.prevent_default()
+            await self.run_action(active.binding.action)
+            return
+        await super()._on_key(event)
+
     def remember(self, query: str) -> None:
         """Add an applied query to the history (once: a repeat moves to the end)."""
         if query:
