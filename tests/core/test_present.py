@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from tui.core.decode import format_time_us
 from tui.core.present import (AVAILABLE_COLUMNS, COLUMNS, DEFAULT_KEYS, cell_filter, columns_for, findings_level,
-                              header_text, layout, printable, row_layout, row_line, row_values, time_text)
+                              cells, header_text, layout, printable, row_layout, row_line, row_values, time_text)
 
 
 @pytest.mark.parametrize("raw, shown", [
@@ -20,16 +21,32 @@ from tui.core.present import (AVAILABLE_COLUMNS, COLUMNS, DEFAULT_KEYS, cell_fil
     ("del\x7f", "del\\x7f"),
     ("user\u202egnp.exe", "user\\u202egnp.exe"),  # right-to-left override hides the real name
     ("two\nlines\ttab", "two\\nlines\\ttab"),
+    ("zero\u200bwidth\u200cjoin\u200d", "zero\\u200bwidth\\u200cjoin\\u200d"),  # take a cell in no terminal
+    ("word\u2060joiner\ufeffbom", "word\\u2060joiner\\ufeffbom"),
+    ("line\u2028para\u2029", "line\\u2028para\\u2029"),  # separators some terminals break lines at
+    ("tag\U000e0041", "tag\\U000e0041"),  # a language tag, invisible
+    ("👩\u200d💻", "👩\\u200d💻"),  # a terminal that joins the two draws 2 cells where 4 were counted
 ])
 def test_printable_escapes_control_characters(raw, shown):
     assert printable(raw) == shown
     assert all(ch.isprintable() for ch in printable(raw))
 
 
+def test_every_format_character_is_escaped_so_cells_count_what_the_terminal_draws():
+    from rich.cells import cell_len
+
+    formats = [chr(code) for code in range(0x110000) if unicodedata.category(chr(code)) in ("Cf", "Zl", "Zp")]
+    assert len(formats) > 150
+    for char in formats:
+        shown = printable(f"a{char}b")
+        assert shown.isascii() and shown != f"a{char}b", hex(ord(char))
+        assert cells(shown) == cell_len(shown) == len(shown)
+
+
 @pytest.mark.parametrize("text", [
     "iam-am.policy.create",
     "alice@example.com: Zürich café — 東京 ✓",
-    "deploy done 🚀👩‍💻",
+    "deploy done 🚀👩💻",
     "[bold red]x[/] and [link=https://evil.example]click[/link]",
 ])
 def test_printable_leaves_normal_text_and_markup_alone(text):
