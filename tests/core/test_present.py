@@ -9,7 +9,7 @@ import pytest
 
 from tui.core.decode import format_time_us
 from tui.core.present import (AVAILABLE_COLUMNS, COLUMNS, DEFAULT_KEYS, cell_filter, columns_for, findings_level,
-                              cells, header_text, layout, printable, row_layout, row_line, row_values, time_text)
+                              cells, fit, fit_action, header_text, layout, printable, row_layout, row_line, row_values, time_text)
 
 
 @pytest.mark.parametrize("raw, shown", [
@@ -69,6 +69,38 @@ def test_time_and_action_are_shown_from_80_columns(width):
     widths = {c.key: w for c, w in layout(width)}
     assert "time" in widths and "action" in widths
     assert widths["action"] >= 20
+
+
+@pytest.mark.parametrize("width", [12, 18, 20, 21, 25, 30])
+def test_a_cut_action_keeps_its_service_and_its_verb(width):
+    # Cut at the end, update, create and delete of one resource looked alike at 80 columns.
+    shown = {verb: fit_action(f"iam-identity.account-settings.{verb}", width) for verb in ("update", "create", "delete")}
+    assert len(set(shown.values())) == 3, shown
+    for verb, text in shown.items():
+        assert cells(text) == width and "…" in text
+        assert text.rstrip().endswith(f".{verb}") and text.startswith("iam-"), text
+        assert width < 20 or f"ings.{verb}" in text, text  # from 20 cells, the resource's end too
+    # Two resources of one service that differ at the end of their name stay apart.
+    if width >= 20:
+        assert "-mfa.update" in fit_action("billing.account-mfa.update", width)
+        assert "aits.update" in fit_action("billing.account-traits.update", width)
+
+
+def test_an_action_that_fits_or_has_no_verb_is_cut_as_any_text():
+    assert fit_action("iam-am.policy.create", 24) == "iam-am.policy.create    "
+    assert fit_action("no-dots-at-all-in-this-one", 10) == fit("no-dots-at-all-in-this-one", 10)
+    assert fit_action("a.very-long-verb-that-fills-the-cell", 12) == fit("a.very-long-verb-that-fills-the-cell", 12)
+    assert fit_action("evil.\x1b[2J.update", 12) == fit_action(printable("evil.\x1b[2J.update"), 12)  # escaped first
+
+
+def test_row_line_keeps_the_verb_of_a_cut_action(tmp_path, event, write_lines, read_path):
+    store = read_path(write_lines(tmp_path / "at.log", [event(action=f"iam-identity.account-settings.{verb}")
+                                                        for verb in ("update", "create", "delete")]))
+    columns = row_layout(79)  # the table at 80 columns, beside its scrollbar
+    assert {c.key: w for c, w in columns}["action"] < len("iam-identity.account-settings.update")
+    lines = ["".join(text for text, _ in row_line(store, row, columns, 79, False)) for row in range(3)]
+    for line, verb in zip(lines, ("update", "create", "delete")):
+        assert f".{verb} " in line, line
 
 
 def test_a_wide_terminal_shows_every_column_at_full_width():

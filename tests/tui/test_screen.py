@@ -157,6 +157,23 @@ async def test_every_screen_names_all_its_keys_at_80_columns(log_file: Path, wid
         await key_line_says_every_key(pilot, app)
 
 
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_a_cut_action_still_says_what_was_done(tmp_path: Path, size: tuple[int, int]) -> None:
+    # At 80 columns, and beside the panes, the action was cut at its end: update, create and
+    # delete all read `iam-identity.accoun…`.
+    path = tmp_path / "settings.log"
+    verbs = ("update", "create", "delete")
+    append_events(path, [make_event(i, action=f"iam-identity.account-settings.{verb}") for i, verb in enumerate(verbs)])
+    app = AtlensApp([InputSpec(str(path), "file")])
+    async with app.run_test(size=size) as pilot:
+        grid = await started(pilot, app, 3)
+        table = [line[grid.region.x:grid.region.right] for line in screen_text(app).split("\n")]
+        for verb, seq in zip(verbs, range(3)):
+            row = next(line for line in table if f"10:00:0{seq}" in line)
+            assert "iam-ide" in row and f"ings.{verb} " in row, row
+            assert "iam-identity.account-settings.update" not in row  # the column is narrower than the action
+
+
 async def test_picking_an_action_in_the_catalog_filters_the_table(sample_log: Path) -> None:
     app = AtlensApp([InputSpec(str(sample_log), "file")])
     async with app.run_test(size=(160, 50)) as pilot:

@@ -90,6 +90,28 @@ def fit(text: str, width: int) -> str:
     return "".join(out) + "…" + " " * (width - 1 - used)
 
 
+def fit_action(text: str, width: int) -> str:
+    """An action escaped and fitted to width cells like fit, but cut in its middle: the service
+    (before the first dot) and the verb (after the last) stay, with as much of the resource's end
+    as room allows, so `iam-identity.…settings.update` and `….delete` do not look alike."""
+    text = printable(text)
+    verb_at = text.rfind(".")
+    service_end = text.find(".") + 1
+    room = width - 1  # the … takes one cell
+    if not text.isascii() or len(text) <= width or verb_at <= 0 or len(text) - verb_at + 1 > room:
+        return fit(text, width)
+    keep = room - (len(text) - verb_at)  # cells left for the service and the resource
+    # The resource's end tells `account-settings` from `user-apikey`: it keeps 5 cells where 12
+    # are left (fewer go to the service), and a long service (containers-kubernetes.) leaves it 8.
+    resource = 5 if keep >= 12 else 0
+    head = min(service_end, max(keep - 8, min(12, keep - resource)), keep)
+    return text[:head] + "…" + text[len(text) - (room - head):]
+
+
+#: How a column's cells are cut when too long (fit unless said here).
+_CUTS = {"action": fit_action}
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     """A column of the event table."""
@@ -320,7 +342,7 @@ def row_line(store: Store, row: int, columns: list[tuple[Column, int]], width: i
         style = time_style if column.key == "time" else row_style
         if selected and i == cell:
             style += "+cell"
-        _add(line, fit(values[column.key], w), style)
+        _add(line, _CUTS.get(column.key, fit)(values[column.key], w), style)
     used = MARK_WIDTH + sum(w for _, w in columns) + max(0, len(columns) - 1)
     if used < width:
         _add(line, " " * (width - used), row_style)
