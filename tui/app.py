@@ -24,7 +24,7 @@ from catalog import Catalog, CatalogError, explain
 from catalog import loader as catalog_loader
 
 from .core.filtering import Cancelled, Filter, QueryView
-from .core.present import WIDE, format_local_us, format_time_us, inputs_text, time_range_text
+from .core.present import WIDE, columns_for, format_local_us, format_time_us, inputs_text, time_range_text
 from .core.query import QuerySyntaxError, and_clause, parse, quick_filter
 from .core.sources import InputSpec, ReadProgress, Reader, remove_spools
 from .core.store import Notice, Store
@@ -541,8 +541,16 @@ class AtlensApp(App[int]):
         def chosen(keys: tuple[str, ...] | None) -> None:
             if keys:
                 self.grid.set_columns(keys)
+                self.call_after_refresh(self._say_columns_without_room)
 
-        self.push_screen(ColumnsScreen(self.grid.columns), chosen)
+        self.push_screen(ColumnsScreen(self.grid.columns, self.grid.hidden_columns), chosen)
+
+    def _say_columns_without_room(self) -> None:
+        """Name in the status line the columns chosen that the table has no room for."""
+        hidden = self.grid.hidden_columns
+        if hidden:
+            titles = ", ".join(column.title for column in columns_for(hidden, local=self.grid.local_time))
+            self.status_bar.show_message(f"no room for {titles}: C to choose others", seconds=10)
 
     @on(DetailPane.FilterRequested)
     def _detail_filter(self, message: DetailPane.FilterRequested) -> None:

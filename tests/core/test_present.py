@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from tui.core.decode import format_time_us
-from tui.core.present import (AVAILABLE_COLUMNS, COLUMNS, DEFAULT_KEYS, cell_filter, columns_for, findings_level,
-                              cells, fit, fit_action, header_text, layout, printable, row_layout, row_line, row_values, time_text)
+from tui.core.present import (AVAILABLE_COLUMNS, COLUMNS, DEFAULT_KEYS, cell_filter, cells, columns_for, findings_level,
+                              fit, fit_action, header_text, layout, no_room, printable, row_layout, row_line,
+                              row_values, time_text)
 
 
 @pytest.mark.parametrize("raw, shown", [
@@ -227,6 +228,19 @@ def test_row_line_draws_the_chosen_columns_at_their_place_under_the_titles(tmp_p
     for title, value in (("Code", "403"), ("Initiator ID", "IBMid-270000ABCD"), ("Target ID", "crn:v1:"),
                          ("Action", "iam-identity.user-apikey.login")):
         assert line.index(value) == header.index(title), title
+
+
+def test_the_titles_say_how_many_chosen_columns_have_no_room():
+    keys = ("time", "severity", "outcome", "action", "initiator", "target", "message")
+    for width, note in ((300, ""), (109, "+1 hidden"), (80, "+1"), (68, "+2"), (40, "+4")):
+        columns = row_layout(width - 1, keys)
+        hidden = no_room(columns, keys)
+        assert len(hidden) == int(note[1:2] or 0), width
+        header = header_text(columns, width, hidden)
+        assert len(header) == width and header.rstrip().endswith(note), (width, header)
+        assert header.startswith(header_text(columns, width)[:width - len(note) - 2]), width  # the last title may give way
+        for column, _ in columns[:-1]:
+            assert column.title in header, (width, column.title)
 
 
 def test_a_missing_reason_code_shows_nothing(tmp_path, event, write_lines, read_path):

@@ -174,6 +174,27 @@ async def test_a_cut_action_still_says_what_was_done(tmp_path: Path, size: tuple
             assert "iam-identity.account-settings.update" not in row  # the column is narrower than the action
 
 
+async def test_columns_without_room_beside_the_panes_are_said_in_the_titles_and_the_columns_dialog(log_file: Path) -> None:
+    # Beside the catalog and the detail pane the Target and the Message went without a word, while
+    # the columns dialog showed them ticked as if they were there.
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(160, 50)) as pilot:
+        grid = await started(pilot, app, 100)
+        shown = [title for title in ("Target", "Message") if title in screen_text(app).split("\n")[1]]
+        assert shown == [] and grid.hidden_columns == ("target", "message")
+        titles = app.query_one("#header").render_line(0).text
+        assert titles.rstrip().endswith("+2"), titles
+        await pilot.press("C")
+        assert isinstance(app.screen, ColumnsScreen)
+        dialog = screen_text(app)
+        for title in ("Target", "Message"):
+            assert f"{title} (no room)" in dialog
+        for title in ("Time", "Action", "Initiator"):
+            assert f"{title} (no room)" not in dialog and title in dialog
+        await pilot.press("enter")  # the same columns, applied: the status line says which have no room
+        await wait_for(pilot, lambda: "no room for Target, Message" in status(app), "what has no room said")
+
+
 async def test_picking_an_action_in_the_catalog_filters_the_table(sample_log: Path) -> None:
     app = AtlensApp([InputSpec(str(sample_log), "file")])
     async with app.run_test(size=(160, 50)) as pilot:

@@ -209,9 +209,28 @@ def row_layout(width: int, keys: Sequence[str] | None = None, *, local: bool = F
     return layout(width - MARK_WIDTH, keys, local=local)
 
 
-def header_text(columns: list[tuple[Column, int]], width: int) -> str:
-    """The column titles placed as row_line places the cells below them, padded to width."""
-    return (" " * MARK_WIDTH + " ".join(fit(column.title, w) for column, w in columns)).ljust(width)
+def no_room(columns: list[tuple[Column, int]], keys: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The keys of the columns chosen (None: the default ones) that a layout left out for lack of room."""
+    shown = {column.key for column, _ in columns}
+    return tuple(key for key in (DEFAULT_KEYS if keys is None else keys) if key not in shown)
+
+
+def header_text(columns: list[tuple[Column, int]], width: int, hidden: Sequence[str] = ()) -> str:
+    """The column titles placed as row_line places the cells below them, padded to width.
+
+    hidden: the columns chosen that have no room; how many is said at the right end of the line
+    (over the last title's end when nothing shorter fits), so no column goes without a word.
+    """
+    line = (" " * MARK_WIDTH + " ".join(fit(column.title, w) for column, w in columns)).ljust(width)
+    notes = (f"+{len(hidden)} hidden (C)", f"+{len(hidden)} hidden", f"+{len(hidden)}")
+    if not hidden or width < len(notes[-1]) + 2:
+        return line
+    titles_end = len(line.rstrip())
+    note = next((note for note in notes if titles_end + 1 + len(note) <= width), notes[-1])
+    head = line[:width - len(note) - 1]
+    if titles_end > len(head):  # the last title gives way, and says it was cut
+        head = head[:-1] + "…"
+    return head + " " + note
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -31,20 +31,30 @@ class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
     ColumnsScreen #columns-help { color: $text-muted; }
     """
 
-    def __init__(self, shown: Sequence[str]) -> None:
-        """Args: shown: the keys of the columns shown now (ticked at first)."""
+    def __init__(self, shown: Sequence[str], no_room: Sequence[str] = ()) -> None:
+        """Args: shown: the keys of the columns chosen now (ticked at first); no_room: those of
+        them the table's width leaves out (said beside their names)."""
         super().__init__()
         self.shown = tuple(shown)
+        self.no_room = tuple(no_room)
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Columns"
             yield SelectionList[str](
-                *(Selection("Time" if c.key == "time" else c.title, c.key, c.key in self.shown) for c in AVAILABLE_COLUMNS),
+                *(Selection(self._label(c.key, "Time" if c.key == "time" else c.title), c.key, c.key in self.shown)
+                  for c in AVAILABLE_COLUMNS),
                 id="columns-list",
             )
-            yield Static("Space or a click ticks · Enter applies · Esc cancels", id="columns-help")
+            help_text = "Space or a click ticks · Enter applies · Esc cancels"
+            if self.no_room:
+                help_text += " · (no room): chosen, but too wide for the table now; untick others"
+            yield Static(help_text, id="columns-help")
         yield KeyLine()  # Apply and Cancel, for the mouse too
+
+    def _label(self, key: str, title: str) -> str:
+        """What the list calls a column: its title, and whether the table has room for it."""
+        return f"{title} (no room)" if key in self.no_room else title
 
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()
