@@ -134,6 +134,12 @@ class AtlensApp(App[int]):
         Binding("t", "local_time", "UTC/local time", show=False),
         Binding("T", "jump_time", "Jump to a time", show=False),
         Binding("C", "columns", "Columns", show=False),
+        # Offered where the panes stand beside the table; narrower, the second binding of each key
+        # answers (the catalog in the table's place; the detail pane needs the width).
+        Binding("left_square_bracket", "toggle_pane('catalog')", "Show/hide catalog"),
+        Binding("right_square_bracket", "toggle_pane('detail')", "Show/hide detail"),
+        Binding("left_square_bracket", "narrow_pane('catalog')", show=False),
+        Binding("right_square_bracket", "narrow_pane('detail')", show=False),
         Binding("ctrl+l", "redraw", "Redraw the screen", show=False),
         Binding("escape", "back", "Back to the table", show=False),
     ]
@@ -380,14 +386,51 @@ class AtlensApp(App[int]):
             return
         self._show_catalog(not shown)
 
-    def _show_catalog(self, show: bool) -> None:
+    def _show_catalog(self, show: bool, *, focus: bool = True) -> None:
         self.main_screen.set_class(show, "-catalog-open")
         self.main_screen.set_class(not show, "-catalog-closed")
         if show:
-            self.call_after_refresh(self._focus_catalog)
+            if focus:
+                self.call_after_refresh(self._focus_catalog)
             self.call_after_refresh(self._count_actions)
         elif self.focused is None or self._focus_in(self.catalog_pane):
             self.grid.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The pane keys of the wide layout only where it is, their narrow answers only where not."""
+        if action in ("toggle_pane", "narrow_pane"):
+            return (self.size.width >= WIDE) == (action == "toggle_pane")
+        return True
+
+    def on_resize(self) -> None:
+        # The key line offers the pane keys from WIDE columns on.
+        self.refresh_bindings()
+
+    def action_toggle_pane(self, pane: str) -> None:
+        """Hide or show the catalog or the detail pane beside the table; the keys stay with the table."""
+        if pane == "catalog":
+            show = not self.catalog_pane.display
+            self._show_catalog(show, focus=False)
+        else:
+            show = not self.detail.display
+            self.main_screen.set_class(not show, "-detail-closed")
+            if not show and self._focus_in(self.detail):
+                self.grid.focus()
+        said = f"{pane} pane {'shown' if show else 'hidden'}"
+        self.status_bar.show_message(said, seconds=4)
+        self.call_after_refresh(self._say_columns_without_room, said + " · ")
+
+    def pane_key(self, pane: str) -> None:
+        """What [ (the catalog) or ] (the detail pane) does at the terminal's width now."""
+        (self.action_toggle_pane if self.size.width >= WIDE else self.action_narrow_pane)(pane)
+
+    def action_narrow_pane(self, pane: str) -> None:
+        """Narrower than WIDE: the catalog in the table's place, or why there is no detail pane."""
+        if pane == "catalog":
+            self._show_catalog(not self.catalog_pane.display)
+        else:
+            self.status_bar.show_message(f"the detail pane stands beside the table from {WIDE} columns: "
+                                         "Enter shows the event full-screen", seconds=8)
 
     def action_back(self) -> None:
         """Back to the table: closes the catalog where it stands in the table's place."""
@@ -545,12 +588,13 @@ class AtlensApp(App[int]):
 
         self.push_screen(ColumnsScreen(self.grid.columns, self.grid.hidden_columns), chosen)
 
-    def _say_columns_without_room(self) -> None:
-        """Name in the status line the columns chosen that the table has no room for."""
+    def _say_columns_without_room(self, before: str = "") -> None:
+        """Name in the status line the columns chosen that the table has no room for (after before)."""
         hidden = self.grid.hidden_columns
         if hidden:
             titles = ", ".join(column.title for column in columns_for(hidden, local=self.grid.local_time))
-            self.status_bar.show_message(f"no room for {titles}: C to choose others", seconds=10)
+            self.status_bar.show_message(f"{before}no room for {titles}: C to choose others, [ and ] hide the panes",
+                                         seconds=10)
 
     @on(DetailPane.FilterRequested)
     def _detail_filter(self, message: DetailPane.FilterRequested) -> None:
@@ -749,6 +793,8 @@ class AtlensCommands(Provider):
             ("Jump to a time", "move to the first event at or after a time (T)", app.action_jump_time),
             ("UTC or local time", "switch the table's times (t)", app.action_local_time),
             ("Choose columns", "the table's columns and their order (C)", app.action_columns),
+            ("Show or hide the catalog pane", "beside the table ([)", lambda: app.pane_key("catalog")),
+            ("Show or hide the detail pane", "beside the table (])", lambda: app.pane_key("detail")),
             ("Mark event", "mark the event under the cursor to compare another with it (m)", app.action_mark),
             ("Compare with the marked event", "the fields that differ (d)", app.action_compare),
             ("Redraw the screen", "draw everything again (Ctrl+L)", app.action_redraw),

@@ -124,6 +124,41 @@ async def test_narrow_terminal_gives_the_table_the_width_and_opens_events_full_s
         assert isinstance(app.focused, EventGrid)
 
 
+async def test_brackets_hide_and_show_the_catalog_and_the_detail_pane(log_file: Path) -> None:
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(160, 50)) as pilot:
+        grid = await started(pilot, app, 100)
+        await wait_for(pilot, lambda: app.catalog_pane.query(CatalogBrowser), "the catalog")
+        await wait_for(pilot, lambda: "] Show/hide detail" in screen_text(app).split("\n")[-1], "the pane keys offered")
+        assert "[ Show/hide catalog" in screen_text(app).split("\n")[-1]
+        # The detail pane goes: the table takes its room, and every column fits again.
+        await pilot.press("right_square_bracket")
+        assert shown(app) == ["catalog-pane", "table"]
+        await wait_for(pilot, lambda: "Target" in screen_text(app).split("\n")[1], "the Target column")
+        assert grid.hidden_columns == ()
+        assert "detail pane hidden" in status(app)
+        await pilot.press("left_square_bracket")
+        assert shown(app) == ["table"] and isinstance(app.focused, EventGrid)
+        # Without the pane, Enter shows the event full-screen, as on a narrow terminal.
+        await pilot.press("enter")
+        assert isinstance(app.screen, DetailScreen)
+        await pilot.press("escape", "up")
+        await pilot.press("left_square_bracket", "right_square_bracket")
+        assert shown(app) == ["catalog-pane", "table", "detail"]
+        assert isinstance(app.focused, EventGrid)  # showing a pane leaves the keys with the table
+        await wait_for(pilot, lambda: app.detail.title_text.startswith("iam-identity.serviceid-apikey.n98 "),
+                       "the pane explains the event under the cursor")
+        await wait_for(pilot, lambda: "no room for Target, Message" in status(app), "the columns without room named")
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot, app, 100)
+        assert "Show/hide" not in screen_text(app).split("\n")[-1]  # no panes beside the table to hide
+        await pilot.press("right_square_bracket")
+        assert "from 140 columns" in status(app) and shown(app) == ["table"]
+        await pilot.press("left_square_bracket")  # the catalog, in the table's place
+        await wait_for(pilot, lambda: shown(app) == ["catalog-pane"], "the catalog instead of the table")
+
+
 async def key_line_says_every_key(pilot, app: AtlensApp) -> None:
     """The last line names every key the screen's footer offers, whole, and the palette hint."""
     await wait_for(pilot, lambda: screen_text(app).split("\n")[-1].strip(), "the key line")
