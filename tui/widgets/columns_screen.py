@@ -4,15 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.segment import Segment
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import SelectionList, Static
+from textual.strip import Strip
+from textual.widgets import Checkbox, SelectionList, Static
+from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
 from ..core.present import AVAILABLE_COLUMNS
 from .key_line import KeyLine
+
+
+class ColumnList(SelectionList[str]):
+    """The columns, each behind a box that holds an X only when ticked: Textual's list tells a
+    ticked box by its colour alone, and without colour (NO_COLOR) every box looked ticked."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        try:
+            selection = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        segments = list(strip)
+        # The box is drawn from the toggle buttons' characters, which Checkbox shares.
+        if selection.value in self.selected or len(segments) < 2 or segments[1].text != Checkbox.BUTTON_INNER:
+            return strip
+        segments[1] = Segment(" " * len(Checkbox.BUTTON_INNER), segments[1].style)
+        return Strip(segments, strip.cell_length)
 
 
 class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
@@ -41,7 +62,7 @@ class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Columns"
-            yield SelectionList[str](
+            yield ColumnList(
                 *(Selection(self._label(c.key, "Time" if c.key == "time" else c.title), c.key, c.key in self.shown)
                   for c in AVAILABLE_COLUMNS),
                 id="columns-list",
