@@ -3,11 +3,13 @@ catalog tied to the table, the filter bar, marking and comparing, help."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from tui.app import AtlensApp
+from tui.core.present import MARKS
 from tui.core.sources import InputSpec
 from tui.widgets.catalog_browser import CatalogBrowser
 from tui.widgets.detail_pane import BEHIND_TEXT, CompareScreen
@@ -333,6 +335,23 @@ async def test_help_lists_the_keys_of_every_part(log_file: Path) -> None:
             assert said in keys
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_help_and_readme_say_what_the_marks_at_the_left_of_the_rows_mean(log_file: Path) -> None:
+    said = {"!": "security finding", "•": "notable finding", "◆": "marked"}
+    assert set(said) == set(MARKS.values())
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for mark, meaning in said.items():
+        assert re.search(rf"^\| `{re.escape(mark)}` \|[^\n]*{meaning}", readme, re.MULTILINE), mark
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(100, 80)) as pilot:
+        await started(pilot, app, 100)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        lines = screen_text(app).split("\n")
+        for mark, meaning in said.items():
+            assert any(re.search(rf"│ {re.escape(mark)}\s.*{meaning}", line) for line in lines), mark
+        assert any(re.search(r"│ \+2\s.*no room", line) for line in lines)  # the count at the right of the titles
 
 
 async def test_hostile_strings_stay_literal_in_the_detail_pane_and_the_catalog(tmp_path: Path) -> None:

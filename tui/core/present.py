@@ -154,6 +154,13 @@ _GROWTH = (("action", 32), ("initiator", 20), ("time", 19), ("target", 20), ("ac
 MARK_WIDTH = 1
 #: The mark of each findings level that has one (the highest level of the event's findings).
 MARKS = {"security": "!", "notable": "•", "marked": "◆"}
+#: What each mark says, for the help and README's legend.
+MARK_MEANINGS = {
+    "security": "a security finding, for whoever answers for the account (a locked service ID changed, "
+                "a change refused, a key written twice): Enter explains it",
+    "notable": "a notable finding (a lock set or lifted, an account near a limit): Enter explains it",
+    "marked": "the event marked with m, to compare another with (d); it hides the row's own mark",
+}
 
 
 def columns_for(keys: Sequence[str] | None = None, *, local: bool = False) -> tuple[Column, ...]:
