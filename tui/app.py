@@ -429,8 +429,7 @@ class AtlensApp(App[int]):
         if pane == "catalog":
             self._show_catalog(not self.catalog_pane.display)
         else:
-            self.status_bar.show_message(f"the detail pane stands beside the table from {WIDE} columns: "
-                                         "Enter shows the event full-screen", seconds=8)
+            self.status_bar.show_message(f"detail pane from {WIDE} columns: Enter opens the event", seconds=8)
 
     def action_back(self) -> None:
         """Back to the table: closes the catalog where it stands in the table's place."""

@@ -156,7 +156,7 @@ async def test_brackets_hide_and_show_the_catalog_and_the_detail_pane(log_file: 
         await started(pilot, app, 100)
         assert "Show/hide" not in screen_text(app).split("\n")[-1]  # no panes beside the table to hide
         await pilot.press("right_square_bracket")
-        assert "from 140 columns" in status(app) and shown(app) == ["table"]
+        assert "detail pane from 140 columns" in status(app) and shown(app) == ["table"]
         await pilot.press("left_square_bracket")  # the catalog, in the table's place
         await wait_for(pilot, lambda: shown(app) == ["catalog-pane"], "the catalog instead of the table")
 

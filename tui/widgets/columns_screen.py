@@ -69,7 +69,7 @@ class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
             )
             help_text = "Space or a click ticks · Enter applies · Esc cancels"
             if self.no_room:
-                help_text += " · (no room): chosen, but too wide for the table now; untick others or hide a pane ([ ])"
+                help_text += " · (no room): chosen, but the table is too narrow for it now"
             yield Static(help_text, id="columns-help")
         yield KeyLine()  # Apply and Cancel, for the mouse too
 
