@@ -134,10 +134,11 @@ class AtlensApp(App[int]):
         Binding("t", "local_time", "UTC/local time", show=False),
         Binding("T", "jump_time", "Jump to a time", show=False),
         Binding("C", "columns", "Columns", show=False),
-        # Offered where the panes stand beside the table; narrower, the second binding of each key
-        # answers (the catalog in the table's place; the detail pane needs the width).
-        Binding("left_square_bracket", "toggle_pane('catalog')", "Show/hide catalog"),
-        Binding("right_square_bracket", "toggle_pane('detail')", "Show/hide detail"),
+        # Where the panes stand beside the table; narrower, the second binding of each key answers
+        # (the catalog in the table's place; the detail pane needs the width). The key line offers
+        # them with the table's keys (EventGrid): beside the detail pane's own, they did not fit.
+        Binding("left_square_bracket", "toggle_pane('catalog')", "Hide or show the catalog pane", show=False),
+        Binding("right_square_bracket", "toggle_pane('detail')", "Hide or show the detail pane", show=False),
         Binding("left_square_bracket", "narrow_pane('catalog')", show=False),
         Binding("right_square_bracket", "narrow_pane('detail')", show=False),
         Binding("ctrl+l", "redraw", "Redraw the screen", show=False),

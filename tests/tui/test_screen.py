@@ -131,8 +131,8 @@ async def test_brackets_hide_and_show_the_catalog_and_the_detail_pane(log_file: 
     async with app.run_test(size=(160, 50)) as pilot:
         grid = await started(pilot, app, 100)
         await wait_for(pilot, lambda: app.catalog_pane.query(CatalogBrowser), "the catalog")
-        await wait_for(pilot, lambda: "] Show/hide detail" in screen_text(app).split("\n")[-1], "the pane keys offered")
-        assert "[ Show/hide catalog" in screen_text(app).split("\n")[-1]
+        await wait_for(pilot, lambda: "] Detail pane" in screen_text(app).split("\n")[-1], "the pane keys offered")
+        assert "[ Catalog pane" in screen_text(app).split("\n")[-1]
         # The detail pane goes: the table takes its room, and every column fits again.
         await pilot.press("right_square_bracket")
         assert shown(app) == ["catalog-pane", "table"]
@@ -151,10 +151,15 @@ async def test_brackets_hide_and_show_the_catalog_and_the_detail_pane(log_file: 
         await wait_for(pilot, lambda: app.detail.title_text.startswith("iam-identity.serviceid-apikey.n98 "),
                        "the pane explains the event under the cursor")
         await wait_for(pilot, lambda: "no room for Target, Message" in status(app), "the columns without room named")
+        # From inside the detail pane, ] hides it and gives the keys back to the table.
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.detail.has_focus_within, "the keys in the detail pane")
+        await pilot.press("right_square_bracket")
+        assert shown(app) == ["catalog-pane", "table"] and isinstance(app.focused, EventGrid)
     app = AtlensApp([InputSpec(str(log_file), "file")])
     async with app.run_test(size=(80, 24)) as pilot:
         await started(pilot, app, 100)
-        assert "Show/hide" not in screen_text(app).split("\n")[-1]  # no panes beside the table to hide
+        assert "Detail pane" not in screen_text(app).split("\n")[-1]  # no panes beside the table to hide
         await pilot.press("right_square_bracket")
         assert "detail pane from 140 columns" in status(app) and shown(app) == ["table"]
         await pilot.press("left_square_bracket")  # the catalog, in the table's place
@@ -188,6 +193,11 @@ async def test_every_screen_names_all_its_keys_at_80_columns(log_file: Path, wid
             await key_line_says_every_key(pilot, app)
             await pilot.press("escape")
             await wait_for(pilot, lambda: not isinstance(app.screen, screen), f"{screen.__name__} closed")
+        if width >= 140:  # the detail pane beside the table, with the keys, offers its own and the app's
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.detail.has_focus_within, "the detail pane")
+            await key_line_says_every_key(pilot, app)
+            await pilot.press("escape")
         await pilot.press("a")  # the catalog in the table's place offers its own keys
         await wait_for(pilot, lambda: shown(app) == ["catalog-pane"] if width < 140 else app.catalog_pane.has_focus_within,
                        "the catalog")
@@ -331,7 +341,7 @@ async def test_help_lists_the_keys_of_every_part(log_file: Path) -> None:
         keys = screen_text(app)
         for heading in ("Everywhere", "Event table", "Filter bar", "Catalog", "Detail pane"):
             assert heading in keys
-        for said in ("Filter", "Raw JSON", "Compare with mark", "Follow"):
+        for said in ("Filter", "Raw JSON", "Compare with mark", "Follow", "Hide or show the detail pane"):
             assert said in keys
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)

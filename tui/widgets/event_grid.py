@@ -104,6 +104,10 @@ class EventGrid(ScrollView, can_focus=True):
         Binding("escape", "clear_cell", "Stop highlighting the cell", show=False),
         Binding("equals_sign", "quick_filter(False)", "Keep only events with the cell's value", show=False),
         Binding("minus,exclamation_mark", "quick_filter(True)", "Hide events with the cell's value", show=False),
+        # The app's keys, offered in the key line while the table has the keys (only where the
+        # panes stand beside it: the app's check_action says where).
+        Binding("left_square_bracket", "app.toggle_pane('catalog')", "Catalog pane", tooltip="Hide or show the catalog pane"),
+        Binding("right_square_bracket", "app.toggle_pane('detail')", "Detail pane", tooltip="Hide or show the detail pane"),
     ]
 
     COMPONENT_CLASSES = {

@@ -33,7 +33,8 @@ def _bindings(owner: type) -> list[Binding]:
             continue
         for item in cls.__dict__.get("BINDINGS", []):
             binding = _as_binding(item)
-            if binding is not None and binding.description:
+            # A widget's binding to an app action is the app's key, listed under Everywhere.
+            if binding is not None and binding.description and not binding.action.startswith("app."):
                 seen[binding.action] = binding
     return list(seen.values())
 
