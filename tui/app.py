@@ -23,9 +23,10 @@ from textual.containers import Horizontal, Vertical
 from catalog import Catalog, CatalogError, explain
 from catalog import loader as catalog_loader
 
+from .core.fields import MissingField, documented_paths, missing_fields, query_fields, still_missing
 from .core.filtering import Cancelled, Filter, QueryView
 from .core.present import WIDE, columns_for, format_local_us, format_time_us, inputs_text, time_range_text
-from .core.query import QuerySyntaxError, and_clause, parse, quick_filter
+from .core.query import Path, QuerySyntaxError, and_clause, parse, quick_filter
 from .core.sources import InputSpec, ReadProgress, Reader, remove_spools
 from .core.store import Notice, Store
 from .core.timespec import parse_moment
@@ -90,13 +91,23 @@ class FilterProgress(Message):
 
 
 class FilterReady(Message):
-    """The scan for a query finished: its rows, to show."""
+    """The scan for a query finished: its rows, to show, and the fields it names that no event has."""
 
-    def __init__(self, query: Filter, rows: object, text: str) -> None:
+    def __init__(self, query: Filter, rows: object, text: str, missing: list[MissingField]) -> None:
         super().__init__()
         self.query = query
         self.rows = rows
         self.text = text
+        self.missing = missing
+
+
+class FieldsChecked(Message):
+    """Events that arrived were read for the fields no event had: those still not found."""
+
+    def __init__(self, text: str, missing: list[MissingField]) -> None:
+        super().__init__()
+        self.text = text
+        self.missing = missing
 
 
 class CatalogLoaded(Message):
@@ -174,6 +185,12 @@ class AtlensApp(App[int]):
         self.query_text = ""
         self._scan_generation = 0
         self._scan_pending = False
+        #: what the status line says about the bad query typed last ("" when none): taken back by a good one
+        self._query_error = ""
+        #: fields the active query names that no event has (said under the query line), and the
+        #: rows read for them so far: events that arrive later are read for them too
+        self._missing: list[MissingField] = []
+        self._missing_seen = 0
         #: the query to apply once the app runs (atlens PATH -q QUERY)
         self.initial_query = initial_query
         self._counted = 0
@@ -300,6 +317,7 @@ class AtlensApp(App[int]):
             # Too many new rows to test one by one (a file being indexed): scan again.
             self._start_scan(view.query.node, self.query_text)
         grid.sync()
+        self._check_arrivals_for_fields()
         if self.first_rows_at is None and grid.count:
             self.first_rows_at = time.monotonic()
         self._update_status()
@@ -634,6 +652,7 @@ class AtlensApp(App[int]):
 
     @on(FilterBar.Closed)
     def _filter_closed(self) -> None:
+        self._take_back_query_error()  # the bad query was given up: what was wrong with it no longer matters
         self.grid.focus()
 
     @on(FilterBar.Submitted)
@@ -650,10 +669,13 @@ class AtlensApp(App[int]):
         except QuerySyntaxError as exc:
             self.filter_bar.edit(text)
             self.filter_bar.show_error(exc.column, exc.message)
-            self.status_bar.show_message(f"bad query at column {exc.column + 1}: {exc.message}", seconds=30)
+            self._query_error = f"bad query at column {exc.column + 1}: {exc.message}"
+            self.status_bar.show_message(self._query_error, seconds=30)
             self.bell()
             return False
+        self._take_back_query_error()
         self.filter_bar.set_active(text)
+        self._missing = []
         self.query_text = text
         self.status_bar.query = text
         if not text:
@@ -666,6 +688,12 @@ class AtlensApp(App[int]):
             return True
         self._start_scan(node, text)
         return True
+
+    def _take_back_query_error(self) -> None:
+        """The status line no longer says what was wrong with a query typed before."""
+        if self._query_error:
+            self.status_bar.take_back(self._query_error)
+            self._query_error = ""
 
     def _start_scan(self, node, text: str) -> None:
         self._scan_generation += 1
@@ -685,13 +713,48 @@ class AtlensApp(App[int]):
         try:
             rows = query.rows(progress=lambda done, total: self.post_message(FilterProgress(done, total)),
                               cancelled=cancelled)
+            # From the columns the scan built: a field no event has is said, not answered by 0 rows alone.
+            missing = [] if cancelled() else missing_fields(self.store, query_fields(node), self._documented_paths)
         except Cancelled:
             return
         except Exception as exc:  # shown in the status line, never as a traceback
-            self.post_message(ReaderStatus(f"filter failed: {exc}"))
+            self.post_message(ReaderStatus(Notice(f"filter failed: {exc}", problem=True)))
             return
         if not cancelled():
-            self.post_message(FilterReady(query, rows, text))
+            self.post_message(FilterReady(query, rows, text, missing))
+
+    def _documented_paths(self) -> frozenset[Path]:
+        """The fields the catalog documents (none when it cannot be loaded: then every absent field is said)."""
+        try:
+            return documented_paths(self.catalog())
+        except CatalogError:
+            return frozenset()
+
+    def _check_arrivals_for_fields(self) -> None:
+        """Read the events that arrived for the fields no event had, off the event loop."""
+        end = len(self.store)
+        if self._missing and not self._scan_pending and end > self._missing_seen:
+            self._check_fields(self.query_text, list(self._missing), self._missing_seen, end)
+            self._missing_seen = end
+
+    @work(thread=True, exit_on_error=False, group="fields", name="fields")
+    def _check_fields(self, text: str, missing: list[MissingField], start: int, end: int) -> None:
+        """Which of the fields no event had rows start..end still lack (runs on its own thread)."""
+        try:
+            left = still_missing(self.store, missing, start, end)
+        except Exception as exc:  # shown in the status line, never as a traceback
+            self.post_message(ReaderStatus(Notice(f"checking the query's fields failed: {exc}", problem=True)))
+            return
+        if len(left) < len(missing):
+            self.post_message(FieldsChecked(text, left))
+
+    @on(FieldsChecked)
+    def _fields_checked(self, message: FieldsChecked) -> None:
+        if message.text != self.query_text or self._scan_pending:
+            return  # another query, or a scan that will say it anew
+        # Checks of later rows may finish first: a field goes once any check found it.
+        self._missing = [m for m in self._missing if m in message.missing]
+        self.filter_bar.show_warnings([m.message() for m in self._missing])
 
     @on(FilterProgress)
     def _filter_progress(self, message: FilterProgress) -> None:
@@ -707,6 +770,8 @@ class AtlensApp(App[int]):
         self.status_bar.filtering = ""
         view = QueryView(message.query, message.rows)
         view.take_new()  # rows that arrived during the scan
+        self._missing, self._missing_seen = message.missing, message.query.scanned
+        self.filter_bar.show_warnings([m.message() for m in self._missing])
         self.grid.set_view(view)
         self._update_status(at_once=True)  # the query's count, with its rows: not 0.25 s later
         self._schedule_detail(DETAIL_DELAY)  # the cursor is on another event now

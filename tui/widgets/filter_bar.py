@@ -1,4 +1,4 @@
-"""The filter bar on top of the screen: the active query, its errors, its history, the time range."""
+"""The filter bar on top of the screen: the active query, its errors and warnings, its history, the time range."""
 
 from __future__ import annotations
 
@@ -58,7 +58,8 @@ class QueryInput(Input):
 
 
 class FilterBar(Vertical):
-    """The query being applied (always visible), the time range, and where a bad query went wrong."""
+    """The query being applied (always visible), the time range, where a bad query went wrong,
+    and the fields it names that no event has."""
 
     DEFAULT_CSS = """
     FilterBar { height: auto; background: $panel; }
@@ -70,6 +71,10 @@ class FilterBar(Vertical):
     FilterBar #time-range { width: auto; height: 1; padding: 0 1; color: $text-muted; }
     FilterBar #filter-error { display: none; height: auto; color: $error; }
     FilterBar.-error #filter-error { display: block; }
+    FilterBar #filter-warning { display: none; height: auto; padding: 0 1; color: $warning; }
+    FilterBar.-warning #filter-warning { display: block; }
+    /* A query being corrected: where it went wrong is what matters, not what the one in force lacks. */
+    FilterBar.-error #filter-warning { display: none; }
     """
 
     class Submitted(Message):
@@ -107,6 +112,7 @@ class FilterBar(Vertical):
             yield QueryInput(placeholder=PLACEHOLDER, id="filter", select_on_focus=False)
             yield Static("all times", id="time-range")
         yield Static(id="filter-error")
+        yield Static(id="filter-warning")
 
     @property
     def input(self) -> QueryInput:
@@ -126,6 +132,7 @@ class FilterBar(Vertical):
         self.input.value = query
         self.input.remember(query)
         self.clear_error()
+        self.show_warnings([])  # what was said of the last query's fields: the new one is checked anew
 
     def set_time_range(self, text: str) -> None:
         """What the time bounds are ("all times" when none)."""
@@ -139,6 +146,12 @@ class FilterBar(Vertical):
         self.query_one("#filter-error", Static).update(
             Text(" " * (column + 1) + "^ " + printable(message), no_wrap=True, overflow="ellipsis"))
         self.add_class("-error")
+
+    def show_warnings(self, lines: list[str]) -> None:
+        """What the active query may not mean (a field no event has), a line each; none hides them."""
+        self.query_one("#filter-warning", Static).update(
+            Text("\n".join(printable(line) for line in lines), no_wrap=True, overflow="ellipsis"))
+        self.set_class(bool(lines), "-warning")
 
     def clear_error(self) -> None:
         """No error to show."""

@@ -105,6 +105,12 @@ class StatusBar(Widget):
         self._message_until = time.monotonic() + seconds
         self.refresh()
 
+    def take_back(self, text: str) -> None:
+        """Stop showing a passing notice that no longer holds (a bad query since replaced), if it still shows."""
+        if self.message == text:
+            self.message = ""
+            self.refresh()
+
     def rate(self) -> float:
         """Events per second over the last few seconds."""
         now = time.monotonic()
