@@ -25,7 +25,7 @@ from catalog import loader as catalog_loader
 
 from .core.fields import MissingField, documented_paths, missing_fields, query_fields, still_missing
 from .core.filtering import Cancelled, Filter, QueryView
-from .core.present import WIDE, format_local_us, format_time_us, inputs_text, time_range_text
+from .core.present import WIDE, columns_for, format_local_us, format_time_us, inputs_text, time_range_text
 from .core.query import Path, QuerySyntaxError, and_clause, parse, quick_filter
 from .core.sources import InputSpec, ReadProgress, Reader, remove_spools
 from .core.store import Notice, Store
@@ -143,6 +143,13 @@ class AtlensApp(App[int]):
         Binding("t", "local_time", "UTC/local time", show=False),
         Binding("T", "jump_time", "Jump to a time", show=False),
         Binding("C", "columns", "Columns", show=False),
+        # Where the panes stand beside the table; narrower, the second binding of each key answers
+        # (the catalog in the table's place; the detail pane needs the width). The key line offers
+        # them with the table's keys (EventGrid): beside the detail pane's own, they did not fit.
+        Binding("left_square_bracket", "toggle_pane('catalog')", "Hide or show the catalog pane", show=False),
+        Binding("right_square_bracket", "toggle_pane('detail')", "Hide or show the detail pane", show=False),
+        Binding("left_square_bracket", "narrow_pane('catalog')", show=False),
+        Binding("right_square_bracket", "narrow_pane('detail')", show=False),
         Binding("ctrl+l", "redraw", "Redraw the screen", show=False),
         Binding("escape", "back", "Back to the table", show=False),
     ]
@@ -393,14 +400,50 @@ class AtlensApp(App[int]):
             return
         self._show_catalog(not shown)
 
-    def _show_catalog(self, show: bool) -> None:
+    def _show_catalog(self, show: bool, *, focus: bool = True) -> None:
         self.main_screen.set_class(show, "-catalog-open")
         self.main_screen.set_class(not show, "-catalog-closed")
         if show:
-            self.call_after_refresh(self._focus_catalog)
+            if focus:
+                self.call_after_refresh(self._focus_catalog)
             self.call_after_refresh(self._count_actions)
         elif self.focused is None or self._focus_in(self.catalog_pane):
             self.grid.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The pane keys of the wide layout only where it is, their narrow answers only where not."""
+        if action in ("toggle_pane", "narrow_pane"):
+            return (self.size.width >= WIDE) == (action == "toggle_pane")
+        return True
+
+    def on_resize(self) -> None:
+        # The key line offers the pane keys from WIDE columns on.
+        self.refresh_bindings()
+
+    def action_toggle_pane(self, pane: str) -> None:
+        """Hide or show the catalog or the detail pane beside the table; the keys stay with the table."""
+        if pane == "catalog":
+            show = not self.catalog_pane.display
+            self._show_catalog(show, focus=False)
+        else:
+            show = not self.detail.display
+            self.main_screen.set_class(not show, "-detail-closed")
+            if not show and self._focus_in(self.detail):
+                self.grid.focus()
+        said = f"{pane} pane {'shown' if show else 'hidden'}"
+        self.status_bar.show_message(said, seconds=4)
+        self.call_after_refresh(self._say_columns_without_room, said + " · ")
+
+    def pane_key(self, pane: str) -> None:
+        """What [ (the catalog) or ] (the detail pane) does at the terminal's width now."""
+        (self.action_toggle_pane if self.size.width >= WIDE else self.action_narrow_pane)(pane)
+
+    def action_narrow_pane(self, pane: str) -> None:
+        """Narrower than WIDE: the catalog in the table's place, or why there is no detail pane."""
+        if pane == "catalog":
+            self._show_catalog(not self.catalog_pane.display)
+        else:
+            self.status_bar.show_message(f"detail pane from {WIDE} columns: Enter opens the event", seconds=8)
 
     def action_back(self) -> None:
         """Back to the table: closes the catalog where it stands in the table's place."""
@@ -548,8 +591,17 @@ class AtlensApp(App[int]):
         def chosen(keys: tuple[str, ...] | None) -> None:
             if keys:
                 self.grid.set_columns(keys)
+                self.call_after_refresh(self._say_columns_without_room)
 
-        self.push_screen(ColumnsScreen(self.grid.columns), chosen)
+        self.push_screen(ColumnsScreen(self.grid.columns, self.grid.hidden_columns), chosen)
+
+    def _say_columns_without_room(self, before: str = "") -> None:
+        """Name in the status line the columns chosen that the table has no room for (after before)."""
+        hidden = self.grid.hidden_columns
+        if hidden:
+            titles = ", ".join(column.title for column in columns_for(hidden, local=self.grid.local_time))
+            self.status_bar.show_message(f"{before}no room for {titles}: C to choose others, [ and ] hide the panes",
+                                         seconds=10)
 
     @on(DetailPane.FilterRequested)
     def _detail_filter(self, message: DetailPane.FilterRequested) -> None:
@@ -795,6 +847,8 @@ class AtlensCommands(Provider):
             ("Jump to a time", "move to the first event at or after a time (T)", app.action_jump_time),
             ("UTC or local time", "switch the table's times (t)", app.action_local_time),
             ("Choose columns", "the table's columns and their order (C)", app.action_columns),
+            ("Show or hide the catalog pane", "beside the table ([)", lambda: app.pane_key("catalog")),
+            ("Show or hide the detail pane", "beside the table (])", lambda: app.pane_key("detail")),
             ("Mark event", "mark the event under the cursor to compare another with it (m)", app.action_mark),
             ("Compare with the marked event", "the fields that differ (d)", app.action_compare),
             ("Redraw the screen", "draw everything again (Ctrl+L)", app.action_redraw),

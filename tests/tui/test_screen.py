@@ -3,12 +3,14 @@ catalog tied to the table, the filter bar, marking and comparing, help."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import orjson
 import pytest
 
 from tui.app import AtlensApp
+from tui.core.present import MARKS
 from tui.core.sources import InputSpec
 from tui.widgets.catalog_browser import CatalogBrowser
 from tui.widgets.detail_pane import CompareScreen
@@ -119,6 +121,46 @@ async def test_narrow_terminal_gives_the_table_the_width_and_opens_events_full_s
         assert isinstance(app.focused, EventGrid)
 
 
+async def test_brackets_hide_and_show_the_catalog_and_the_detail_pane(log_file: Path) -> None:
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(160, 50)) as pilot:
+        grid = await started(pilot, app, 100)
+        await wait_for(pilot, lambda: app.catalog_pane.query(CatalogBrowser), "the catalog")
+        await wait_for(pilot, lambda: "] Detail pane" in screen_text(app).split("\n")[-1], "the pane keys offered")
+        assert "[ Catalog pane" in screen_text(app).split("\n")[-1]
+        # The detail pane goes: the table takes its room, and every column fits again.
+        await pilot.press("right_square_bracket")
+        assert shown(app) == ["catalog-pane", "table"]
+        await wait_for(pilot, lambda: "Target" in screen_text(app).split("\n")[1], "the Target column")
+        assert grid.hidden_columns == ()
+        assert "detail pane hidden" in status(app)
+        await pilot.press("left_square_bracket")
+        assert shown(app) == ["table"] and isinstance(app.focused, EventGrid)
+        # Without the pane, Enter shows the event full-screen, as on a narrow terminal.
+        await pilot.press("enter")
+        assert isinstance(app.screen, DetailScreen)
+        await pilot.press("escape", "up")
+        await pilot.press("left_square_bracket", "right_square_bracket")
+        assert shown(app) == ["catalog-pane", "table", "detail"]
+        assert isinstance(app.focused, EventGrid)  # showing a pane leaves the keys with the table
+        await wait_for(pilot, lambda: app.detail.title_text.startswith("iam-identity.serviceid-apikey.n98 "),
+                       "the pane explains the event under the cursor")
+        await wait_for(pilot, lambda: "no room for Target, Message" in status(app), "the columns without room named")
+        # From inside the detail pane, ] hides it and gives the keys back to the table.
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.detail.has_focus_within, "the keys in the detail pane")
+        await pilot.press("right_square_bracket")
+        assert shown(app) == ["catalog-pane", "table"] and isinstance(app.focused, EventGrid)
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot, app, 100)
+        assert "Detail pane" not in screen_text(app).split("\n")[-1]  # no panes beside the table to hide
+        await pilot.press("right_square_bracket")
+        assert "detail pane from 140 columns" in status(app) and shown(app) == ["table"]
+        await pilot.press("left_square_bracket")  # the catalog, in the table's place
+        await wait_for(pilot, lambda: shown(app) == ["catalog-pane"], "the catalog instead of the table")
+
+
 async def key_line_says_every_key(pilot, app: AtlensApp) -> None:
     """The last line names every key the screen's footer offers, whole, and the palette hint."""
     await wait_for(pilot, lambda: screen_text(app).split("\n")[-1].strip(), "the key line")
@@ -146,10 +188,53 @@ async def test_every_screen_names_all_its_keys_at_80_columns(log_file: Path, wid
             await key_line_says_every_key(pilot, app)
             await pilot.press("escape")
             await wait_for(pilot, lambda: not isinstance(app.screen, screen), f"{screen.__name__} closed")
+        if width >= 140:  # the detail pane beside the table, with the keys, offers its own and the app's
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.detail.has_focus_within, "the detail pane")
+            await key_line_says_every_key(pilot, app)
+            await pilot.press("escape")
         await pilot.press("a")  # the catalog in the table's place offers its own keys
         await wait_for(pilot, lambda: shown(app) == ["catalog-pane"] if width < 140 else app.catalog_pane.has_focus_within,
                        "the catalog")
         await key_line_says_every_key(pilot, app)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_a_cut_action_still_says_what_was_done(tmp_path: Path, size: tuple[int, int]) -> None:
+    # At 80 columns, and beside the panes, the action was cut at its end: update, create and
+    # delete all read `iam-identity.accoun…`.
+    path = tmp_path / "settings.log"
+    verbs = ("update", "create", "delete")
+    append_events(path, [make_event(i, action=f"iam-identity.account-settings.{verb}") for i, verb in enumerate(verbs)])
+    app = AtlensApp([InputSpec(str(path), "file")])
+    async with app.run_test(size=size) as pilot:
+        grid = await started(pilot, app, 3)
+        table = [line[grid.region.x:grid.region.right] for line in screen_text(app).split("\n")]
+        for verb, seq in zip(verbs, range(3)):
+            row = next(line for line in table if f"10:00:0{seq}" in line)
+            assert "iam-ide" in row and f"ings.{verb} " in row, row
+            assert "iam-identity.account-settings.update" not in row  # the column is narrower than the action
+
+
+async def test_columns_without_room_beside_the_panes_are_said_in_the_titles_and_the_columns_dialog(log_file: Path) -> None:
+    # Beside the catalog and the detail pane the Target and the Message went without a word, while
+    # the columns dialog showed them ticked as if they were there.
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(160, 50)) as pilot:
+        grid = await started(pilot, app, 100)
+        shown = [title for title in ("Target", "Message") if title in screen_text(app).split("\n")[1]]
+        assert shown == [] and grid.hidden_columns == ("target", "message")
+        titles = app.query_one("#header").render_line(0).text
+        assert titles.rstrip().endswith("+2"), titles
+        await pilot.press("C")
+        assert isinstance(app.screen, ColumnsScreen)
+        dialog = screen_text(app)
+        for title in ("Target", "Message"):
+            assert f"{title} (no room)" in dialog
+        for title in ("Time", "Action", "Initiator"):
+            assert f"{title} (no room)" not in dialog and title in dialog
+        await pilot.press("enter")  # the same columns, applied: the status line says which have no room
+        await wait_for(pilot, lambda: "no room for Target, Message" in status(app), "what has no room said")
 
 
 async def test_picking_an_action_in_the_catalog_filters_the_table(sample_log: Path) -> None:
@@ -251,10 +336,27 @@ async def test_help_lists_the_keys_of_every_part(log_file: Path) -> None:
         keys = screen_text(app)
         for heading in ("Everywhere", "Event table", "Filter bar", "Catalog", "Detail pane"):
             assert heading in keys
-        for said in ("Filter", "Raw JSON", "Compare with mark", "Follow"):
+        for said in ("Filter", "Raw JSON", "Compare with mark", "Follow", "Hide or show the detail pane"):
             assert said in keys
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_help_and_readme_say_what_the_marks_at_the_left_of_the_rows_mean(log_file: Path) -> None:
+    said = {"!": "security finding", "•": "notable finding", "◆": "marked"}
+    assert set(said) == set(MARKS.values())
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for mark, meaning in said.items():
+        assert re.search(rf"^\| `{re.escape(mark)}` \|[^\n]*{meaning}", readme, re.MULTILINE), mark
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(100, 80)) as pilot:
+        await started(pilot, app, 100)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        lines = screen_text(app).split("\n")
+        for mark, meaning in said.items():
+            assert any(re.search(rf"│ {re.escape(mark)}\s.*{meaning}", line) for line in lines), mark
+        assert any(re.search(r"│ \+2\s.*no room", line) for line in lines)  # the count at the right of the titles
 
 
 async def test_hostile_strings_stay_literal_in_the_detail_pane_and_the_catalog(tmp_path: Path) -> None:
