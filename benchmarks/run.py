@@ -348,6 +348,10 @@ def print_follow(results: list[dict[str, float]]) -> None:
         print(f"| {r['program']} | {r['rate']:,.0f}/s | {r['arrivals']} | {r['size']} | {r['polls']:,} | {r['staleness_median_ms']:.0f} ms | {r['staleness_p99_ms']:.0f} ms "
               f"| {r['event_latency_median_ms']:.0f} ms | {r['cpu_percent']:.1f} % | {'yes' if r['caught_up'] else 'NO'} "
               f"| {r['key_to_screen_ms']:.0f} ms |")
+    baselines = {(r["rate"], r["arrivals"], r["size"]): r["cpu_percent"] for r in results if r["program"] != "atlens"}
+    ratios = [f"{r['rate']:,.0f}/s {r['arrivals']} {r['size']}: {r['cpu_percent'] / baselines[key]:.1f}x"
+              for r in results if r["program"] == "atlens" and baselines.get(key := (r["rate"], r["arrivals"], r["size"]))]
+    print("\natlens CPU over the baseline follower's, same rate, arrivals and terminal (target: under 4x): " + "; ".join(ratios))
     print("\nCPU per thread (% of a core): " + "; ".join(
         f"{r['program']} {r['rate']:,.0f}/s {r['arrivals']} {r['size']}: " + ", ".join(f"{name} {pct:.1f}" for name, pct in sorted(r["threads"].items()))
         for r in results))
@@ -677,7 +681,8 @@ def main() -> int:
         print_follow([bench_follow(20, slow, (80, 24), baseline=True), bench_follow(20, slow, (80, 24)),
                       bench_follow(20, slow, (80, 24), baseline=True, arrivals="even"),
                       bench_follow(20, slow, (80, 24), arrivals="even"),
-                      bench_follow(20, slow), bench_follow(2000, seconds, baseline=True), bench_follow(2000, seconds),
+                      bench_follow(20, slow, baseline=True), bench_follow(20, slow),
+                      bench_follow(2000, seconds, baseline=True), bench_follow(2000, seconds),
                       bench_follow(20000, seconds / 2)])
     if "idle" in parts:
         print(f"\n## Idle: following a quiet file\n\n- atlens CPU: {bench_idle((80, 24)):.2f} % of a core at 80x24, "
