@@ -8,6 +8,7 @@ caller that draws them (terminal, Markdown) escapes them for its medium.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,6 +136,8 @@ class _Context:
     origin: str = ""
     #: what the outcome means when "failure" would mislead (a usage report without data)
     outcome_text: str = ""
+    #: the fields (paths as written in notes) whose value or key holds hidden characters
+    hidden: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.action = _str(self.event.get("action"))
@@ -287,7 +290,12 @@ def _catalog_facts(ctx: _Context) -> None:
 
 def _origin(ctx: _Context) -> None:
     client = _str(ctx.request.get("client_id"))
-    if ctx.agent.lower() == "not set" or client == CONSOLE_CLIENT:
+    if "initiator.host.agent" in ctx.hidden:
+        # "IBM Cloud CLI" followed by an escape sequence is not the CLI: where it came from is unknown.
+        ctx.origin = "from an agent whose name holds control characters"
+        ctx.detail(f'initiator.host.agent "{text(ctx.agent, 80)}" holds control characters: where the request '
+                   "came from cannot be told from it.")
+    elif ctx.agent.lower() == "not set" or client == CONSOLE_CLIENT:
         ctx.origin = "from the IBM Cloud console (UI)"
         if ctx.agent.lower() == "not set":
             ctx.detail('initiator.host.agent "Not Set" means the request came from the IBM Cloud console (UI).')
@@ -571,6 +579,129 @@ def _generic(ctx: _Context) -> None:
             ctx.detail(f"{path} is a string (\"{text(value, 40)}\") where the documentation has {expected}.")
 
 
+# ----------------------------------------------------------------------------- hidden characters
+
+#: Characters a reader does not see as text: C0 and C1 controls and DEL (a terminal acts on them),
+#: bidirectional controls (they reorder what is read), zero-width and other invisible characters.
+_HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: Names for the controls that unicodedata leaves unnamed.
+_CONTROL_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x09: "TAB", 0x0A: "LF", 0x0D: "CR", 0x1B: "ESC",
+                  0x7F: "DEL", 0x85: "NEL", 0x9B: "CSI", 0x9D: "OSC"}
+#: Fields named one finding each; the others share one finding (an event can hold thousands).
+HIDDEN_FINDINGS = 8
+#: Terminal sequences worth naming, for what printing them raw would do.
+_SEQUENCES = ((re.compile(r"(?:\x1b\]|\x9d)52;"), "writes to the clipboard (OSC 52)"),
+              (re.compile(r"(?:\x1b\]|\x9d)8;"), "makes a hidden link (OSC 8)"),
+              (re.compile(r"(?:\x1b\[|\x9b)[0-9;?]*[A-Za-z]"), "moves the cursor or clears the screen"))
+
+
+def _is_control(char: str) -> bool:
+    """A C0 or C1 control or DEL: a character a terminal acts on."""
+    return char < "\xa0"
+
+
+def _char_name(char: str) -> str:
+    """`ESC (U+001B)`, `ZERO WIDTH SPACE (U+200B)`."""
+    code = ord(char)
+    name = _CONTROL_NAMES.get(code) or unicodedata.name(char, "")
+    return f"{name} (U+{code:04X})" if name else f"U+{code:04X}"
+
+
+def _hidden_strings(event: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str, bool]]:
+    """(where, string, is a key) for every string of the event that holds hidden characters, in order.
+
+    Walked with a stack, not recursion: an event can be nested as deep as the decoder allows.
+    """
+    # Each entry holds its place as (part, parent entry), so a deep event is not copied level by level.
+    stack: list[tuple[Any, tuple[Any, ...] | None]] = [(event, None)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            if _HIDDEN.search(value):
+                yield _unlink(where), value, False
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                here = (str(key), where)
+                if _HIDDEN.search(str(key)):
+                    yield _unlink(here), str(key), True
+                stack.append((item, here))
+        elif isinstance(value, list):
+            stack.extend((item, (i, where)) for i, item in reversed(list(enumerate(value))))
+
+
+def _unlink(where: tuple[Any, ...] | None) -> tuple[str | int, ...]:
+    """The parts of a place kept as (part, parent), from the top of the event down."""
+    parts: list[str | int] = []
+    while where is not None:
+        parts.append(where[0])
+        where = where[1]
+    return tuple(reversed(parts))
+
+
+#: How JSON writes a C0 control; a false alarm (an escaped backslash before an n) only costs the walk.
+_JSON_CONTROL = re.compile(r"\\(?:u00[01][0-9a-fA-F]|[bfnrt])")
+
+
+def _may_hide(event: dict[str, Any]) -> bool:
+    """Whether the event can hold hidden characters: its JSON text searched at C speed, so the usual
+    clean event (every row the table marks) costs no walk through its values."""
+    written = jsontext.dumps(event)
+    return bool(_HIDDEN.search(written) or _JSON_CONTROL.search(written))
+
+
+def _hidden_characters(ctx: _Context) -> None:
+    if not _may_hide(ctx.event):
+        return
+    # A whole list is one field in the notes (tag_names = [...]): its items are named by the list.
+    fields: dict[str, set[str]] = {}
+    keys: set[str] = set()
+    values: dict[str, str] = {}
+    for where, string, is_key in _hidden_strings(ctx.event):
+        last_key = max((i for i, part in enumerate(where) if isinstance(part, str)), default=-1)
+        path = _path_text(where if is_key else where[:last_key + 1])
+        fields.setdefault(path, set()).update(_HIDDEN.findall(string))
+        values.setdefault(path, string)
+        if is_key:
+            keys.add(path)
+    ctx.hidden = set(fields)
+    shown = list(fields)[:HIDDEN_FINDINGS]
+    for path in shown:
+        chars = sorted(fields[path])
+        kind = ("Control characters" if any(map(_is_control, chars)) else
+                "Bidirectional controls" if any(c in _BIDI for c in chars) else "Invisible characters")
+        where = f"The key {text(path, 120)}" if path in keys else text(path, 120)
+        names = ", ".join(_char_name(c) for c in chars[:6]) + (f" and {len(chars) - 6} more" if len(chars) > 6 else "")
+        ctx.find("security", f"{kind} in {text(path, 120)}",
+                 f"{where} holds {names}: {_around_hidden(values[path])}. {_hidden_effect(values[path], chars)}", path)
+    rest = list(fields)[HIDDEN_FINDINGS:]
+    if rest:
+        listed = ", ".join(text(p, 60) for p in rest[:20]) + (f" and {len(rest) - 20} more" if len(rest) > 20 else "")
+        ctx.find("security", f"Control characters in {len(rest)} more fields",
+                 f"Control, bidirectional or invisible characters are also in {listed}.", *rest)
+
+
+def _around_hidden(value: str, limit: int = 80) -> str:
+    """The value quoted, or the part of a long one where its first hidden character is, marked as cut."""
+    if len(value) <= limit:
+        return f'"{value}"'
+    first = _HIDDEN.search(value)
+    start = max(0, (first.start() if first else 0) - limit // 4)
+    part = ("…" if start else "") + value[start:start + limit] + ("…" if start + limit < len(value) else "")
+    return f'"{part}" ({len(value):,} characters)'
+
+
+def _hidden_effect(value: str, chars: list[str]) -> str:
+    """What the characters would do to a reader, in a sentence."""
+    if any(map(_is_control, chars)):
+        done = [effect for pattern, effect in _SEQUENCES if pattern.search(value)]
+        return ("Printed raw, a terminal acts on them: this text "
+                + (" and ".join(done) if done else "can rewrite or hide what is shown") + ".")
+    if any(c in _BIDI for c in chars):
+        return "They change the order the text reads in: what it looks like is not what it holds."
+    return "They do not show: two values that look the same can differ."
+
+
 def _duplicate_keys(ctx: _Context) -> None:
     for dup in ctx.duplicates:
         if not dup.values:
@@ -602,5 +733,6 @@ def _path_text(where: tuple[str | int, ...]) -> str:
     return out
 
 
-_RULES = (_catalog_facts, _origin, _login, _key_updates, _limits, _account_settings, _users, _usage_reports,
+# _hidden_characters first: what the others read from a value depends on whether it can be trusted.
+_RULES = (_hidden_characters, _catalog_facts, _origin, _login, _key_updates, _limits, _account_settings, _users, _usage_reports,
           _catalog_and_tags, _cloudant, _support, _generic, _duplicate_keys)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import string
 import tomllib
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
@@ -97,7 +98,7 @@ class Catalog:
         self._reindex()
 
     def _reindex(self) -> None:
-        self._patterns = [(_pattern_regex(a.name), a) for a in self.actions.values() if a.pattern]
+        self._patterns = [(ActionPattern.compile(a.name), a) for a in self.actions.values() if a.pattern]
         self._by_path: dict[tuple[str, ...], list[FieldDoc]] = {}
         for doc in self.fields:
             self._by_path.setdefault(split_path(doc.path), []).append(doc)
@@ -107,8 +108,8 @@ class Catalog:
         hit = self.actions.get(name)
         if hit is not None:
             return hit
-        for regex, action in self._patterns:
-            if regex.fullmatch(name):
+        for pattern, action in self._patterns:
+            if pattern.fullmatch(name):
                 return action
         return None
 
@@ -150,15 +151,69 @@ class Catalog:
         return service.title if service else ""
 
 
-def _pattern_regex(name: str) -> re.Pattern[str]:
-    """`<service-name>.tag.attach` -> any service name in front of `.tag.attach`."""
-    out = ""
-    for piece in re.split(r"(<[^>]+>|\*)", name):
-        if piece.startswith("<") or piece == "*":
-            out += r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*?"
-        else:
-            out += re.escape(piece)
-    return re.compile(out)
+#: A placeholder in an action name: `<service-name>`, or `*`.
+_PLACEHOLDER = re.compile(r"(<[^>]+>|\*)")
+#: What a part of an action name is made of, where a placeholder stands.
+_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_-")
+# Where a match stands in a pattern: before a token, inside a placeholder after a name character
+# (it may end there), or inside one right after a dot (a name character must follow).
+_AT, _WORD, _DOT = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class ActionPattern:
+    """An action name with placeholders (`<service-name>.tag.attach`), matched in time linear in the name.
+
+    A placeholder stands for one or more name parts joined by dots. A regular expression with one
+    repetition per placeholder backtracks: 8 placeholders against a 40-part name took 18 s.
+    """
+
+    #: one character of literal text each, or None for a placeholder
+    tokens: tuple[str | None, ...]
+    #: the literal text before the first placeholder and after the last: most names fail on them
+    prefix: str
+    suffix: str
+
+    @classmethod
+    def compile(cls, name: str) -> ActionPattern:
+        """The pattern an action name written with placeholders stands for."""
+        pieces = _PLACEHOLDER.split(name)
+        tokens: list[str | None] = []
+        for n, piece in enumerate(pieces):
+            tokens.extend([None] if n % 2 else piece)  # split puts the placeholders at odd places
+        if len(pieces) == 1:
+            return cls(tuple(tokens), name, name)
+        return cls(tuple(tokens), pieces[0], pieces[-1])
+
+    def fullmatch(self, name: str) -> bool:
+        """Whether the whole name is one the pattern stands for."""
+        tokens = self.tokens
+        if len(name) < len(tokens) or not (name.startswith(self.prefix) and name.endswith(self.suffix)):
+            return False
+        end = len(tokens)
+        # Every place the match can stand after each character, at once: no choice is ever undone.
+        current = {(0, _AT)}
+        for char in name:
+            following: set[tuple[int, int]] = set()
+            for index, where in current:
+                if where == _AT:
+                    if index == end:
+                        continue
+                    token = tokens[index]
+                    if token is not None:
+                        if token == char:
+                            following.add((index + 1, _AT))
+                        continue
+                if char in _NAME_CHARS:
+                    # into (or on inside) the placeholder, which may also end right here
+                    following.add((index, _WORD))
+                    following.add((index + 1, _AT))
+                elif char == "." and where == _WORD:
+                    following.add((index, _DOT))
+            if not following:
+                return False
+            current = following
+        return (end, _AT) in current
 
 
 # ----------------------------------------------------------------------------- loading
@@ -209,6 +264,9 @@ def _load_file(catalog: Catalog, file: Path, overriding: bool) -> None:
         raise CatalogError(file, None, f"cannot read: {exc}") from None
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        # tomllib reads nested arrays and inline tables by recursion: thousands deep exhaust the stack.
+        raise CatalogError(file, None, "an array or table nested too deeply to read") from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "not valid TOML"
@@ -217,23 +275,28 @@ def _load_file(catalog: Catalog, file: Path, overriding: bool) -> None:
             reason += f" (column {m.group(2)})"
         raise CatalogError(file, line, f"not valid TOML: {reason}") from None
     lines = text.splitlines()
-    default_source = str(_get(data.get("meta", {}), "source", str, file, None, "meta") or file.name)
+    meta = data.get("meta", {})
+    if not isinstance(meta, dict):
+        raise CatalogError(file, _table_line(lines, "meta"), "'meta' must be a table, written [meta]")
+    default_source = str(_get(meta, "source", str, file, _table_line(lines, "meta"), "meta") or file.name)
     unknown = set(data) - {"meta", "service", "action", "field"}
     if unknown:
         table = min(unknown)
-        raise CatalogError(file, _line_of(lines, f"[{table}"),
+        raise CatalogError(file, _table_line(lines, table),
                            f"unknown table {table!r} (expected meta, service, action, field)")
     catalog.files.append(str(file))
+    # Where each entry starts, found once: looking it up per entry made a large file quadratic.
+    headers = _headers(lines)
 
     for n, entry in enumerate(_tables(data, "service", file, lines)):
-        line = _nth_header(lines, "service", n)
+        line = _nth(headers["service"], n)
         _check_keys(entry, _SERVICE_KEYS, file, line, "service")
         name = _get(entry, "name", str, file, line, "service", required=True)
         catalog.services[name] = Service(name, _get(entry, "title", str, file, line, "service") or name,
                                          _get(entry, "source", str, file, line, "service") or default_source)
 
     for n, entry in enumerate(_tables(data, "action", file, lines)):
-        line = _nth_header(lines, "action", n)
+        line = _nth(headers["action"], n)
         _check_keys(entry, _ACTION_KEYS, file, line, "action")
         get = lambda key, kind, required=False: _get(entry, key, kind, file, line, "action", required)  # noqa: E731
         name = get("name", str, True)
@@ -265,7 +328,7 @@ def _load_file(catalog: Catalog, file: Path, overriding: bool) -> None:
         catalog.actions[name] = action
 
     for n, entry in enumerate(_tables(data, "field", file, lines)):
-        line = _nth_header(lines, "field", n)
+        line = _nth(headers["field"], n)
         _check_keys(entry, _FIELD_KEYS, file, line, "field")
         get = lambda key, kind, required=False: _get(entry, key, kind, file, line, "field", required)  # noqa: E731
         path = get("path", str, True)
@@ -291,7 +354,7 @@ def _load_file(catalog: Catalog, file: Path, overriding: bool) -> None:
 def _tables(data: dict[str, Any], key: str, file: Path, lines: list[str]) -> list[dict[str, Any]]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise CatalogError(file, _line_of(lines, f"{key}"), f"'{key}' must be written as [[{key}]] tables")
+        raise CatalogError(file, _table_line(lines, key), f"'{key}' must be written as [[{key}]] tables")
     return value
 
 
@@ -315,19 +378,30 @@ def _get(entry: dict[str, Any], key: str, kind: type, file: Path, line: int | No
     return value
 
 
-def _nth_header(lines: list[str], kind: str, n: int) -> int | None:
-    """The line number of the n-th [[kind]] header (where an entry's error is reported)."""
-    seen = -1
+def _headers(lines: list[str]) -> dict[str, list[int]]:
+    """The line numbers of the [[service]], [[action]] and [[field]] headers, in order (where an
+    entry's error is reported)."""
+    found: dict[str, list[int]] = {"service": [], "action": [], "field": []}
     for number, text in enumerate(lines, 1):
-        if text.split("#", 1)[0].strip().replace(" ", "") == f"[[{kind}]]":
-            seen += 1
-            if seen == n:
-                return number
-    return None
+        m = _ENTRY_HEADER.match(text)
+        if m:
+            found[m.group(1)].append(number)
+    return found
 
 
-def _line_of(lines: list[str], needle: str) -> int | None:
+#: `[[action]]`, spaces and a comment allowed, as TOML allows them.
+_ENTRY_HEADER = re.compile(r"\s*\[\[\s*(service|action|field)\s*\]\]\s*(?:#.*)?$")
+
+
+def _nth(numbers: list[int], n: int) -> int | None:
+    """The n-th line number, or None when the entry was not written with a header (an inline table)."""
+    return numbers[n] if n < len(numbers) else None
+
+
+def _table_line(lines: list[str], key: str) -> int | None:
+    """The first line where a top-level key is written: `[key]`, `[[key]]`, `key = ...` or `key.sub = ...`."""
+    pattern = re.compile(rf"\s*(?:\[\[?\s*{re.escape(key)}\s*[\].]|{re.escape(key)}\s*[=.])")
     for number, text in enumerate(lines, 1):
-        if needle in text:
+        if pattern.match(text):
             return number
     return None

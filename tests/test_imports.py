@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CORE_MODULES = ["tui.core.decode", "tui.core.store", "tui.core.sources", "tui.core.present",
                 "tui.core.timespec", "tui.core.workers", "tui.core.generator", "tui.core.query",
-                "tui.core.filtering", "tui.core.compare", "tui.preview", "catalog", "catalog.explain", "catalog.loader"]
+                "tui.core.filtering", "tui.core.fields", "tui.core.compare", "tui.preview", "catalog", "catalog.explain", "catalog.loader"]
 
 
 def test_core_and_catalog_import_no_ui_library():

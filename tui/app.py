@@ -23,9 +23,10 @@ from textual.containers import Horizontal, Vertical
 from catalog import Catalog, CatalogError, explain
 from catalog import loader as catalog_loader
 
+from .core.fields import MissingField, documented_paths, missing_fields, query_fields, still_missing
 from .core.filtering import Cancelled, Filter, QueryView
-from .core.present import WIDE, format_local_us, format_time_us, inputs_text, time_range_text
-from .core.query import QuerySyntaxError, and_clause, parse, quick_filter
+from .core.present import WIDE, columns_for, format_local_us, format_time_us, inputs_text, time_range_text
+from .core.query import Path, QuerySyntaxError, and_clause, parse, quick_filter
 from .core.sources import InputSpec, ReadProgress, Reader, remove_spools
 from .core.store import Notice, Store
 from .core.timespec import parse_moment
@@ -45,13 +46,11 @@ from .widgets.status_bar import StatusBar
 REDRAW_INTERVAL = 0.03
 #: Seconds the cursor rests before the side pane explains its event.
 DETAIL_DELAY = 0.06
-#: Following, the side pane explains the newest event once the stream rests this long: text
-#: replaced while events keep arriving cannot be read. Beside the table, each explanation lays
-#: the whole screen out again (three passes of Textual's layout): re-explaining the newest event
-#: every 5 s of a steady stream of 20 a second was a quarter of the CPU atlens used.
-DETAIL_FOLLOW_REST = 0.5
-#: After this long without a rest, the pane says that it shows an earlier event than the newest.
-DETAIL_BEHIND_AFTER = 5.0
+#: Following, the side pane explains the newest event at most once in this many seconds: text
+#: replaced at the rate events arrive cannot be read, and beside the table each explanation lays
+#: the whole screen out again (three passes of Textual's layout). Waiting for the stream to rest
+#: instead left the pane saying "No event selected" for as long as a steady stream flowed.
+DETAIL_FOLLOW_EVERY = 1.0
 #: The catalog's counts of events per action are brought up to date every this many seconds
 #: (ticks of the status line's clock): following beside the table, each update was a tenth of
 #: the CPU of a stream of 20 events a second.
@@ -90,13 +89,23 @@ class FilterProgress(Message):
 
 
 class FilterReady(Message):
-    """The scan for a query finished: its rows, to show."""
+    """The scan for a query finished: its rows, to show, and the fields it names that no event has."""
 
-    def __init__(self, query: Filter, rows: object, text: str) -> None:
+    def __init__(self, query: Filter, rows: object, text: str, missing: list[MissingField]) -> None:
         super().__init__()
         self.query = query
         self.rows = rows
         self.text = text
+        self.missing = missing
+
+
+class FieldsChecked(Message):
+    """Events that arrived were read for the fields no event had: those still not found."""
+
+    def __init__(self, text: str, missing: list[MissingField]) -> None:
+        super().__init__()
+        self.text = text
+        self.missing = missing
 
 
 class FilterFailed(Message):
@@ -143,6 +152,13 @@ class AtlensApp(App[int]):
         Binding("t", "local_time", "UTC/local time", show=False),
         Binding("T", "jump_time", "Jump to a time", show=False),
         Binding("C", "columns", "Columns", show=False),
+        # Where the panes stand beside the table; narrower, the second binding of each key answers
+        # (the catalog in the table's place; the detail pane needs the width). The key line offers
+        # them with the table's keys (EventGrid): beside the detail pane's own, they did not fit.
+        Binding("left_square_bracket", "toggle_pane('catalog')", "Hide or show the catalog pane", show=False),
+        Binding("right_square_bracket", "toggle_pane('detail')", "Hide or show the detail pane", show=False),
+        Binding("left_square_bracket", "narrow_pane('catalog')", show=False),
+        Binding("right_square_bracket", "narrow_pane('detail')", show=False),
         Binding("ctrl+l", "redraw", "Redraw the screen", show=False),
         Binding("escape", "back", "Back to the table", show=False),
     ]
@@ -178,6 +194,12 @@ class AtlensApp(App[int]):
         self._shown_query = ""
         self._scan_generation = 0
         self._scan_pending = False
+        #: what the status line says about the bad query typed last ("" when none): taken back by a good one
+        self._query_error = ""
+        #: fields the active query names that no event has (said under the query line), and the
+        #: rows read for them so far: events that arrive later are read for them too
+        self._missing: list[MissingField] = []
+        self._missing_seen = 0
         #: the query to apply once the app runs (atlens PATH -q QUERY)
         self.initial_query = initial_query
         self._counted = 0
@@ -185,11 +207,10 @@ class AtlensApp(App[int]):
         self._action_counts: Counter[int] = Counter()
         #: the store row the detail pane shows
         self._detail_row: int | None = None
-        self._detail_due = False
-        #: when the newest event the pane has not shown arrived (following)
-        self._arrived_at = 0.0
-        #: since when the pane has shown an earlier event than the newest (following; None: it shows the newest)
-        self._behind_since: float | None = None
+        #: the side pane's next explanation, when one is due
+        self._detail_timer: asyncio.TimerHandle | None = None
+        #: when the side pane last explained an event (time.monotonic)
+        self._detail_at = 0.0
 
     def compose(self) -> ComposeResult:
         yield FilterBar(id="filter-bar")
@@ -304,14 +325,13 @@ class AtlensApp(App[int]):
             # Too many new rows to test one by one (a file being indexed): scan again.
             self._start_scan(view.query.node, self.query_text)
         grid.sync()
+        self._check_arrivals_for_fields()
         if self.first_rows_at is None and grid.count:
             self.first_rows_at = time.monotonic()
         self._update_status()
         if grid.following and grid.cursor_row != self._detail_row:
-            self._arrived_at = self._last_redraw
-            if self._behind_since is None:
-                self._behind_since = self._last_redraw
-            self._schedule_detail(DETAIL_FOLLOW_REST)
+            # The newest event, at a calm pace: a second after the last explanation at the soonest.
+            self._schedule_detail(max(DETAIL_DELAY, self._detail_at + DETAIL_FOLLOW_EVERY - self._last_redraw))
 
     def _update_status(self, *, at_once: bool = False) -> None:
         """The status line's counts; at_once for an answer to a key (else they wait their turn)."""
@@ -391,14 +411,50 @@ class AtlensApp(App[int]):
             return
         self._show_catalog(not shown)
 
-    def _show_catalog(self, show: bool) -> None:
+    def _show_catalog(self, show: bool, *, focus: bool = True) -> None:
         self.main_screen.set_class(show, "-catalog-open")
         self.main_screen.set_class(not show, "-catalog-closed")
         if show:
-            self.call_after_refresh(self._focus_catalog)
+            if focus:
+                self.call_after_refresh(self._focus_catalog)
             self.call_after_refresh(self._count_actions)
         elif self.focused is None or self._focus_in(self.catalog_pane):
             self.grid.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The pane keys of the wide layout only where it is, their narrow answers only where not."""
+        if action in ("toggle_pane", "narrow_pane"):
+            return (self.size.width >= WIDE) == (action == "toggle_pane")
+        return True
+
+    def on_resize(self) -> None:
+        # The key line offers the pane keys from WIDE columns on.
+        self.refresh_bindings()
+
+    def action_toggle_pane(self, pane: str) -> None:
+        """Hide or show the catalog or the detail pane beside the table; the keys stay with the table."""
+        if pane == "catalog":
+            show = not self.catalog_pane.display
+            self._show_catalog(show, focus=False)
+        else:
+            show = not self.detail.display
+            self.main_screen.set_class(not show, "-detail-closed")
+            if not show and self._focus_in(self.detail):
+                self.grid.focus()
+        said = f"{pane} pane {'shown' if show else 'hidden'}"
+        self.status_bar.show_message(said, seconds=4)
+        self.call_after_refresh(self._say_columns_without_room, said + " · ")
+
+    def pane_key(self, pane: str) -> None:
+        """What [ (the catalog) or ] (the detail pane) does at the terminal's width now."""
+        (self.action_toggle_pane if self.size.width >= WIDE else self.action_narrow_pane)(pane)
+
+    def action_narrow_pane(self, pane: str) -> None:
+        """Narrower than WIDE: the catalog in the table's place, or why there is no detail pane."""
+        if pane == "catalog":
+            self._show_catalog(not self.catalog_pane.display)
+        else:
+            self.status_bar.show_message(f"detail pane from {WIDE} columns: Enter opens the event", seconds=8)
 
     def action_back(self) -> None:
         """Back to the table: closes the catalog where it stands in the table's place."""
@@ -457,36 +513,30 @@ class AtlensApp(App[int]):
         self._schedule_detail(DETAIL_DELAY)
 
     def _schedule_detail(self, delay: float) -> None:
-        """Show the cursor's event in the side pane soon: keys held down or a stream of events
-        cost one explanation when they pause, not one per row passed."""
-        if self._detail_due or not self.detail.display:
+        """Show the cursor's event in the side pane in delay seconds, or sooner if already due
+        sooner: keys held down or a stream of events cost one explanation, not one per row passed."""
+        if not self.detail.display:
             return
-        self._detail_due = True
-        direct.later(self, delay, self._detail_after_rest)
-
-    def _detail_after_rest(self) -> None:
-        self._detail_due = False
-        if self.grid.following:
-            now = time.monotonic()
-            rest = DETAIL_FOLLOW_REST - (now - self._arrived_at)
-            if rest > 0.01:  # events still arriving: wait for a rest
-                behind = self._behind_since
-                if behind is not None and now - behind >= DETAIL_BEHIND_AFTER:
-                    self.detail.behind = True
-                self._schedule_detail(rest)
+        timer = self._detail_timer
+        if timer is not None:
+            if timer.when() <= asyncio.get_running_loop().time() + delay:
                 return
+            # A key asks sooner than the stream's calm pace: the key is answered.
+            timer.cancel()
+        self._detail_timer = direct.later(self, delay, self._detail_timer_fired)
+
+    def _detail_timer_fired(self) -> None:
+        self._detail_timer = None
         self._show_detail()
 
     def _show_detail(self, *, force: bool = False) -> None:
         row = self.grid.cursor_row
         if row is None or not self.detail.display:
             return
-        # The pane is about to show the cursor's event (or shows it already): it is not behind.
-        self._behind_since = None
-        self.detail.behind = False
         if row == self._detail_row and not force:
             return
         self._detail_row = row
+        self._detail_at = time.monotonic()
         record, title, explanation = self._explained(row)
         self.detail.show(record, explanation, title)
 
@@ -552,8 +602,17 @@ class AtlensApp(App[int]):
         def chosen(keys: tuple[str, ...] | None) -> None:
             if keys:
                 self.grid.set_columns(keys)
+                self.call_after_refresh(self._say_columns_without_room)
 
-        self.push_screen(ColumnsScreen(self.grid.columns), chosen)
+        self.push_screen(ColumnsScreen(self.grid.columns, self.grid.hidden_columns), chosen)
+
+    def _say_columns_without_room(self, before: str = "") -> None:
+        """Name in the status line the columns chosen that the table has no room for (after before)."""
+        hidden = self.grid.hidden_columns
+        if hidden:
+            titles = ", ".join(column.title for column in columns_for(hidden, local=self.grid.local_time))
+            self.status_bar.show_message(f"{before}no room for {titles}: C to choose others, [ and ] hide the panes",
+                                         seconds=10)
 
     @on(DetailPane.FilterRequested)
     def _detail_filter(self, message: DetailPane.FilterRequested) -> None:
@@ -593,6 +652,7 @@ class AtlensApp(App[int]):
 
     @on(FilterBar.Closed)
     def _filter_closed(self) -> None:
+        self._take_back_query_error()  # the bad query was given up: what was wrong with it no longer matters
         self.grid.focus()
 
     @on(FilterBar.Submitted)
@@ -609,10 +669,13 @@ class AtlensApp(App[int]):
         except QuerySyntaxError as exc:
             self.filter_bar.edit(text)
             self.filter_bar.show_error(exc.column, exc.message)
-            self.status_bar.show_message(f"bad query at column {exc.column + 1}: {exc.message}", seconds=30)
+            self._query_error = f"bad query at column {exc.column + 1}: {exc.message}"
+            self.status_bar.show_message(self._query_error, seconds=30)
             self.bell()
             return False
+        self._take_back_query_error()
         self.filter_bar.set_active(text)
+        self._missing = []
         self.query_text = text
         self.status_bar.query = text
         if not text:
@@ -626,6 +689,12 @@ class AtlensApp(App[int]):
             return True
         self._start_scan(node, text)
         return True
+
+    def _take_back_query_error(self) -> None:
+        """The status line no longer says what was wrong with a query typed before."""
+        if self._query_error:
+            self.status_bar.take_back(self._query_error)
+            self._query_error = ""
 
     def _start_scan(self, node, text: str) -> None:
         self._scan_generation += 1
@@ -645,13 +714,48 @@ class AtlensApp(App[int]):
         try:
             rows = query.rows(progress=lambda done, total: self.post_message(FilterProgress(done, total)),
                               cancelled=cancelled)
+            # From the columns the scan built: a field no event has is said, not answered by 0 rows alone.
+            missing = [] if cancelled() else missing_fields(self.store, query_fields(node), self._documented_paths)
         except Cancelled:
             return
         except Exception as exc:  # shown in the status line, never as a traceback
             self.post_message(FilterFailed(text, str(exc) or type(exc).__name__))
             return
         if not cancelled():
-            self.post_message(FilterReady(query, rows, text))
+            self.post_message(FilterReady(query, rows, text, missing))
+
+    def _documented_paths(self) -> frozenset[Path]:
+        """The fields the catalog documents (none when it cannot be loaded: then every absent field is said)."""
+        try:
+            return documented_paths(self.catalog())
+        except CatalogError:
+            return frozenset()
+
+    def _check_arrivals_for_fields(self) -> None:
+        """Read the events that arrived for the fields no event had, off the event loop."""
+        end = len(self.store)
+        if self._missing and not self._scan_pending and end > self._missing_seen:
+            self._check_fields(self.query_text, list(self._missing), self._missing_seen, end)
+            self._missing_seen = end
+
+    @work(thread=True, exit_on_error=False, group="fields", name="fields")
+    def _check_fields(self, text: str, missing: list[MissingField], start: int, end: int) -> None:
+        """Which of the fields no event had rows start..end still lack (runs on its own thread)."""
+        try:
+            left = still_missing(self.store, missing, start, end)
+        except Exception as exc:  # shown in the status line, never as a traceback
+            self.post_message(ReaderStatus(Notice(f"checking the query's fields failed: {exc}", problem=True)))
+            return
+        if len(left) < len(missing):
+            self.post_message(FieldsChecked(text, left))
+
+    @on(FieldsChecked)
+    def _fields_checked(self, message: FieldsChecked) -> None:
+        if message.text != self.query_text or self._scan_pending:
+            return  # another query, or a scan that will say it anew
+        # Checks of later rows may finish first: a field goes once any check found it.
+        self._missing = [m for m in self._missing if m in message.missing]
+        self.filter_bar.show_warnings([m.message() for m in self._missing])
 
     @on(FilterProgress)
     def _filter_progress(self, message: FilterProgress) -> None:
@@ -687,6 +791,8 @@ class AtlensApp(App[int]):
         self._shown_query = message.text
         view = QueryView(message.query, message.rows)
         view.take_new()  # rows that arrived during the scan
+        self._missing, self._missing_seen = message.missing, message.query.scanned
+        self.filter_bar.show_warnings([m.message() for m in self._missing])
         self.grid.set_view(view)
         self._update_status(at_once=True)  # the query's count, with its rows: not 0.25 s later
         self._schedule_detail(DETAIL_DELAY)  # the cursor is on another event now
@@ -701,7 +807,7 @@ class AtlensApp(App[int]):
         if self.detail.display:
             # Beside the table: the pane takes the keys (Tab or Esc come back).
             self._show_detail(force=row != self._detail_row)
-            self.detail.query_one("#detail-tree").focus()
+            self.detail.focus_content()
             return
         record, title, explanation = self._explained(row)
         self._prepare_detail_screen()
@@ -773,6 +879,8 @@ class AtlensCommands(Provider):
             ("Jump to a time", "move to the first event at or after a time (T)", app.action_jump_time),
             ("UTC or local time", "switch the table's times (t)", app.action_local_time),
             ("Choose columns", "the table's columns and their order (C)", app.action_columns),
+            ("Show or hide the catalog pane", "beside the table ([)", lambda: app.pane_key("catalog")),
+            ("Show or hide the detail pane", "beside the table (])", lambda: app.pane_key("detail")),
             ("Mark event", "mark the event under the cursor to compare another with it (m)", app.action_mark),
             ("Compare with the marked event", "the fields that differ (d)", app.action_compare),
             ("Redraw the screen", "draw everything again (Ctrl+L)", app.action_redraw),

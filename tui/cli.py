@@ -13,12 +13,15 @@ import sys
 import textwrap
 import threading
 from collections import Counter
-from typing import Callable, Iterator, Sequence, TextIO
+from itertools import chain
+from typing import Callable, Iterable, Iterator, Sequence, TextIO
 
 from .core import jsontext
-from .core.filtering import Filter, field_texts, json_value
-from .core.present import COLUMNS, fit, layout, printable, row_values
-from .core.query import FieldRef, Node, QuerySyntaxError, field_ref, parse
+from .core.decode import ErrorRecord, format_time_us
+from .core.fields import documented_paths, missing_fields, query_fields
+from .core.filtering import Filter, field_texts, json_value, value_counts
+from .core.present import COLUMNS, fit, layout, printable, row_values, time_text
+from .core.query import FieldRef, Node, Path, QuerySyntaxError, field_ref, parse
 from .core.regex import RegexTooComplex
 from .core.sources import InputError, InputSpec, Reader, remove_spools, resolve_inputs
 from .core.sources.inputs import why
@@ -57,6 +60,10 @@ def _bounds(args: argparse.Namespace) -> tuple[int | None, int | None]:
         until = parse_bound(args.until) if args.until else None
     except TimeSpecError as exc:
         raise UsageError(str(exc)) from None
+    if since is not None and until is not None and since >= until:
+        # The window [since, until) holds nothing: an empty answer would look like "no events".
+        raise UsageError(f"--since {args.since} ({format_time_us(since, millis=False)} UTC) is not before "
+                         f"--until {args.until} ({format_time_us(until, millis=False)} UTC): no event can fall between them")
     return since, until
 
 
@@ -97,6 +104,9 @@ short field names:
   code       reason.reasonCode                  user    initiator.name
   time       eventTime                          action, outcome, severity: as they are
 
+a field of -q, --fields or --stats that no event has (and the catalog does not document)
+is said on stderr, with the nearest known field; the exit status is as for any answer
+
 exit status: 0 events matched, 1 nothing matched, 2 bad query, option or input
 """
 
@@ -133,11 +143,64 @@ def build_demo_parser() -> argparse.ArgumentParser:
 
 # ----------------------------------------------------------------------------- query
 
+#: A cell starting with one of these is a formula to a spreadsheet (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A plain decimal number, as JSON writes one: a spreadsheet reads it as a number, never a formula.
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+#: A ";" before such a character (spaces or quotes between): spreadsheets that split CSV files on
+#: ";" (where the decimal mark is a comma) would start a cell there.
+_FORMULA_AFTER_SEMICOLON = re.compile(r';(?=[ "]*[=+\-@])')
+
+
+def _csv_cell(value: object) -> str:
+    """A value as a CSV cell that a spreadsheet shows as text, never runs: control characters
+    escaped, and a single quote before a leading =, +, -, @ (spaces before it too; plain numbers such
+    as -5 kept) and after a ";" that comes before one."""
+    text = printable(str(value))
+    if ";" in text:
+        text = _FORMULA_AFTER_SEMICOLON.sub(";'", text)
+    head = text.lstrip(" ")  # a spreadsheet may trim leading spaces before it reads the cell
+    if head.startswith(_FORMULA_START) and not _NUMBER.fullmatch(head):
+        return "'" + text
+    return text
+
+
+def _csv_writer(out: TextIO) -> Callable[[Sequence[object]], None]:
+    """Writes one CSV row of cells made safe by _csv_cell (the csv module quotes separators and quotes)."""
+    writer = csv.writer(out)
+    return lambda values: writer.writerow([_csv_cell(v) for v in values])
+
+
+#: Beside the name of a time that atlens writes in table and CSV: it is always UTC.
+_UTC = " (UTC)"
+#: The header of the usual columns, by key; the time's says its zone.
+_TITLES = {c.key: c.key + _UTC if c.key == "time" else c.key for c in COLUMNS}
+#: The header of error records in CSV.
+_ERROR_TITLES = ["source", "line", "byte offset", "reason", "text"]
+
+
+def _is_time(ref: FieldRef) -> bool:
+    """Whether a field is the event time, which table and CSV write as atlens reads it: in UTC."""
+    return ref.paths == (("eventTime",),)
+
+
+def _title(ref: FieldRef) -> str:
+    """A chosen field's header: its name as typed, the zone after the time's."""
+    return ref.text + _UTC if _is_time(ref) else ref.text
+
+
+def _field_columns(store: Store, refs: Sequence[FieldRef], rows: Sequence[int]) -> list[list[str]]:
+    """The text of each field for each row; the event time as the usual time column shows it (UTC)."""
+    return [[time_text(store, row) for row in rows] if _is_time(ref) else field_texts(store, ref, rows) for ref in refs]
+
 
 def _write_rows(store: Store, rows: Sequence[int], fmt: str, out: TextIO, widths: list[tuple[str, int]] | None,
-                fields: list[FieldRef] | None = None) -> None:
+                fields: list[FieldRef] | None = None, *, header: bool = False) -> None:
+    """Rows in the chosen format; header: begin with the header line (in CSV always, in a table above rows only)."""
+    if header and fmt == "csv":
+        _csv_writer(out)([_title(f) for f in fields] if fields else list(_TITLES.values()))
     if fields:
-        _write_fields(store, rows, fmt, out, fields, terminal=widths is not None)
+        _write_fields(store, rows, fmt, out, fields, terminal=widths is not None, header=header)
         return
     if fmt == "jsonl":
         for row in rows:
@@ -147,13 +210,17 @@ def _write_rows(store: Store, rows: Sequence[int], fmt: str, out: TextIO, widths
                 out.write("\n")
         return
     if fmt == "csv":
-        writer = csv.writer(out)
+        write = _csv_writer(out)
         for row in rows:
             values = row_values(store, row)
-            writer.writerow([printable(values[c.key]) for c in COLUMNS])
+            write([values[c.key] for c in COLUMNS])
         return
-    for row in rows:
-        values = row_values(store, row)
+    # On a terminal the time is shortened to its column (the milliseconds, then the year go first), not cut off.
+    time_width = dict(widths).get("time", 23) if widths is not None else 23
+    lines: Iterable[dict[str, str]] = (row_values(store, row, time_width=time_width) for row in rows)
+    if header and rows:
+        lines = chain([_TITLES], lines)
+    for values in lines:
         if widths is None:
             # Not a terminal: aligned, but nothing cut off.
             out.write(" ".join(printable(values[c.key]).ljust(c.width) for c in COLUMNS).rstrip() + "\n")
@@ -161,7 +228,8 @@ def _write_rows(store: Store, rows: Sequence[int], fmt: str, out: TextIO, widths
             out.write(" ".join(fit(values[key], width) for key, width in widths).rstrip() + "\n")
 
 
-def _write_fields(store: Store, rows: Sequence[int], fmt: str, out: TextIO, fields: list[FieldRef], *, terminal: bool) -> None:
+def _write_fields(store: Store, rows: Sequence[int], fmt: str, out: TextIO, fields: list[FieldRef], *, terminal: bool,
+                  header: bool) -> None:
     """The chosen fields of each row: JSON values in jsonl, their text in csv and table."""
     if fmt == "jsonl":
         for row in rows:
@@ -171,25 +239,47 @@ def _write_fields(store: Store, rows: Sequence[int], fmt: str, out: TextIO, fiel
             found = {ref.text: json_value(record.event, ref) for ref in fields}
             out.write(_json_line(found) + "\n")
         return
-    columns = [field_texts(store, ref, rows) for ref in fields]
+    columns = _field_columns(store, fields, rows)
     if fmt == "csv":
-        writer = csv.writer(out)
+        write = _csv_writer(out)
         for values in zip(*columns):
-            writer.writerow([printable(v) for v in values])
+            write(values)
         return
-    for line in _aligned([ref.text for ref in fields], list(zip(*columns)), terminal=terminal):
+    for line in _aligned([_title(ref) for ref in fields], list(zip(*columns)), terminal=terminal, with_header=header):
         out.write(line + "\n")
 
 
-def _aligned(header: list[str], lines: Sequence[Sequence[str]], *, terminal: bool) -> Iterator[str]:
+def _aligned(header: list[str], lines: Sequence[Sequence[str]], *, terminal: bool, with_header: bool = True) -> Iterator[str]:
     """A table as text lines: each column as wide as its widest value, cut at 60 cells on a
-    terminal; log text escaped."""
+    terminal; log text escaped. The header line comes first when there are lines under it."""
     widths = [max([len(title), *(len(printable(line[i])) for line in lines)]) for i, title in enumerate(header)]
     if terminal:
         widths = [min(w, 60) for w in widths]
-    yield "  ".join(title.ljust(w) for title, w in zip(header, widths)).rstrip()
+    if with_header and lines:
+        yield "  ".join(title.ljust(w) for title, w in zip(header, widths)).rstrip()
     for line in lines:
         yield "  ".join(fit(v, w) if terminal else printable(v).ljust(w) for v, w in zip(line, widths)).rstrip()
+
+
+def _write_errors(errors: Sequence[ErrorRecord], unreadable: dict[str, str], fmt: str, out: TextIO, *, header: bool) -> None:
+    """Lines that are not events, and inputs that cannot be read: a line each in a table, a record
+    each in jsonl and CSV (header: begin with the header line)."""
+    records = [(e.source, e.line, e.offset, e.reason, e.excerpt) for e in errors]
+    records += [(name, None, None, f"cannot be read: {reason}", "") for name, reason in unreadable.items()]
+    if fmt == "jsonl":
+        for record in records:
+            out.write(_json_line(dict(zip(("source", "line", "offset", "reason", "text"), record))) + "\n")
+    elif fmt == "csv":
+        write = _csv_writer(out)
+        if header:
+            write(_ERROR_TITLES)
+        for record in records:
+            write(["" if value is None else value for value in record])
+    else:
+        for error in errors:
+            out.write(printable(error.describe()) + "\n")
+        for name, reason in unreadable.items():
+            out.write(printable(f"{name}: cannot be read: {reason}") + "\n")
 
 
 def _table_widths(out: TextIO) -> list[tuple[str, int]] | None:
@@ -256,23 +346,19 @@ def run_query(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
         rows = query.rows()
         widths = _table_widths(out) if args.format == "table" else None
         if args.errors:
-            for error in store.errors:
-                out.write(printable(error.describe()) + "\n")
-            for name, reason in store.unreadable.items():
-                out.write(printable(f"{name}: cannot be read: {reason}") + "\n")
+            _write_errors(store.errors, store.unreadable, args.format, out, header=True)
         elif stats:
             _write_stats(store, rows, stats, args.format, out, terminal=out.isatty())
         elif args.count:
             out.write(f"{len(rows)}\n")
         else:
-            if args.format == "csv":
-                csv.writer(out).writerow([f.text for f in fields] if fields else [c.key for c in COLUMNS])
-            _write_rows(store, rows, args.format, out, widths, fields)
+            _write_rows(store, rows, args.format, out, widths, fields, header=True)
         out.flush()
         matched = len(rows)
+        _say_missing_fields(store, [*query_fields(node), *(fields or []), *stats], err)
         _summarise_errors(store, err, listed=args.errors)
         if args.follow:
-            matched += _follow_query(store, reader, args, query, out, widths, fields)
+            matched += _follow_query(store, reader, args, query, out, widths, fields, matched)
     finally:
         reader.close()
     if _could_not_read(store):
@@ -302,20 +388,24 @@ def _could_not_read(store: Store) -> bool:
 
 def _write_stats(store: Store, rows: Sequence[int], refs: list[FieldRef], fmt: str, out: TextIO, *, terminal: bool) -> None:
     """Counts per value (or per combination of values), most frequent first."""
-    columns = [field_texts(store, ref, rows) for ref in refs]
-    counts = Counter(zip(*columns))
+    if any(map(_is_time, refs)):
+        counts = Counter(zip(*_field_columns(store, refs, rows)))
+    else:
+        counts = value_counts(store, refs, rows)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    names = [ref.text for ref in refs]
+    names = [_title(ref) for ref in refs]
     if fmt == "jsonl":
         for key, count in ranked:
             out.write(_json_line({"count": count, **dict(zip(names, key))}) + "\n")
         return
     if fmt == "csv":
-        writer = csv.writer(out)
-        writer.writerow(["count", *names])
+        write = _csv_writer(out)
+        write(["count", *names])
         for key, count in ranked:
-            writer.writerow([count, *(printable(v) for v in key)])
+            write([count, *key])
         return
+    if not ranked:
+        return  # nothing matched: no table, not even its header (as for events)
     total = len(rows)
     count_width = max(len("count"), len(str(ranked[0][1])) if ranked else 1)
     lines = [[str(count).rjust(count_width), f"{100 * count / total:5.1f}%", *(v or "(none)" for v in key)]
@@ -324,17 +414,38 @@ def _write_stats(store: Store, rows: Sequence[int], refs: list[FieldRef], fmt: s
         out.write(line + "\n")
 
 
+def _say_missing_fields(store: Store, refs: list[FieldRef], err: TextIO) -> None:
+    """The fields given that no event has, on stderr: an empty answer or column may be a typo."""
+
+    def documented() -> frozenset[Path]:
+        from catalog import CatalogError, default  # only when a field is missing: loading it takes a moment
+
+        try:
+            return documented_paths(default())
+        except CatalogError:  # a broken user catalog: every field no event has is said
+            return frozenset()
+
+    for missing in missing_fields(store, refs, documented):
+        err.write(f"atlens: {printable(missing.message())}\n")
+
+
 def _summarise_errors(store: Store, err: TextIO, *, listed: bool) -> None:
+    if store.errors and not listed:
+        err.write(_not_events(store, "'--errors'"))
+
+
+def _not_events(store: Store, lister: str) -> str:
+    """The line on stderr that counts the lines read that were not events, and names the first."""
     count = len(store.errors)
-    if count and not listed:
-        first = store.errors[0]
-        err.write(f"atlens: {count} line{'s' if count != 1 else ''} read {'were' if count != 1 else 'was'} not events "
-                  f"(first: {printable(first.source)}:{first.line}: {printable(first.reason)}); '--errors' lists them\n")
+    first = store.errors[0]
+    said = "1 line read was not an event" if count == 1 else f"{count} lines read were not events"
+    return (f"atlens: {said} (first: {printable(first.source)}:{first.line}: {printable(first.reason)}); "
+            f"{lister} lists {'it' if count == 1 else 'them'}\n")
 
 
 def _follow_query(store: Store, reader: Reader, args: argparse.Namespace, query: Filter,
-                  out: TextIO, widths: list[tuple[str, int]] | None, fields: list[FieldRef] | None) -> int:
-    """Print events as they arrive until interrupted; returns how many were printed."""
+                  out: TextIO, widths: list[tuple[str, int]] | None, fields: list[FieldRef] | None, shown: int) -> int:
+    """Print events as they arrive until interrupted (shown: events printed before); returns how many were printed."""
     stop = threading.Event()
     printed = 0
     seen_rows = len(store)
@@ -363,12 +474,13 @@ def _follow_query(store: Store, reader: Reader, args: argparse.Namespace, query:
                     printed += len(rows)
                     out.write(f"{printed}\n")
                 else:
-                    _write_rows(store, rows, args.format, out, widths, fields)
+                    # The table's header goes above its first row (CSV's was written before following).
+                    _write_rows(store, rows, args.format, out, widths, fields,
+                                header=args.format == "table" and not shown + printed)
                     printed += len(rows)
                 out.flush()
             if args.errors and len(store.errors) > seen_errors:
-                for error in store.errors[seen_errors:]:
-                    out.write(printable(error.describe()) + "\n")
+                _write_errors(store.errors[seen_errors:], {}, args.format, out, header=False)
                 seen_errors = len(store.errors)
                 out.flush()
     finally:
@@ -553,7 +665,6 @@ def run_explain(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO
     """`atlens explain`: each event (or the one on --line N) in plain words."""
     from catalog import explain
 
-    from .core.present import time_text
     from .core.render_explain import MIN_WIDTH, render_markdown, render_text
 
     out = stdout or sys.stdout
@@ -596,11 +707,7 @@ def run_explain(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO
             if not explained and not store.errors:
                 err.write(f"atlens: {printable(args.path if args.path != '-' else 'standard input')}: no event to explain\n")
             elif store.errors:
-                count = len(store.errors)
-                first = store.errors[0]
-                err.write(f"atlens: {count} line{'s' if count != 1 else ''} read {'were' if count != 1 else 'was'} not events "
-                          f"(first: {printable(first.source)}:{first.line}: {printable(first.reason)}); "
-                          "'atlens query --errors' lists them\n")
+                err.write(_not_events(store, "'atlens query --errors'"))
     finally:
         reader.close()
     if _could_not_read(store):
@@ -660,9 +767,10 @@ def run_tui(argv: list[str]) -> int:
     if not args.paths:
         raise UsageError("give a log file, directory, glob or '-' for standard input (or run 'atlens demo')")
     specs = resolve_inputs(args.paths, follow=True)
-    for folder in args.catalog:
-        if not os.path.exists(folder):
-            raise UsageError(f"--catalog {folder}: no such catalog directory or file")
+    # A malformed user catalog is told before the screen is taken, as the other commands tell it:
+    # a screen without the user's actions would explain their events as undocumented. The preview
+    # and the app reuse this load (loader.default keeps it).
+    _load_catalog(args.catalog)
     stdin_fd = _stdin_for_tui(specs)
     # Importing Textual takes 0.3 s: meanwhile the newest rows of plain files are on screen,
     # drawn as the app will draw them (best effort: never raises, draws nothing when unsure).

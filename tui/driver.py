@@ -49,6 +49,24 @@ class QuietLinuxDriver(LinuxDriver):
         os.set_blocking(self._wake_write, False)
         # Textual sets this event to stop the input thread (on exit and on suspend), then joins it.
         self.exit_event = _WakingEvent(self._wake_write)
+        #: True from Ctrl+Z (SIGTSTP) until the SIGCONT that resumes the screen
+        self._suspended = False
+
+    def _sigtstp_application(self, *args) -> None:
+        """Ctrl+Z: leave the screen and stop; SIGCONT may then bring it back."""
+        self._suspended = True
+        super()._sigtstp_application(*args)
+
+    def _sigcont_application(self, *args) -> None:
+        """SIGCONT resumes the screen only after Ctrl+Z suspended it.
+
+        A terminal that closes sends SIGCONT with SIGHUP. Textual resumed on any SIGCONT, so
+        a second keyboard thread started beside the running one; the two shared one wake-up,
+        and about one close in three left atlens waiting for ever on the thread that missed it.
+        """
+        if self._suspended:
+            self._suspended = False
+            super()._sigcont_application(*args)
 
     def run_input_thread(self) -> None:
         """Read keys (and mouse, paste, resize reports) until told to stop."""
@@ -93,6 +111,8 @@ class QuietLinuxDriver(LinuxDriver):
 
     def close(self) -> None:
         super().close()
+        if self._suspended:  # Ctrl+Z closes the driver too, and the screen comes back on SIGCONT
+            return
         for fd in (self._wake_read, self._wake_write):
             try:
                 os.close(fd)

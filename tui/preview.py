@@ -20,7 +20,7 @@ import sys
 from collections.abc import Mapping
 
 from .core.decode import Batch, decode_jsonl, sniff_multiline
-from .core.present import (PALETTE_CELLS, Line, cells, findings_level, fit, header_text, inputs_text, printable,
+from .core.present import (PALETTE_CELLS, Line, cells, findings_level, fit, header_text, inputs_text, no_room, printable,
                            roomy_key_cells, row_layout, row_line, table_span, time_range_text)
 from .core.sources import PARALLEL_THRESHOLD, TAIL_FIRST_BYTES, InputSpec
 from .core.sources.streams import sniff_compression, unreadable_format
@@ -289,7 +289,8 @@ class _Screen:
         left = [(" " * self.table_x, "blank")] if self.table_x else []
         right_width = width - self.table_x - table
         right = [(" " * right_width, "blank")] if right_width else []
-        lines: list[Line] = [_filter_line(time_range, width), [*left, (header_text(self.columns, table), "title"), *right]]
+        titles = header_text(self.columns, table, no_room(self.columns))
+        lines: list[Line] = [_filter_line(time_range, width), [*left, (titles, "title"), *right]]
         for i, row in enumerate(rows):
             lines.append([*left, *row_line(self.store, row, self.columns, table, selected=i == len(rows) - 1,
                                            mark=marks[i] if marks else ""), *right])

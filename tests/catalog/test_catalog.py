@@ -3,11 +3,14 @@ the errors a catalog author gets, and the user's own catalog directories."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import catalog
 from catalog import CatalogError, loader
@@ -151,6 +154,27 @@ def test_a_tag_action_of_any_service_is_found_through_its_pattern(builtin, name,
                                   "<service-name>.tag.attached"])
 def test_the_tag_pattern_does_not_swallow_other_names(builtin, name):
     assert builtin.action(name) is None
+
+
+@pytest.mark.parametrize("pattern, name, matches", [
+    ("<service>.<object>.delete", "a.b.delete", True),
+    ("<service>.<object>.delete", "is.sub.net.delete", True),  # a placeholder takes several parts
+    ("<service>.<object>.delete", "a.delete", False),  # each takes one part at least
+    ("<service>.<object>.delete", "a..delete", False),
+    ("<service>.<object>.delete", "a.b.delete.", False),
+    ("<service>.<object>.delete", "a.b c.delete", False),
+    ("iam-<kind>.policy.create", "iam-groups.policy.create", True),  # inside a part
+    ("iam-<kind>.policy.create", "iam-.policy.create", False),
+    ("*.tag.attach", "cloud-object-storage.tag.attach", True),
+    ("acme.<thing>.do", "acme.thing.do", True),
+    ("acme.<thing>.do", "acme.x.do.do", True),
+    ("acme.<thing>.do", "acme.do", False),
+    ("acme.<thing>.do", "acmx.thing.do", False),
+])
+def test_a_placeholder_stands_for_one_or_more_name_parts(tmp_path, pattern, name, matches):
+    path = write(tmp_path, "pattern.toml", GOOD_ENTRY.replace("acme.thing.do", pattern) + "pattern = true\n")
+    found = catalog.load([path], builtin=False).action(name)
+    assert (found is not None and found.name == pattern) is matches
 
 
 def test_an_exact_name_wins_over_a_pattern(builtin):
@@ -337,6 +361,57 @@ def test_an_error_in_a_user_directory_names_the_user_file_not_the_builtin_data(t
     with pytest.raises(CatalogError) as info:
         catalog.load([tmp_path])
     assert_names(info.value, bad, 1)
+
+
+@pytest.mark.parametrize("text, line, says", [
+    ("meta = 5\n", 1, "'meta' must be a table"),
+    ('[[meta]]\ntitle = "Acme"\n', 1, "'meta' must be a table"),
+    ('# Acme\nmeta = "Acme"\n', 2, "'meta' must be a table"),
+    ('[meta]\nsource = 5\n', 1, "'source' must be a string"),
+])
+def test_a_meta_that_is_not_a_table_is_named(tmp_path, text, line, says):
+    path = write(tmp_path, "meta.toml", text + "\n" + GOOD_ENTRY)
+    error = load_error(path)
+    assert_names(error, path, line)
+    assert says in str(error)
+
+
+@pytest.mark.parametrize("nested", ["x = " + "[" * 5000 + "]" * 5000, "x = " + "{a = " * 5000 + "1" + "}" * 5000])
+def test_a_value_nested_thousands_deep_is_named_not_a_crash(tmp_path, nested):
+    path = write(tmp_path, "deep.toml", GOOD_ENTRY + "\n[[field]]\npath = \"a\"\nmeaning = \"A.\"\n" + nested + "\n")
+    error = load_error(path)
+    assert error.path == str(path)
+    assert "nested too deeply" in str(error)
+
+
+_SCHEMA_KEYS = st.sampled_from(["meta", "service", "action", "field", "name", "title", "source", "section",
+                                "description", "data_event", "deprecated", "asynchronous", "pattern", "also",
+                                "note", "path", "meaning", "type", "values", "actions", "status", "true"])
+_SCALARS = st.one_of(st.text(max_size=8), st.integers(), st.booleans(), st.floats(allow_nan=False),
+                     st.sampled_from(["acme.thing.do", "<svc>.thing.do", "requestData.a", "string", "Things"]))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_SCHEMA_KEYS, inner, max_size=5),
+                       max_leaves=25)
+
+
+def _toml(value: object) -> str:
+    """A value as TOML writes it inline (a JSON string is a TOML basic string)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return "{" + ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items()) + "}"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(document=st.dictionaries(_SCHEMA_KEYS, _VALUES, max_size=4))
+def test_any_catalog_of_any_shape_loads_or_is_a_catalog_error(tmp_path, document):
+    path = write(tmp_path, "any.toml", "".join(f"{json.dumps(k)} = {_toml(v)}\n" for k, v in document.items()))
+    try:
+        catalog.load([path], builtin=False)
+    except CatalogError as error:
+        assert error.path == str(path)
 
 
 def test_every_builtin_file_loads_on_its_own(builtin):

@@ -49,7 +49,8 @@ def test_table_lists_events_in_time_order(log, cmd):
         pytest.skip("atlens console script is not installed beside this interpreter")
     result = run(str(log), cmd=cmd)
     assert result.returncode == 0, result.stderr.decode()
-    lines = result.stdout.decode().splitlines()
+    header, *lines = result.stdout.decode().splitlines()
+    assert header.split() == ["time", "(UTC)", "severity", "outcome", "action", "initiator", "target", "message"]
     assert len(lines) == len(EVENTS)
     for text, ev in zip(lines, IN_TIME_ORDER):
         assert text.startswith(shown_time(SECONDS[ev["action"]]))
@@ -96,8 +97,8 @@ def test_csv_has_a_header_and_parses(log):
     assert result.returncode == 0, result.stderr.decode()
     rows = list(csv.DictReader(io.StringIO(result.stdout.decode(), newline="")))
     assert [r["action"] for r in rows] == [e["action"] for e in IN_TIME_ORDER]
-    assert {"time", "action", "outcome", "severity", "initiator", "target", "message"} <= set(rows[0])
-    assert rows[0]["time"] == shown_time(0)
+    assert {"time (UTC)", "action", "outcome", "severity", "initiator", "target", "message"} <= set(rows[0])
+    assert rows[0]["time (UTC)"] == shown_time(0)
     assert rows[-1]["message"] == "COS: read obj 東京 café"
 
 

@@ -37,7 +37,8 @@ def test_times_out_of_range_are_shown_as_such_and_every_event_is_printed(tmp_pat
     table = atlens("query", str(path))
     no_traceback(table)
     assert table.returncode == 0
-    lines = table.stdout.decode().splitlines()
+    header, *lines = table.stdout.decode().splitlines()
+    assert header.startswith("time (UTC)")
     assert len(lines) == 4
     assert sum("(time out of range)" in line for line in lines) == 3
     out = atlens("query", str(path), "--format", "jsonl")

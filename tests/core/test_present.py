@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from tui.core.decode import format_time_us
-from tui.core.present import (AVAILABLE_COLUMNS, COLUMNS, DEFAULT_KEYS, cell_filter, columns_for, findings_level,
-                              header_text, layout, printable, row_layout, row_line, row_values, time_text)
+from tui.core.present import (AVAILABLE_COLUMNS, COLUMNS, DEFAULT_KEYS, cell_filter, cells, columns_for, findings_level,
+                              fit, fit_action, header_text, layout, no_room, printable, row_layout, row_line,
+                              row_values, time_text)
 
 
 @pytest.mark.parametrize("raw, shown", [
@@ -20,16 +22,32 @@ from tui.core.present import (AVAILABLE_COLUMNS, COLUMNS, DEFAULT_KEYS, cell_fil
     ("del\x7f", "del\\x7f"),
     ("user\u202egnp.exe", "user\\u202egnp.exe"),  # right-to-left override hides the real name
     ("two\nlines\ttab", "two\\nlines\\ttab"),
+    ("zero\u200bwidth\u200cjoin\u200d", "zero\\u200bwidth\\u200cjoin\\u200d"),  # take a cell in no terminal
+    ("word\u2060joiner\ufeffbom", "word\\u2060joiner\\ufeffbom"),
+    ("line\u2028para\u2029", "line\\u2028para\\u2029"),  # separators some terminals break lines at
+    ("tag\U000e0041", "tag\\U000e0041"),  # a language tag, invisible
+    ("👩\u200d💻", "👩\\u200d💻"),  # a terminal that joins the two draws 2 cells where 4 were counted
 ])
 def test_printable_escapes_control_characters(raw, shown):
     assert printable(raw) == shown
     assert all(ch.isprintable() for ch in printable(raw))
 
 
+def test_every_format_character_is_escaped_so_cells_count_what_the_terminal_draws():
+    from rich.cells import cell_len
+
+    formats = [chr(code) for code in range(0x110000) if unicodedata.category(chr(code)) in ("Cf", "Zl", "Zp")]
+    assert len(formats) > 150
+    for char in formats:
+        shown = printable(f"a{char}b")
+        assert shown.isascii() and shown != f"a{char}b", hex(ord(char))
+        assert cells(shown) == cell_len(shown) == len(shown)
+
+
 @pytest.mark.parametrize("text", [
     "iam-am.policy.create",
     "alice@example.com: Zürich café — 東京 ✓",
-    "deploy done 🚀👩‍💻",
+    "deploy done 🚀👩💻",
     "[bold red]x[/] and [link=https://evil.example]click[/link]",
 ])
 def test_printable_leaves_normal_text_and_markup_alone(text):
@@ -52,6 +70,38 @@ def test_time_and_action_are_shown_from_80_columns(width):
     widths = {c.key: w for c, w in layout(width)}
     assert "time" in widths and "action" in widths
     assert widths["action"] >= 20
+
+
+@pytest.mark.parametrize("width", [12, 18, 20, 21, 25, 30])
+def test_a_cut_action_keeps_its_service_and_its_verb(width):
+    # Cut at the end, update, create and delete of one resource looked alike at 80 columns.
+    shown = {verb: fit_action(f"iam-identity.account-settings.{verb}", width) for verb in ("update", "create", "delete")}
+    assert len(set(shown.values())) == 3, shown
+    for verb, text in shown.items():
+        assert cells(text) == width and "…" in text
+        assert text.rstrip().endswith(f".{verb}") and text.startswith("iam-"), text
+        assert width < 20 or f"ings.{verb}" in text, text  # from 20 cells, the resource's end too
+    # Two resources of one service that differ at the end of their name stay apart.
+    if width >= 20:
+        assert "-mfa.update" in fit_action("billing.account-mfa.update", width)
+        assert "aits.update" in fit_action("billing.account-traits.update", width)
+
+
+def test_an_action_that_fits_or_has_no_verb_is_cut_as_any_text():
+    assert fit_action("iam-am.policy.create", 24) == "iam-am.policy.create    "
+    assert fit_action("no-dots-at-all-in-this-one", 10) == fit("no-dots-at-all-in-this-one", 10)
+    assert fit_action("a.very-long-verb-that-fills-the-cell", 12) == fit("a.very-long-verb-that-fills-the-cell", 12)
+    assert fit_action("evil.\x1b[2J.update", 12) == fit_action(printable("evil.\x1b[2J.update"), 12)  # escaped first
+
+
+def test_row_line_keeps_the_verb_of_a_cut_action(tmp_path, event, write_lines, read_path):
+    store = read_path(write_lines(tmp_path / "at.log", [event(action=f"iam-identity.account-settings.{verb}")
+                                                        for verb in ("update", "create", "delete")]))
+    columns = row_layout(79)  # the table at 80 columns, beside its scrollbar
+    assert {c.key: w for c, w in columns}["action"] < len("iam-identity.account-settings.update")
+    lines = ["".join(text for text, _ in row_line(store, row, columns, 79, False)) for row in range(3)]
+    for line, verb in zip(lines, ("update", "create", "delete")):
+        assert f".{verb} " in line, line
 
 
 def test_a_wide_terminal_shows_every_column_at_full_width():
@@ -178,6 +228,19 @@ def test_row_line_draws_the_chosen_columns_at_their_place_under_the_titles(tmp_p
     for title, value in (("Code", "403"), ("Initiator ID", "IBMid-270000ABCD"), ("Target ID", "crn:v1:"),
                          ("Action", "iam-identity.user-apikey.login")):
         assert line.index(value) == header.index(title), title
+
+
+def test_the_titles_say_how_many_chosen_columns_have_no_room():
+    keys = ("time", "severity", "outcome", "action", "initiator", "target", "message")
+    for width, note in ((300, ""), (109, "+1 hidden"), (80, "+1"), (68, "+2"), (40, "+4")):
+        columns = row_layout(width - 1, keys)
+        hidden = no_room(columns, keys)
+        assert len(hidden) == int(note[1:2] or 0), width
+        header = header_text(columns, width, hidden)
+        assert len(header) == width and header.rstrip().endswith(note), (width, header)
+        assert header.startswith(header_text(columns, width)[:width - len(note) - 2]), width  # the last title may give way
+        for column, _ in columns[:-1]:
+            assert column.title in header, (width, column.title)
 
 
 def test_a_missing_reason_code_shows_nothing(tmp_path, event, write_lines, read_path):

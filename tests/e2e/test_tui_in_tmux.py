@@ -190,3 +190,56 @@ def test_decompressed_copies_are_removed_when_the_screen_is_ended_by_a_signal(tm
             assert "Traceback" not in screen
     finally:
         term.close()
+
+
+def test_closing_the_terminal_ends_atlens_every_time(tmp_path: Path) -> None:
+    """An SSH link that drops closes the terminal: atlens must end, not follow on forever unseen.
+
+    The terminal going away sends SIGHUP and SIGCONT together; the second made Textual start
+    another keyboard thread beside the first, and about one close in three then left atlens
+    waiting for a thread that never ended. Five closes in a row catch it."""
+    assert TMUX is not None
+    import os
+    import time
+
+    log = tmp_path / "live.log"
+    append_from_another_process(log, 0, 20)
+    left: list[int] = []
+    for _ in range(5):
+        term = Terminal(TMUX, [*ATLENS, str(log)], width=100, height=24)
+        try:
+            term.wait_for("20 events")
+            pid = int(term._tmux("display-message", "-p", "-t", term.session, "#{pane_pid}").strip())
+        finally:
+            term.close()  # the terminal goes away
+        deadline = time.monotonic() + 10
+        while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if os.path.exists(f"/proc/{pid}"):
+            left.append(pid)
+            os.kill(pid, 9)
+    assert not left, f"{len(left)} of 5 closes left atlens running"
+
+
+def test_a_stopped_atlens_comes_back_on_sigcont(tmp_path: Path) -> None:
+    """SIGTSTP (a job stopped from outside) then SIGCONT brings the screen back, keys working.
+    Resuming used the keyboard thread's wake-up pipe after stopping had closed it: a traceback."""
+    assert TMUX is not None
+    import os
+    import signal
+
+    log = tmp_path / "live.log"
+    append_from_another_process(log, 0, 20)
+    term = Terminal(TMUX, [*ATLENS, str(log)], width=100, height=24)
+    try:
+        term.wait_for("20 events")
+        pid = int(term._tmux("display-message", "-p", "-t", term.session, "#{pane_pid}").strip())
+        os.kill(pid, signal.SIGTSTP)
+        term.wait_until(lambda s: "20 events" not in s, "the screen to be left on SIGTSTP")
+        os.kill(pid, signal.SIGCONT)
+        term.wait_for("20 events")
+        term.keys("Up")
+        screen = term.wait_for("paused")
+        assert "Traceback" not in screen and "Error" not in screen
+    finally:
+        term.close()

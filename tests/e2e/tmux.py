@@ -16,12 +16,13 @@ ATLENS = [sys.executable, "-m", "tui.cli"]
 REPO = Path(__file__).resolve().parents[2]
 
 
-#: Appends events from another process, one every 10 ms, each naming its number in the target
-#: (svc-N) and in the message; every fifth fails. argv: path, first, count, the initiator's name
-#: ("{seq}" stands for the number) and the failures' reason code.
+#: Appends events from another process, one every 10 ms (or every argv[6] seconds), each naming
+#: its number in the target (svc-N) and in the message; every fifth fails. argv: path, first,
+#: count, the initiator's name ("{seq}" stands for the number) and the failures' reason code.
 WRITER = """
 import sys, time, orjson
 path, first, count, initiator, failure_code = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+pause = float(sys.argv[6]) if len(sys.argv) > 6 else 0.01
 with open(path, "ab") as fh:
     for seq in range(first, first + count):
         event = {"action": "iam-identity.account-serviceid.update", "eventTime": f"2026-11-20T11:{seq // 60 % 60:02d}:{seq % 60:02d}.00+0000",
@@ -31,7 +32,7 @@ with open(path, "ab") as fh:
                  "reason": {"reasonCode": 200 if seq % 5 else failure_code}}
         fh.write(orjson.dumps(event) + b"\\n")
         fh.flush()
-        time.sleep(0.01)
+        time.sleep(pause)
 """
 
 
@@ -39,6 +40,13 @@ def append_from_another_process(path: Path, first: int, count: int, *, initiator
     """Append events seq first to first + count - 1 to path from another process (see WRITER)."""
     subprocess.run([sys.executable, "-c", WRITER, str(path), str(first), str(count), initiator, str(failure_code)],
                    check=True, timeout=30)
+
+
+def stream_from_another_process(path: Path, first: int, count: int, *, rate: float, initiator: str = "user-{seq}",
+                                failure_code: int = 403) -> subprocess.Popen:
+    """Start appending events to path at rate a second from another process (see WRITER); the caller ends it."""
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(first), str(count), initiator,
+                             str(failure_code), str(1 / rate)])
 
 
 def ensure_tmux() -> str | None:

@@ -353,3 +353,64 @@ async def test_the_app_runs_with_no_color(mixed_log: Path, monkeypatch: pytest.M
         await pilot.press("enter")
         await wait_for(pilot, lambda: "iam-identity.serviceid-apikey.n4" in screen_text(app), "the event opened")
         assert grid.count == 19
+
+
+def status_runs(app: App) -> list[Run]:
+    """The runs of the status line (the line above the keys), as on the screen."""
+    strip = app.screen._compositor.render_strips()[-2]
+    runs: list[Run] = []
+    x = 0
+    for segment in strip:
+        style = segment.style
+        fg, bg = tuple(style.color.get_truecolor()), tuple(style.bgcolor.get_truecolor())
+        if style.reverse:
+            fg, bg = bg, fg
+        runs.append(Run(x, segment.text, fg, bg, bool(style.bold), bool(style.underline)))
+        x += segment.cell_length
+    return runs
+
+
+async def test_with_no_color_the_status_line_says_bad_lines_readably(mixed_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The count of bad lines, red on the panel's grey, became grey on grey: there, unseen.
+    monkeypatch.setenv("NO_COLOR", "1")
+    with open(mixed_log, "ab") as fh:
+        fh.write(b"not an event\n")
+    app = AtlensApp([InputSpec(str(mixed_log), "file")])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot, app, 19)
+        await wait_for(pilot, lambda: "1 bad line (e)" in line_text(status_runs(app)), "the bad line counted")
+        for state in ("following", "paused"):
+            if state == "paused":
+                await pilot.press("up")
+                await wait_for(pilot, lambda: "paused" in line_text(status_runs(app)), "paused")
+            for run in status_runs(app):
+                if run.text.strip():
+                    assert contrast(run.fg, run.bg) >= 3.0, (state, run, round(contrast(run.fg, run.bg), 2))
+            bad = next(run for run in status_runs(app) if "bad line" in run.text)
+            assert bad.bold, bad
+
+
+async def test_with_no_color_the_columns_dialog_shows_which_columns_are_ticked(mixed_log: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # The box of an unticked column differed from a ticked one by its colour alone: every box looked ticked.
+    from tui.widgets.columns_screen import ColumnsScreen
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = AtlensApp([InputSpec(str(mixed_log), "file")])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot, app, 19)
+        await pilot.press("C")
+        await wait_for(pilot, lambda: isinstance(app.screen, ColumnsScreen), "the columns dialog")
+        await pilot.pause()
+        lines = screen_text(app).split("\n")
+
+        def box(title: str) -> str:
+            line = next(line for line in lines if f" {title}" in line and "▌" in line)
+            return line[line.index("▐") + 1:line.index("▌")]
+
+        assert box("Severity") == "X" and box("Action") == "X"  # shown
+        assert box("Code").strip() == "" and box("Target ID").strip() == ""  # not shown
+        await pilot.press("down", "space")  # untick Severity
+        await pilot.pause()
+        lines = screen_text(app).split("\n")
+        assert box("Severity").strip() == ""

@@ -150,7 +150,9 @@ async def test_r_shows_the_raw_json_and_back() -> None:
         await pilot.press("r")
         text = screen_text(app)
         assert pane.raw
-        assert text.splitlines()[0].strip() == "{"
+        # Raw JSON stays on for the next event: the pane says so above it, and how to go back.
+        assert text.splitlines()[0].strip().startswith("raw JSON (r: explained) · iam-identity.account-serviceid.update ·")
+        assert text.splitlines()[1].strip() == "{"
         assert '  "eventTime": "2026-11-20T00:04:49.74+0000",' in text
         assert '    "host": {' in text
         assert "SECURITY" not in text

@@ -54,7 +54,7 @@ async def test_an_unreadable_input_and_a_damaged_archive_are_in_the_status_line_
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ErrorsScreen), "the errors list")
         table = app.screen.query_one(DataTable)
-        reasons = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+        reasons = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         assert any("not-a-file.log" in r and "is a directory" in r for r in reasons), reasons
         assert any("old.log.gz" in r and "checksum" in r for r in reasons), reasons
         assert "input problem" in str(table.border_title)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.cells import cell_len
+
 from tui.app import AtlensApp
 from tui.core.sources import InputSpec
 from tui.widgets.event_grid import EventGrid
 from tui.widgets.screens import DetailScreen, ErrorsScreen
 from tui.widgets.status_bar import StatusBar
 
-from tests.tui.helpers import append_events, make_event, wait_for
+from tests.tui.helpers import append_events, make_event, screen_text, wait_for
 
 
 def screen_lines(grid: EventGrid) -> list[str]:
@@ -84,6 +86,28 @@ async def test_event_strings_cannot_inject_escapes_or_markup(tmp_path: Path) -> 
         assert "[red]x[/]" in text
 
 
+async def test_zero_width_characters_are_shown_escaped_and_the_row_lines_up(tmp_path: Path) -> None:
+    # Each takes a cell in atlens's count and none on the screen: twelve of them pulled the rest
+    # of their row eleven cells left, and the detail pane drew text over text.
+    invisible = "\u200b\u200d\u2060\u2028\u2029\u200c\ufeff\u200b\u200d\u2060\u200c\ufeff"
+    path = tmp_path / "invisible.log"
+    append_events(path, [make_event(1), make_event(2, initiator={"name": f"eve{invisible}"}), make_event(3)])
+    app = AtlensApp([InputSpec(str(path), "file")])
+    async with app.run_test(size=(139, 24)) as pilot:  # the table alone, every column shown
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 3, "the three events")
+        lines = screen_text(app).split("\n")  # not splitlines(): U+2028 is not the end of a screen line
+        rows = {target: next(line for line in lines if f" {target} " in line) for target in ("key-1", "key-2", "key-3")}
+        # Where the target's cell starts, in terminal cells, is the same on every row.
+        assert len({cell_len(line[:line.index(f" {target} ")]) for target, line in rows.items()}) == 1, rows
+        assert "eve\\u200b\\u200d" in rows["key-2"]
+        await pilot.resize_terminal(160, 50)
+        await pilot.press("up")
+        await wait_for(pilot, lambda: app.detail.title_text.startswith("iam-identity.serviceid-apikey.n2 "), "the event explained")
+        # The detail pane (the table's column is too narrow for this much) names the initiator escaped.
+        await wait_for(pilot, lambda: "eve\\u200b\\u200d\\u2060\\u2028\\u2029" in screen_text(app), "the escapes in the detail pane")
+
+
 async def test_lines_that_are_not_events_are_counted_and_listed(log_file: Path) -> None:
     with open(log_file, "ab") as fh:
         fh.write(b"this is not json\n{\"no\": \"event keys\"}\n")
@@ -96,9 +120,12 @@ async def test_lines_that_are_not_events_are_counted_and_listed(log_file: Path) 
         assert isinstance(app.screen, ErrorsScreen)
         table = app.screen.query_one("#errors-table")
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        assert rows[0][0] == "101" and rows[0][4] == str(log_file)
-        assert "invalid JSON" in rows[0][2]
-        assert rows[1][0] == "102" and "not an audit event" in rows[1][2]
+        # File and line first (the folders shortened where they do not fit), then why.
+        assert rows[0][0].endswith(f"{log_file.name}:101")
+        assert "invalid JSON" in rows[0][1]
+        assert rows[1][0].endswith(f"{log_file.name}:102") and "not an audit event" in rows[1][1]
+        # The highlighted line whole under the list.
+        assert f"{log_file}:101" in str(app.screen.query_one("#errors-line").render())
         await pilot.press("escape")
         assert not isinstance(app.screen, ErrorsScreen)
 

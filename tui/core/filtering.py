@@ -27,6 +27,7 @@ import sys
 import threading
 from array import array
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import compress, islice
 from operator import gt
@@ -983,6 +984,53 @@ def _path_texts(store: Store, path: Path, rows: Sequence[int]) -> list[str]:
             text = cache[i] = value_text(values[i])
         out.append(text)
     return out
+
+
+def value_counts(store: Store, refs: Sequence[FieldRef], rows: Sequence[int]) -> Counter[tuple[str, ...]]:
+    """How many of the rows have each combination of the fields' texts, as field_texts gives them.
+
+    Fields the store keeps as columns are counted by their codes (a look-up per row) and only the
+    distinct values become text; the rows whose columns are not exact are read as field_texts reads them.
+    """
+    if not all(map(_counted_by_code, refs)):
+        return Counter(zip(*(field_texts(store, ref, rows) for ref in refs)))
+    n = len(store)
+    whole = len(rows) == n  # every row: the columns as they are, in any order
+    codes = [_ref_codes(store, ref, None if whole else rows, n) for ref in refs]
+    counted = Counter(codes[0] if len(codes) == 1 else zip(*codes))
+    odd = _odd_rows(store, n)
+    if odd and not whole:
+        chosen = set(rows)
+        odd = [row for row in odd if row in chosen]
+    if odd:
+        wrong = [_ref_codes(store, ref, odd, n) for ref in refs]
+        counted.subtract(wrong[0] if len(wrong) == 1 else zip(*wrong))
+    texts = [str if ref.paths == (REASON_CODE,) else store.strings.__getitem__ for ref in refs]
+    out: Counter[tuple[str, ...]] = Counter()
+    for key, count in counted.items():
+        if count:
+            out[tuple(text(code) for text, code in zip(texts, key if len(refs) > 1 else (key,)))] += count
+    if odd:
+        out.update(zip(*(field_texts(store, ref, odd) for ref in refs)))
+    return out
+
+
+def _counted_by_code(ref: FieldRef) -> bool:
+    """Whether the store's columns hold a field: one column, or string columns tried in turn (an alias)."""
+    if len(ref.paths) == 1 and ref.paths[0] == REASON_CODE:
+        return True
+    return all(path in STRING_COLUMNS for path in ref.paths)
+
+
+def _ref_codes(store: Store, ref: FieldRef, rows: Sequence[int] | None, n: int) -> Sequence[int]:
+    """The column code of a field for each row (None: rows 0..n); for an alias, that of its first
+    path with text (string code 0 is the empty string)."""
+    columns = [store.reason if path == REASON_CODE else getattr(store, STRING_COLUMNS[path]) for path in ref.paths]
+    per_path = [column[:n] if rows is None else list(map(column.__getitem__, rows)) for column in columns]
+    codes = per_path[-1]
+    for earlier in reversed(per_path[:-1]):
+        codes = [a or b for a, b in zip(earlier, codes)]
+    return codes
 
 
 # ----------------------------------------------------------------------------- a live view

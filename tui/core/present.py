@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from catalog.loader import Catalog
 
 
+#: Where Unicode keeps its format characters and separators (Cf, Zl, Zp), as [start, end) ranges.
+_FORMAT_BLOCKS = ((0xA0, 0x2100), (0xFE00, 0x10000), (0x11000, 0x11100), (0x13430, 0x13460),
+                  (0x1BCA0, 0x1BCB0), (0x1D170, 0x1D180), (0xE0000, 0xE0080))
+
+
 def _escape_table() -> dict[int, str]:
     table: dict[int, str] = {}
     for code in list(range(0x00, 0x20)) + [0x7F] + list(range(0x80, 0xA0)):
@@ -23,9 +28,14 @@ def _escape_table() -> dict[int, str]:
     table[0x09] = "\\t"
     table[0x0A] = "\\n"
     table[0x0D] = "\\r"
-    # Bidirectional overrides and isolates can reorder what a reader sees.
-    for code in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF):
-        table[code] = f"\\u{code:04x}"
+    # Format characters (zero-width spaces and joiners, byte order marks, bidirectional overrides
+    # that reorder what a reader sees, tags) and the line and paragraph separators draw nothing,
+    # or break the line, where the table counts a cell: shown escaped, every cell is one drawn.
+    # Only the blocks that hold them are scanned: all of Unicode took a seventh of a second.
+    for start, end in _FORMAT_BLOCKS:
+        for code in range(start, end):
+            if unicodedata.category(chr(code)) in ("Cf", "Zl", "Zp"):
+                table[code] = f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
     return table
 
 
@@ -33,7 +43,8 @@ _ESCAPES = _escape_table()
 
 
 def printable(text: str) -> str:
-    """Text with every control character shown as an escape, so log content cannot drive the terminal."""
+    """Text with every control and format character shown as an escape, so log content cannot drive
+    the terminal nor take a cell it does not draw."""
     return text.translate(_ESCAPES)
 
 
@@ -79,6 +90,28 @@ def fit(text: str, width: int) -> str:
     return "".join(out) + "…" + " " * (width - 1 - used)
 
 
+def fit_action(text: str, width: int) -> str:
+    """An action escaped and fitted to width cells like fit, but cut in its middle: the service
+    (before the first dot) and the verb (after the last) stay, with as much of the resource's end
+    as room allows, so `iam-identity.…settings.update` and `….delete` do not look alike."""
+    text = printable(text)
+    verb_at = text.rfind(".")
+    service_end = text.find(".") + 1
+    room = width - 1  # the … takes one cell
+    if not text.isascii() or len(text) <= width or verb_at <= 0 or len(text) - verb_at + 1 > room:
+        return fit(text, width)
+    keep = room - (len(text) - verb_at)  # cells left for the service and the resource
+    # The resource's end tells `account-settings` from `user-apikey`: it keeps 5 cells where 12
+    # are left (fewer go to the service), and a long service (containers-kubernetes.) leaves it 8.
+    resource = 5 if keep >= 12 else 0
+    head = min(service_end, max(keep - 8, min(12, keep - resource)), keep)
+    return text[:head] + "…" + text[len(text) - (room - head):]
+
+
+#: How a column's cells are cut when too long (fit unless said here).
+_CUTS = {"action": fit_action}
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     """A column of the event table."""
@@ -121,6 +154,13 @@ _GROWTH = (("action", 32), ("initiator", 20), ("time", 19), ("target", 20), ("ac
 MARK_WIDTH = 1
 #: The mark of each findings level that has one (the highest level of the event's findings).
 MARKS = {"security": "!", "notable": "•", "marked": "◆"}
+#: What each mark says, for the help and README's legend.
+MARK_MEANINGS = {
+    "security": "a security finding, for whoever answers for the account (a locked service ID changed, "
+                "a change refused, a key written twice): Enter explains it",
+    "notable": "a notable finding (a lock set or lifted, an account near a limit): Enter explains it",
+    "marked": "the event marked with m, to compare another with (d); it hides the row's own mark",
+}
 
 
 def columns_for(keys: Sequence[str] | None = None, *, local: bool = False) -> tuple[Column, ...]:
@@ -176,9 +216,28 @@ def row_layout(width: int, keys: Sequence[str] | None = None, *, local: bool = F
     return layout(width - MARK_WIDTH, keys, local=local)
 
 
-def header_text(columns: list[tuple[Column, int]], width: int) -> str:
-    """The column titles placed as row_line places the cells below them, padded to width."""
-    return (" " * MARK_WIDTH + " ".join(fit(column.title, w) for column, w in columns)).ljust(width)
+def no_room(columns: list[tuple[Column, int]], keys: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The keys of the columns chosen (None: the default ones) that a layout left out for lack of room."""
+    shown = {column.key for column, _ in columns}
+    return tuple(key for key in (DEFAULT_KEYS if keys is None else keys) if key not in shown)
+
+
+def header_text(columns: list[tuple[Column, int]], width: int, hidden: Sequence[str] = ()) -> str:
+    """The column titles placed as row_line places the cells below them, padded to width.
+
+    hidden: the columns chosen that have no room; how many is said at the right end of the line
+    (over the last title's end when nothing shorter fits), so no column goes without a word.
+    """
+    line = (" " * MARK_WIDTH + " ".join(fit(column.title, w) for column, w in columns)).ljust(width)
+    notes = (f"+{len(hidden)} hidden (C)", f"+{len(hidden)} hidden", f"+{len(hidden)}")
+    if not hidden or width < len(notes[-1]) + 2:
+        return line
+    titles_end = len(line.rstrip())
+    note = next((note for note in notes if titles_end + 1 + len(note) <= width), notes[-1])
+    head = line[:width - len(note) - 1]
+    if titles_end > len(head):  # the last title gives way, and says it was cut
+        head = head[:-1] + "…"
+    return head + " " + note
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -309,7 +368,7 @@ def row_line(store: Store, row: int, columns: list[tuple[Column, int]], width: i
         style = time_style if column.key == "time" else row_style
         if selected and i == cell:
             style += "+cell"
-        _add(line, fit(values[column.key], w), style)
+        _add(line, _CUTS.get(column.key, fit)(values[column.key], w), style)
     used = MARK_WIDTH + sum(w for _, w in columns) + max(0, len(columns) - 1)
     if used < width:
         _add(line, " " * (width - used), row_style)

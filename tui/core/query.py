@@ -793,6 +793,12 @@ def _field_ref(raw: str, query: str, offset: int) -> FieldRef:
                 raise error(i, f'expected "." or ["key"] after "]" in the field {raw}')
         elif ch in "*?":
             raise error(i, f"wildcards in a field name are not supported: name the field in full (in {raw})")
+        elif ch in "[]":
+            # Read as part of a name, it would name a field that no event has: an empty answer.
+            raise error(i, f'"{ch}" in the field {raw} is not part of a ["key"]: write requestData["a.b"] for a key '
+                           f'with dots, or \\{ch} for the character itself')
+        elif ch.isspace():
+            raise error(i, f'a space in the field {raw}: write ["a b"] for a key that holds one')
         else:
             name.append(ch)
             after_dot, after_key = False, False

@@ -48,8 +48,8 @@ LABEL_VALUE_LIMIT = 80
 FIELD_VALUE_LIMIT = 2_000
 #: Children shown under one branch of the tree (the raw view shows them all).
 MAX_CHILDREN = 500
-#: What the pane says above an event while newer ones keep arriving (see DetailPane.behind).
-BEHIND_TEXT = "Events keep arriving: this is an earlier one. The newest is explained when they pause; ↑ picks one now."
+#: What the pane says above the raw JSON, which stays on for the next event until `r` again.
+RAW_TITLE = "raw JSON (r: explained)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,16 +218,21 @@ class DetailPane(Widget):
     DetailPane > #detail-field-box { height: 30%; min-height: 4; padding: 0 1; border-top: solid $accent 50%; scrollbar-size-vertical: 1; }
     DetailPane > #detail-raw { display: none; height: 1fr; padding: 0 1; }
     DetailPane.-raw > #detail-raw { display: block; }
+    /* Raw JSON stays on from one event to the next: the pane says so above it, and how to go back. */
+    DetailPane > #detail-raw-title { display: none; height: auto; padding: 0 1; background: $accent 25%; }
+    DetailPane.-raw > #detail-raw-title { display: block; }
+    /* Tab gives the keys to the summary or the field line (to scroll a long one): they look it. */
+    DetailPane > #detail-header:focus, DetailPane > #detail-field-box:focus { background-tint: $foreground 12%; }
+    DetailPane > #detail-field-box:focus { border-top: heavy $accent; }
     DetailPane.-raw > #detail-header, DetailPane.-raw > #detail-tree, DetailPane.-raw > #detail-field-box { display: none; }
     DetailPane.-problem > #detail-tree, DetailPane.-problem > #detail-field-box { display: none; }
     DetailPane.-problem > #detail-header { max-height: 100%; }
-    DetailPane > #detail-behind { display: none; height: auto; padding: 0 1; background: $warning 15%; }
-    DetailPane.-behind > #detail-behind { display: block; }
-    DetailPane.-raw > #detail-behind { display: none; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "toggle_raw", "Raw JSON"),
+        Binding("j", "line(1)", "Down a line (as ↓)", show=False),
+        Binding("k", "line(-1)", "Up a line (as ↑)", show=False),
         Binding("c", "copy_event", "Copy event"),
         Binding("y", "copy_field", "Copy field"),
         Binding("equals_sign", "keep_field", "Filter on field"),
@@ -236,8 +241,6 @@ class DetailPane(Widget):
 
     #: True while the raw JSON is shown instead of the explanation.
     raw: reactive[bool] = reactive(False, init=False)
-    #: True while events keep arriving and the pane shows an earlier one than the newest (following).
-    behind: reactive[bool] = reactive(False, init=False)
 
     class Shown(Message):
         """The pane came into view (the terminal grew wide enough for it): it has an event to show."""
@@ -270,7 +273,6 @@ class DetailPane(Widget):
         self._raw_stale = True
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(BEHIND_TEXT, style="italic"), id="detail-behind")
         with VerticalScroll(id="detail-header"):
             yield Static(Text("No event selected.", style="dim"), id="detail-summary")
         tree = FieldTree(Text("event"), id="detail-tree")
@@ -280,6 +282,7 @@ class DetailPane(Widget):
         yield tree
         with VerticalScroll(id="detail-field-box"):
             yield Static("", id="detail-field")
+        yield Static("", id="detail-raw-title")
         with VerticalScroll(id="detail-raw"):
             yield Static("", id="detail-json")
 
@@ -385,6 +388,10 @@ class DetailPane(Widget):
         else:
             content = json_text(record.event)
         self.query_one("#detail-json", Static).update(content)
+        title = Text(RAW_TITLE, style="bold")
+        if self.title_text:
+            title.append(" · " + printable(self.title_text), style="dim")
+        self.query_one("#detail-raw-title", Static).update(title)
         self.query_one("#detail-raw", VerticalScroll).scroll_home(animate=False)
         self._raw_stale = False
 
@@ -400,23 +407,35 @@ class DetailPane(Widget):
         if event.node.allow_expand:
             event.node.toggle()
 
-    def watch_behind(self, behind: bool) -> None:
-        self.set_class(behind, "-behind")
-
     def watch_raw(self, raw: bool) -> None:
         self.set_class(raw, "-raw")
-        if raw:
-            if self._raw_stale:
-                self._render_raw()
-            self.query_one("#detail-raw", VerticalScroll).focus()
-        else:
-            self.query_one("#detail-tree", Tree).focus()
+        if raw and self._raw_stale:
+            self._render_raw()
+        self.focus_content()
+
+    def focus_content(self) -> None:
+        """Give the keys to what the pane shows: the field tree, or the raw JSON (never a hidden one)."""
+        self.query_one("#detail-raw" if self.raw else "#detail-tree").focus()
 
     # ---------------------------------------------------------------- actions
 
     def action_toggle_raw(self) -> None:
         """Switch between the explanation and the raw JSON."""
         self.raw = not self.raw
+
+    def action_line(self, step: int) -> None:
+        """Down (1) or up (-1) a line as the arrows go: the tree's cursor, or the text that has the keys."""
+        focused = self.screen.focused
+        if isinstance(focused, Tree):
+            if step > 0:
+                focused.action_cursor_down()
+            else:
+                focused.action_cursor_up()
+        elif isinstance(focused, VerticalScroll) and self in focused.ancestors:
+            if step > 0:
+                focused.scroll_down()
+            else:
+                focused.scroll_up()
 
     def action_copy_event(self) -> None:
         """Copy the whole event, as compact JSON, to the terminal's clipboard."""

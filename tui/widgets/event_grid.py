@@ -28,7 +28,7 @@ from catalog import Catalog
 from catalog import loader as catalog_loader
 
 from ..core.present import (DEFAULT_KEYS, MARK_WIDTH, Column, Line, cell_filter, columns_for, findings_level,
-                            header_text, row_layout, row_line)
+                            header_text, no_room, row_layout, row_line)
 from ..core.store import EventRecord, Store
 from . import direct
 from .legible import COLOURED, TEXT, cursor_bar, extreme, readable
@@ -85,7 +85,7 @@ class ColumnHeader(Widget):
         keys, local = (grid.columns, grid.local_time) if grid is not None else (None, False)
         columns = row_layout(max(0, width - SCROLLBAR_WIDTH), keys, local=local)
         # A styled segment: Textual's NO_COLOR filter reads the style of every segment.
-        return Strip([Segment(header_text(columns, width), self.rich_style)], width)
+        return Strip([Segment(header_text(columns, width, no_room(columns, keys)), self.rich_style)], width)
 
 
 class EventGrid(ScrollView, can_focus=True):
@@ -104,6 +104,10 @@ class EventGrid(ScrollView, can_focus=True):
         Binding("escape", "clear_cell", "Stop highlighting the cell", show=False),
         Binding("equals_sign", "quick_filter(False)", "Keep only events with the cell's value", show=False),
         Binding("minus,exclamation_mark", "quick_filter(True)", "Hide events with the cell's value", show=False),
+        # The app's keys, offered in the key line while the table has the keys (only where the
+        # panes stand beside it: the app's check_action says where).
+        Binding("left_square_bracket", "app.toggle_pane('catalog')", "Catalog pane", tooltip="Hide or show the catalog pane"),
+        Binding("right_square_bracket", "app.toggle_pane('detail')", "Detail pane", tooltip="Hide or show the detail pane"),
     ]
 
     COMPONENT_CLASSES = {
@@ -265,6 +269,11 @@ class EventGrid(ScrollView, can_focus=True):
         if keys != self._keys:
             self._keys = keys
             self._settings_changed()
+
+    @property
+    def hidden_columns(self) -> tuple[str, ...]:
+        """The keys of the columns chosen that the table's width leaves no room for."""
+        return no_room(self._shown_columns(), self._keys)
 
     @property
     def local_time(self) -> bool:

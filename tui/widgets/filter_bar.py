@@ -1,4 +1,4 @@
-"""The filter bar on top of the screen: the active query, its errors, its history, the time range."""
+"""The filter bar on top of the screen: the active query, its errors and warnings, its history, the time range."""
 
 from __future__ import annotations
 
@@ -34,6 +34,19 @@ class QueryInput(Input):
         self._position = 0
         self._draft = ""
 
+    async def _on_key(self, event: events.Key) -> None:
+        # Textual runs the line's own bindings (Ctrl+U, Backspace, Enter...) only once the key has
+        # bubbled up to the app, after the line has taken the keys queued behind it: keys that
+        # arrive in one read (a slow SSH link) ran out of order, and Ctrl+U, a query and Enter
+        # cleared the typed query and applied the empty line. Run them here, in order.
+        active = self.app.active_bindings.get(event.key)
+        if active is not None and active.node is self and active.enabled and not active.binding.priority:
+            event.stop()
+            event.prevent_default()
+            await self.run_action(active.binding.action)
+            return
+        await super()._on_key(event)
+
     def remember(self, query: str) -> None:
         """Add an applied query to the history (once: a repeat moves to the end)."""
         if query:
@@ -58,7 +71,8 @@ class QueryInput(Input):
 
 
 class FilterBar(Vertical):
-    """The query being applied (always visible), the time range, and where a bad query went wrong."""
+    """The query being applied (always visible), the time range, where a bad query went wrong,
+    and the fields it names that no event has."""
 
     DEFAULT_CSS = """
     FilterBar { height: auto; background: $panel; }
@@ -70,6 +84,10 @@ class FilterBar(Vertical):
     FilterBar #time-range { width: auto; height: 1; padding: 0 1; color: $text-muted; }
     FilterBar #filter-error { display: none; height: auto; color: $error; }
     FilterBar.-error #filter-error { display: block; }
+    FilterBar #filter-warning { display: none; height: auto; padding: 0 1; color: $warning; }
+    FilterBar.-warning #filter-warning { display: block; }
+    /* A query being corrected: where it went wrong is what matters, not what the one in force lacks. */
+    FilterBar.-error #filter-warning { display: none; }
     """
 
     class Submitted(Message):
@@ -107,6 +125,7 @@ class FilterBar(Vertical):
             yield QueryInput(placeholder=PLACEHOLDER, id="filter", select_on_focus=False)
             yield Static("all times", id="time-range")
         yield Static(id="filter-error")
+        yield Static(id="filter-warning")
 
     @property
     def input(self) -> QueryInput:
@@ -126,6 +145,7 @@ class FilterBar(Vertical):
         self.input.value = query
         self.input.remember(query)
         self.clear_error()
+        self.show_warnings([])  # what was said of the last query's fields: the new one is checked anew
 
     def set_time_range(self, text: str) -> None:
         """What the time bounds are ("all times" when none)."""
@@ -139,6 +159,12 @@ class FilterBar(Vertical):
         self.query_one("#filter-error", Static).update(
             Text(" " * (column + 1) + "^ " + printable(message), no_wrap=True, overflow="ellipsis"))
         self.add_class("-error")
+
+    def show_warnings(self, lines: list[str]) -> None:
+        """What the active query may not mean (a field no event has), a line each; none hides them."""
+        self.query_one("#filter-warning", Static).update(
+            Text("\n".join(printable(line) for line in lines), no_wrap=True, overflow="ellipsis"))
+        self.set_class(bool(lines), "-warning")
 
     def clear_error(self) -> None:
         """No error to show."""

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ..core.present import MARK_MEANINGS, MARKS
 from .key_line import KeyLine
 
 #: What the help says about the query language (the full syntax is in `atlens query --help`).
@@ -32,7 +33,8 @@ def _bindings(owner: type) -> list[Binding]:
             continue
         for item in cls.__dict__.get("BINDINGS", []):
             binding = _as_binding(item)
-            if binding is not None and binding.description:
+            # A widget's binding to an app action is the app's key, listed under Everywhere.
+            if binding is not None and binding.description and not binding.action.startswith("app."):
                 seen[binding.action] = binding
     return list(seen.values())
 
@@ -63,6 +65,18 @@ def help_table(sections: list[tuple[str, type]], display: Callable[[Binding], st
     return table
 
 
+def marks_table() -> Table:
+    """What the marks at the left of a row, and the count at the right of the titles, say."""
+    table = Table.grid(padding=(0, 2), expand=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for level, mark in MARKS.items():
+        table.add_row(Text(mark), Text(MARK_MEANINGS[level]))
+    table.add_row(Text("+2"), Text("at the right of the titles: two chosen columns with no room at this width, "
+                                   "said (no room) in the columns dialog (C); [ and ] hide the panes"))
+    return table
+
+
 class HelpScreen(ModalScreen[None]):
     """The keys of the table, the filter bar, the detail pane and the catalog."""
 
@@ -89,6 +103,9 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll() as scroll:
             scroll.border_title = "atlens keys (Esc to close)"
             yield Static(help_table(sections, self.app.get_key_display), id="help-keys")
+            yield Static(Text("Marks at the left of a row", style="bold underline"), id="help-marks-title")
+            yield Static(marks_table(), id="help-marks")
+            yield Static("")
             yield Static(Text("Queries\n", style="bold underline") + Text(QUERY_HELP), id="help-query")
         yield KeyLine()
 

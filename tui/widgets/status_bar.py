@@ -105,6 +105,12 @@ class StatusBar(Widget):
         self._message_until = time.monotonic() + seconds
         self.refresh()
 
+    def take_back(self, text: str) -> None:
+        """Stop showing a passing notice that no longer holds (a bad query since replaced), if it still shows."""
+        if self.message == text:
+            self.message = ""
+            self.refresh()
+
     def rate(self) -> float:
         """Events per second over the last few seconds."""
         now = time.monotonic()
@@ -157,10 +163,12 @@ class StatusBar(Widget):
             add((f"│ {self.filtering} ", "bold cyan"))
         if self.query:
             add((f"│ filter: {printable(self.query)} ", "bold magenta"))
+        # Red on the panel turns grey on grey without colour (NO_COLOR): there, problems are reversed.
+        problem = "bold reverse" if self.app.no_color else "bold red"
         if self.errors:
-            add((f"│ {self.errors:,} bad line{'s' if self.errors != 1 else ''} (e) ", "bold red"))
+            add((f"│ {self.errors:,} bad line{'s' if self.errors != 1 else ''} (e) ", problem))
         if self.unreadable:
-            add((f"│ {self.unreadable:,} input{'s' if self.unreadable != 1 else ''} unreadable (e) ", "bold red"))
+            add((f"│ {self.unreadable:,} input{'s' if self.unreadable != 1 else ''} unreadable (e) ", problem))
         done, total, finished = self.progress
         if not finished and total:
             add((f"│ indexing {100 * done // total}% ", "bold cyan"))
@@ -168,7 +176,7 @@ class StatusBar(Widget):
         if rate >= 0.5:
             add((f"│ {rate:,.0f}/s ", ""))
         if self.message and time.monotonic() < self._message_until:
-            add(("│ " + printable(self.message) + " ", "bold red" if self.message_is_problem else "italic"))
+            add(("│ " + printable(self.message) + " ", problem if self.message_is_problem else "italic"))
         elif self.inputs:
             add(("│ " + printable(self.inputs), "dim"))
         return parts
