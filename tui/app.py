@@ -134,7 +134,11 @@ class AtlensApp(App[int]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
     BINDINGS = [
         Binding("q", "quit", "Quit"),
-        Binding("slash", "filter", "Filter"),
+        # Priority: the app takes `/` as it arrives, before it hands on the keys read with it (a
+        # slow SSH link delivers `/outcome:failure` and Enter at once); bubbling back up from the
+        # table, it came after them, and the table took the query's keys. A text box still gets
+        # `/` (Textual leaves out the app's bindings for keys the focused box types).
+        Binding("slash", "filter", "Filter", priority=True),
         Binding("a", "catalog", "Catalog"),
         Binding("e", "errors", "Bad lines"),
         Binding("question_mark,f1", "help", "Help"),
@@ -411,9 +415,12 @@ class AtlensApp(App[int]):
             self.grid.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The pane keys of the wide layout only where it is, their narrow answers only where not."""
+        """The pane keys of the wide layout only where it is, their narrow answers only where not;
+        `/` only on the main screen (a priority binding would answer over the screens above it)."""
         if action in ("toggle_pane", "narrow_pane"):
             return (self.size.width >= WIDE) == (action == "toggle_pane")
+        if action == "filter":
+            return len(self.screen_stack) == 1  # the main screen, no other above it
         return True
 
     def on_resize(self) -> None:
