@@ -136,8 +136,8 @@ class AtlensApp(App[int]):
         Binding("q", "quit", "Quit"),
         # Priority: the app takes `/` as it arrives, before it hands on the keys read with it (a
         # slow SSH link delivers `/outcome:failure` and Enter at once); bubbling back up from the
-        # table, it came after them, and the table took the query's keys. A text box still gets
-        # `/` (Textual leaves out the app's bindings for keys the focused box types).
+        # table, it came after them, and the table took the query's keys. check_action leaves `/`
+        # to a text box that has the focus.
         Binding("slash", "filter", "Filter", priority=True),
         Binding("a", "catalog", "Catalog"),
         Binding("e", "errors", "Bad lines"),
@@ -416,11 +416,15 @@ class AtlensApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The pane keys of the wide layout only where it is, their narrow answers only where not;
-        `/` only on the main screen (a priority binding would answer over the screens above it)."""
+        `/` only on the main screen and where it is not typed (a priority binding answers first)."""
         if action in ("toggle_pane", "narrow_pane"):
             return (self.size.width >= WIDE) == (action == "toggle_pane")
         if action == "filter":
-            return len(self.screen_stack) == 1  # the main screen, no other above it
+            # Textual keeps the app's priority keys from a focused text box only for keys it names
+            # a character for, and it names none for `slash`: ask the box itself.
+            focused = self.focused
+            typed = focused is not None and focused.check_consume_key("slash", "/")
+            return len(self.screen_stack) == 1 and not typed  # the main screen, no other above it
         return True
 
     def on_resize(self) -> None:
