@@ -143,7 +143,11 @@ class AtlensApp(App[int]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
     BINDINGS = [
         Binding("q", "quit", "Quit"),
-        Binding("slash", "filter", "Filter"),
+        # Priority: the app takes `/` as it arrives, before it hands on the keys read with it (a
+        # slow SSH link delivers `/outcome:failure` and Enter at once); bubbling back up from the
+        # table, it came after them, and the table took the query's keys. check_action leaves `/`
+        # to a text box that has the focus.
+        Binding("slash", "filter", "Filter", priority=True),
         Binding("a", "catalog", "Catalog"),
         Binding("e", "errors", "Bad lines"),
         Binding("question_mark,f1", "help", "Help"),
@@ -422,9 +426,16 @@ class AtlensApp(App[int]):
             self.grid.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The pane keys of the wide layout only where it is, their narrow answers only where not."""
+        """The pane keys of the wide layout only where it is, their narrow answers only where not;
+        `/` only on the main screen and where it is not typed (a priority binding answers first)."""
         if action in ("toggle_pane", "narrow_pane"):
             return (self.size.width >= WIDE) == (action == "toggle_pane")
+        if action == "filter":
+            # Textual keeps the app's priority keys from a focused text box only for keys it names
+            # a character for, and it names none for `slash`: ask the box itself.
+            focused = self.focused
+            typed = focused is not None and focused.check_consume_key("slash", "/")
+            return len(self.screen_stack) == 1 and not typed  # the main screen, no other above it
         return True
 
     def on_resize(self) -> None:

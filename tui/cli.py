@@ -20,7 +20,7 @@ from .core import jsontext
 from .core.decode import ErrorRecord, format_time_us
 from .core.fields import documented_paths, missing_fields, query_fields
 from .core.filtering import Filter, field_texts, json_value, value_counts
-from .core.present import COLUMNS, fit, layout, printable, row_values, time_text
+from .core.present import COLUMNS, Column, fit, fit_cell, layout, no_room, printable, row_values, time_text
 from .core.query import FieldRef, Node, Path, QuerySyntaxError, field_ref, parse
 from .core.regex import RegexTooComplex
 from .core.sources import InputError, InputSpec, Reader, remove_spools, resolve_inputs
@@ -194,7 +194,7 @@ def _field_columns(store: Store, refs: Sequence[FieldRef], rows: Sequence[int]) 
     return [[time_text(store, row) for row in rows] if _is_time(ref) else field_texts(store, ref, rows) for ref in refs]
 
 
-def _write_rows(store: Store, rows: Sequence[int], fmt: str, out: TextIO, widths: list[tuple[str, int]] | None,
+def _write_rows(store: Store, rows: Sequence[int], fmt: str, out: TextIO, widths: list[tuple[Column, int]] | None,
                 fields: list[FieldRef] | None = None, *, header: bool = False) -> None:
     """Rows in the chosen format; header: begin with the header line (in CSV always, in a table above rows only)."""
     if header and fmt == "csv":
@@ -216,7 +216,7 @@ def _write_rows(store: Store, rows: Sequence[int], fmt: str, out: TextIO, widths
             write([values[c.key] for c in COLUMNS])
         return
     # On a terminal the time is shortened to its column (the milliseconds, then the year go first), not cut off.
-    time_width = dict(widths).get("time", 23) if widths is not None else 23
+    time_width = next((w for column, w in widths if column.key == "time"), 23) if widths is not None else 23
     lines: Iterable[dict[str, str]] = (row_values(store, row, time_width=time_width) for row in rows)
     if header and rows:
         lines = chain([_TITLES], lines)
@@ -225,7 +225,8 @@ def _write_rows(store: Store, rows: Sequence[int], fmt: str, out: TextIO, widths
             # Not a terminal: aligned, but nothing cut off.
             out.write(" ".join(printable(values[c.key]).ljust(c.width) for c in COLUMNS).rstrip() + "\n")
         else:
-            out.write(" ".join(fit(values[key], width) for key, width in widths).rstrip() + "\n")
+            # Cut as the table on screen cuts (an action in its middle, keeping its service and verb).
+            out.write(" ".join(fit_cell(column.key, values[column.key], w) for column, w in widths).rstrip() + "\n")
 
 
 def _write_fields(store: Store, rows: Sequence[int], fmt: str, out: TextIO, fields: list[FieldRef], *, terminal: bool,
@@ -282,12 +283,23 @@ def _write_errors(errors: Sequence[ErrorRecord], unreadable: dict[str, str], fmt
             out.write(printable(f"{name}: cannot be read: {reason}") + "\n")
 
 
-def _table_widths(out: TextIO) -> list[tuple[str, int]] | None:
-    """Column widths for a terminal; None (no truncation) when writing to a pipe or file."""
+def _table_widths(out: TextIO) -> list[tuple[Column, int]] | None:
+    """The columns that fit a terminal, with their widths; None (no truncation) when writing to a pipe or file."""
     if not out.isatty():
         return None
-    width = shutil.get_terminal_size((160, 24)).columns
-    return [(column.key, w) for column, w in layout(width)]
+    return layout(shutil.get_terminal_size((160, 24)).columns)
+
+
+def _say_left_out(widths: list[tuple[Column, int]], err: TextIO) -> None:
+    """The columns a terminal had no room for, on stderr, with how to get them: a table would
+    otherwise end at its last column and say nothing of the others."""
+    missing = no_room(widths)
+    if not missing:
+        return
+    names = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
+    err.write(f"atlens: no room on this terminal for the {names} column{'s' if len(missing) > 1 else ''}; "
+              f"a wider terminal shows {'them' if len(missing) > 1 else 'it'}, as do --format csv (every column) "
+              f"and --fields {','.join(missing)}\n")
 
 
 def _glue_query(argv: list[str]) -> list[str]:
@@ -354,6 +366,8 @@ def run_query(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
         else:
             _write_rows(store, rows, args.format, out, widths, fields, header=True)
         out.flush()
+        if widths is not None and not (args.errors or stats or args.count or fields) and (rows or args.follow):
+            _say_left_out(widths, err)
         matched = len(rows)
         _say_missing_fields(store, [*query_fields(node), *(fields or []), *stats], err)
         _summarise_errors(store, err, listed=args.errors)
@@ -444,7 +458,7 @@ def _not_events(store: Store, lister: str) -> str:
 
 
 def _follow_query(store: Store, reader: Reader, args: argparse.Namespace, query: Filter,
-                  out: TextIO, widths: list[tuple[str, int]] | None, fields: list[FieldRef] | None, shown: int) -> int:
+                  out: TextIO, widths: list[tuple[Column, int]] | None, fields: list[FieldRef] | None, shown: int) -> int:
     """Print events as they arrive until interrupted (shown: events printed before); returns how many were printed."""
     stop = threading.Event()
     printed = 0

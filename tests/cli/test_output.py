@@ -236,12 +236,13 @@ def test_a_followed_table_has_its_header_once_above_the_first_event(tmp_path):
     assert "a.first.read" in lines[1] and "a.second.read" in lines[2]
 
 
-def test_on_a_narrow_terminal_the_time_is_shortened_not_cut(log):
-    # A real terminal (a pseudo-terminal) 60 columns wide: the time column is narrower than a full time.
+def on_terminal(*args: str, columns: int) -> tuple[subprocess.CompletedProcess, str]:
+    """`atlens query ARGS` writing to a real terminal (a pseudo-terminal) so many columns wide:
+    the run (stderr captured) and what the terminal received."""
     main, child = pty.openpty()
     try:
-        result = subprocess.run([*ATLENS, "query", str(log)], stdout=child, stderr=subprocess.PIPE, timeout=60,
-                                env={**os.environ, "COLUMNS": "60", "LINES": "24"})
+        result = subprocess.run([*ATLENS, "query", *args], stdout=child, stderr=subprocess.PIPE, timeout=60,
+                                env={**os.environ, "COLUMNS": str(columns), "LINES": "24"})
         os.close(child)
         child = -1
         printed = b""
@@ -252,10 +253,44 @@ def test_on_a_narrow_terminal_the_time_is_shortened_not_cut(log):
         if child >= 0:
             os.close(child)
     assert result.returncode == 0, result.stderr.decode()
-    header, first, *_ = printed.decode().splitlines()
+    return result, printed.decode()
+
+
+def test_on_a_narrow_terminal_the_time_is_shortened_not_cut(log):
+    # 60 columns: the time column is narrower than a full time.
+    _, printed = on_terminal(str(log), columns=60)
+    header, first, *_ = printed.splitlines()
     assert header.startswith("time (UTC)")
     assert first.startswith("11-20 10:00:00 ")  # month, day and time: no year, no cut "…"
     assert "…" not in first.split()[1]
+
+
+def test_on_a_narrow_terminal_a_long_action_keeps_its_service_and_verb(tmp_path):
+    path = tmp_path / "settings.log"
+    path.write_bytes(jsonl([make_event("iam-identity.account-settings.update", 0),
+                            make_event("iam-identity.account-settings.create", 1)]))
+    _, printed = on_terminal(str(path), columns=60)
+    header, update, create = printed.splitlines()
+    start = header.index("action")
+    actions = [line[start:].split()[0] for line in (update, create)]
+    # Cut in its middle, as the table on screen cuts it: the two no longer look alike.
+    assert actions == ["iam-identity…settings.update", "iam-identity…settings.create"]
+
+
+def test_on_a_narrow_terminal_the_columns_left_out_are_named_on_stderr(log):
+    result, printed = on_terminal(str(log), columns=60)
+    header = printed.splitlines()[0]
+    assert header.split()[-1] == "action"  # no room for the initiator, target and message
+    said = result.stderr.decode()
+    assert len(said.splitlines()) == 1, said
+    assert "initiator, target and message" in said
+    assert "--format csv" in said and "--fields" in said
+
+
+def test_on_a_wide_terminal_no_column_is_said_to_be_left_out(log):
+    result, printed = on_terminal(str(log), columns=200)
+    assert printed.splitlines()[0].split()[-1] == "message"
+    assert result.stderr == b""
 
 
 def _read(fd: int) -> bytes:

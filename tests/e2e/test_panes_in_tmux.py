@@ -89,6 +89,24 @@ def test_ctrl_u_a_query_and_enter_arriving_in_one_read_apply_the_typed_query(tmp
         term.close()
 
 
+def test_slash_a_query_and_enter_arriving_in_one_read_filter_the_table(tmp_path: Path) -> None:
+    # From the table, `/`, the query and Enter in one read: the keys after `/` must reach the
+    # query line (not the table, whose keys they also are), and Enter apply it (not open an event).
+    assert TMUX is not None
+    log = tmp_path / "serviceids.jsonl"
+    log.write_bytes((REPO / "sample_logs" / "serviceids_apikeys.jsonl").read_bytes())
+    term = Terminal(TMUX, [*ATLENS, str(log)], width=80, height=24)
+    try:
+        term.wait_until(lambda s: "15 events" in s and "end Follow" in s.splitlines()[-1], "the 15 events, the table taking the keys")
+        term.type_text("/outcome:failure\r")  # one send-keys: the keys reach atlens together, in one read
+        screen = term.wait_until(
+            lambda s: any("filter: outcome:failure" in line and "3 of 15 events" in line for line in s.splitlines())
+            and "end Follow" in s.splitlines()[-1], "the 3 failures of the 15 events, the table taking the keys again")
+        assert sum(" failure " in line for line in screen.splitlines()) == 3, screen  # the rows shown
+    finally:
+        term.close()
+
+
 #: What the field line under the tree says of eventTime, the first field of every sample event.
 EVENT_TIME_MEANING = "When the event happened"
 

@@ -288,6 +288,26 @@ async def test_a_bad_query_points_at_the_error_and_keeps_the_rows(log_file: Path
         assert app.query_one(FilterBar).input.value == "target.name:key-5*"
 
 
+async def test_slash_is_typed_in_the_query_line_and_opens_nothing_over_another_screen(log_file: Path) -> None:
+    # `/` opens the query line before the keys read with it are handed on (a priority key): in
+    # the line it stays a character of the query, and over the help it must not take the focus
+    # behind the help, which closing the help would reveal.
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(80, 24)) as pilot:
+        grid = await started(pilot, app, 100)
+        await pilot.press("slash")
+        await type_text(pilot, "target.name:key/5")
+        assert app.filter_bar.input.value == "target.name:key/5"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: grid.has_focus, "the table")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        await pilot.press("slash", "escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), "the help closed")
+        assert grid.has_focus
+        assert not app.filter_bar.input.has_focus
+
+
 async def test_query_given_at_start_filters_from_the_first_screen(log_file: Path) -> None:
     app = AtlensApp([InputSpec(str(log_file), "file")], initial_query="target.name:(key-1 OR key-2)")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -112,6 +112,11 @@ def fit_action(text: str, width: int) -> str:
 _CUTS = {"action": fit_action}
 
 
+def fit_cell(key: str, text: str, width: int) -> str:
+    """A cell of the column key escaped and fitted to width cells, cut as that column cuts (an action in its middle)."""
+    return _CUTS.get(key, fit)(text, width)
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     """A column of the event table."""
@@ -368,7 +373,7 @@ def row_line(store: Store, row: int, columns: list[tuple[Column, int]], width: i
         style = time_style if column.key == "time" else row_style
         if selected and i == cell:
             style += "+cell"
-        _add(line, _CUTS.get(column.key, fit)(values[column.key], w), style)
+        _add(line, fit_cell(column.key, values[column.key], w), style)
     used = MARK_WIDTH + sum(w for _, w in columns) + max(0, len(columns) - 1)
     if used < width:
         _add(line, " " * (width - used), row_style)

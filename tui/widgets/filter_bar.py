@@ -137,7 +137,9 @@ class FilterBar(Vertical):
         line = self.input
         line.value = self.active if text is None else text
         line.cursor_position = len(line.value)
-        line.focus()
+        # At once, not after the messages already queued (as focus() does): the keys read with
+        # the one that opened the line are handed on next, and must go to it.
+        self.screen.set_focus(line)
 
     def set_active(self, query: str) -> None:
         """The query now in force: shown in the line and remembered for Up and Down."""
