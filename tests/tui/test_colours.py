@@ -45,7 +45,11 @@ def drawn(app: App, grid: EventGrid, index: int) -> list[Run]:
     """The runs of the table line that shows table position index, as on the screen."""
     y = grid.region.y + index - grid.scroll_offset.y
     assert grid.region.y <= y < grid.region.bottom, "the row is not on screen"
-    strip = app.screen._compositor.render_strips()[y].crop(grid.region.x, grid.region.right)
+    return strip_runs(app.screen._compositor.render_strips()[y].crop(grid.region.x, grid.region.right))
+
+
+def strip_runs(strip) -> list[Run]:
+    """A drawn line as runs of text with the colours they show (reverse video undone)."""
     runs: list[Run] = []
     x = 0
     for segment in strip:
@@ -357,17 +361,7 @@ async def test_the_app_runs_with_no_color(mixed_log: Path, monkeypatch: pytest.M
 
 def status_runs(app: App) -> list[Run]:
     """The runs of the status line (the line above the keys), as on the screen."""
-    strip = app.screen._compositor.render_strips()[-2]
-    runs: list[Run] = []
-    x = 0
-    for segment in strip:
-        style = segment.style
-        fg, bg = tuple(style.color.get_truecolor()), tuple(style.bgcolor.get_truecolor())
-        if style.reverse:
-            fg, bg = bg, fg
-        runs.append(Run(x, segment.text, fg, bg, bool(style.bold), bool(style.underline)))
-        x += segment.cell_length
-    return runs
+    return strip_runs(app.screen._compositor.render_strips()[-2])
 
 
 async def test_with_no_color_the_status_line_says_bad_lines_readably(mixed_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
