@@ -552,8 +552,14 @@ class CatalogBrowser(Vertical):
     def _show_info(self, node: TreeNode[Entry] | None) -> None:
         text = self._info_text(node.data if node is not None else None)
         if text != self._info_shown:
+            infos = self.query("#catalog-info").results(Static)
+            info = next(infos, None)
+            if info is None:
+                # The info area sits in a scroll box that mounts it after the browser's own Mount
+                # has been handled: it is filled once it is there.
+                self.call_after_refresh(self._show_cursor_info)
+                return
             self._info_shown = text
-            info = self.query_one("#catalog-info", Static)
             # Following, the counts in it change every 2 s: laying the whole screen out again
             # for each (a fifth of the CPU of following beside the panes) is only needed when the
             # text takes another number of lines.
@@ -564,6 +570,12 @@ class CatalogBrowser(Vertical):
             self._info_lines = lines
             if same_height:
                 direct.paint(info)  # at once, not through Textual's compositor (see CatalogTree.relabel)
+
+    def _show_cursor_info(self) -> None:
+        """The info area about the tree's cursor, if the browser still has its tree."""
+        tree = next(self.query("#catalog-tree").results(CatalogTree), None)
+        if tree is not None and self.is_attached:
+            self._show_info(tree.cursor_node)
 
     def _info_text(self, entry: Entry | None) -> Text:
         """What the info area says about a node (every string escaped, never markup)."""
