@@ -90,7 +90,10 @@ def test_rows_arriving_while_following_look_exactly_like_a_full_repaint(log: Pat
         status = next(i for i, line in enumerate(text) if "screen redrawn" in line)
         assert len(before) == len(after) == size[1]
         # Everything but the end of the status line (which now carries the notice) is unchanged.
-        assert [line for i, line in enumerate(before) if i != status] == [line for i, line in enumerate(after) if i != status]
+        differ = [(i, "".join(c for c, _ in before[i]), "".join(c for c, _ in after[i]),
+                   next(((x, b, a) for x, (b, a) in enumerate(zip(before[i], after[i])) if b != a), None))
+                  for i in range(size[1]) if i != status and before[i] != after[i]]
+        assert not differ, differ
         counts = text[status].index("73 events") + len("73 events")
         assert before[status][:counts] == after[status][:counts]
         assert any("svc-72" in line for line in text)
