@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from rich.cells import cell_len
+from textual.geometry import Region
+from textual.widget import Widget
 
 from tui.app import AtlensApp
 from tui.core.sources import InputSpec
+from tui.widgets import direct, event_grid
 from tui.widgets.event_grid import EventGrid
 from tui.widgets.screens import DetailScreen, ErrorsScreen
 from tui.widgets.status_bar import StatusBar
@@ -46,6 +50,49 @@ async def test_appended_events_appear_while_following(log_file: Path) -> None:
         await wait_for(pilot, lambda: grid.count == 130, "30 appended events")
         await wait_for(pilot, lambda: "key-129 " in screen_lines(grid)[-1], "the newest event on the last line")
         assert grid.following
+
+
+def service_event(seq: int) -> dict:
+    """An event whose target is svc-seq; every fifth is a critical failure, which the catalog marks •."""
+    failed = seq % 5 == 0
+    return make_event(seq, action="iam-identity.account-serviceid.update", outcome="failure" if failed else "success",
+                      severity="critical" if failed else "normal", target={"name": f"svc-{seq}"},
+                      eventTime=f"2026-11-20T11:00:{seq:02d}.00+0000")
+
+
+async def test_marks_of_rows_drawn_as_they_arrived_come_no_later_than_those_of_newer_rows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rows written straight to the terminal wait for their findings marks (MARK_DELAY); rows
+    # Textual paints get theirs at once. When a pass falls back to Textual's paint (a notification
+    # on screen, say), the rows still waiting must be marked in the same picture: a newer failure
+    # marked above an older one left bare looked like a row without findings.
+    log = tmp_path / "activity.log"
+    append_events(log, [service_event(seq) for seq in range(40)])
+    monkeypatch.setattr(event_grid, "MARK_DELAY", 60.0)  # no timer marks them while the test looks
+    app = AtlensApp([InputSpec(str(log), "file")])
+    async with app.run_test(size=(80, 24)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 40, "the first 40 events")
+        await pilot.pause()
+        written: list[str] = []
+
+        def direct_region(widget: Widget) -> Region | None:
+            return widget.content_region if widget is grid else None
+
+        monkeypatch.setattr(direct, "direct_region", direct_region)
+        monkeypatch.setattr(direct, "write", lambda widget, pieces: written.extend(pieces))
+        append_events(log, [service_event(seq) for seq in range(40, 45)])
+        await wait_for(pilot, lambda: grid.count == 45, "5 events drawn as they arrive")
+        assert any("svc-44" in piece for piece in written)
+        assert not any("svc-40" in piece and "•" in piece for piece in written)  # its mark waits
+
+        monkeypatch.setattr(direct, "direct_region", lambda widget: None)  # Textual paints
+        append_events(log, [service_event(seq) for seq in range(45, 50)])
+        await wait_for(pilot, lambda: grid.count == 50, "5 events painted by Textual")
+        await pilot.pause()
+        shown = {seq: line for line in screen_text(app).splitlines() for seq in (40, 45) if f"svc-{seq}" in line}
+        assert "•11-20 11:00:45" in shown[45]
+        assert "•11-20 11:00:40" in shown[40]
 
 
 async def test_scrolling_up_pauses_and_counts_new_events_until_end(log_file: Path) -> None:

@@ -396,10 +396,10 @@ class EventGrid(ScrollView, can_focus=True):
         direct.write(self, out)
         return True
 
-    def _mark_drawn(self, region: Region | None) -> list[str]:
+    def _mark_drawn(self, region: Region | None, painting: range = range(0)) -> list[str]:
         """Work out the findings marks of the rows drawn without one (see MARK_DELAY). Returns the
         lines to write for those on screen that have one (region: where the table is; None:
-        Textual is asked to repaint them)."""
+        Textual is asked to repaint them, but for the lines it is painting now)."""
         rows, self._unmarked = set(self._unmarked), []
         if self._mark_timer is not None:
             self._mark_timer.cancel()
@@ -415,7 +415,8 @@ class EventGrid(ScrollView, can_focus=True):
         lines = sorted(shown[row] for row in marked)
         if region is None:
             for y in lines:
-                self.refresh(Region(0, y, self.size.width, 1))
+                if y not in painting:
+                    self.refresh(Region(0, y, self.size.width, 1))
             return []
         return [direct.move_to(region, y) + self._text_at(top + y, region.width) for y in lines]
 
@@ -477,6 +478,12 @@ class EventGrid(ScrollView, can_focus=True):
         so its cached strips are final. Keeping the same Strip objects also keeps Textual's
         per-strip caches (filters, cuts, escape codes) warm across frames.
         """
+        if self._unmarked:
+            # Textual marks the rows it paints at once (a pass that could not write arrivals
+            # straight to the terminal, a notification on screen): rows drawn before them that
+            # still wait for their marks get them in the same picture. Left to the timer, a
+            # newer failure showed its mark for up to MARK_DELAY above an older one left bare.
+            self._mark_drawn(None, crop.line_range)
         width = self.size.width
         strips = self._lines_at(crop.line_range, self.scroll_offset.y, width)
         x1, x2 = crop.column_span
