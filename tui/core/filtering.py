@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import compress, islice
 from operator import gt
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import orjson
 
@@ -488,7 +488,7 @@ class Filter:
             col = store.field_columns[leaf.path]
             values = col.values
             ids = col.ids[:n]
-            accepted = set(_polled(lambda i: leaf.accepts(values[i]), set(ids), cancelled))
+            accepted = {i for i in _polling(set(ids), cancelled) if leaf.accepts(values[i])}
             return bytes(map(accepted.__contains__, ids))
         if leaf.column == "reason":
             column = store.reason
@@ -499,15 +499,13 @@ class Filter:
         mask = store.column_codes.setdefault(leaf.column, ColumnCodes()).mask(column, n, accept)
         if mask is None:
             column = column[:n]
-            accepted = set(_polled(accept, set(column), cancelled))
+            accepted = set(filter(accept, _polling(set(column), cancelled)))
             mask = bytes(map(accepted.__contains__, column))
         odd = _odd_rows(store, n)
         if not odd:
             return mask
         fixed = bytearray(mask)
-        for k, row in enumerate(odd):
-            if not k % _POLL_ROWS:
-                _poll(cancelled)
+        for row in _polling(odd, cancelled):
             fixed[row] = leaf.accepts(_event_values(store, row, leaf.path))
         return fixed
 
@@ -526,9 +524,7 @@ class Filter:
             if not rows:
                 continue
             if not path:
-                for k, row in enumerate(rows):  # no file to scan: each event's bytes, one by one
-                    if not k % _POLL_ROWS:
-                        _poll(cancelled)
+                for row in _polling(rows, cancelled):  # no file to scan: each event's bytes, one by one
                     raw = store.raw(row)
                     mask[row] = raw is not None and leaf.pattern.matches(raw)
                 continue
@@ -616,14 +612,13 @@ def _poll(cancelled: Callable[[], bool] | None) -> None:
         raise Cancelled
 
 
-def _polled(accept: Callable[[int], bool], values: set[int], cancelled: Callable[[], bool] | None) -> Iterator[int]:
-    """The values accept takes, asking every few thousand whether to stop (a slow test over
-    a million distinct values must not outlive its query)."""
-    for k, value in enumerate(values):
+def _polling(items: Iterable[int], cancelled: Callable[[], bool] | None) -> Iterator[int]:
+    """The items, asking every few thousand whether to stop (a slow test over a million rows or
+    distinct values must not outlive its query)."""
+    for k, item in enumerate(items):
         if not k % _POLL_ROWS:
             _poll(cancelled)
-        if accept(value):
-            yield value
+        yield item
 
 
 def _ones(n: int) -> int:
