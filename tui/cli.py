@@ -351,7 +351,7 @@ def run_query(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
         raise UsageError("--stats counts what has been read: it cannot be combined with --follow, --count, --fields or --errors")
     specs = resolve_inputs(args.paths, follow=args.follow)
     store = Store()
-    reader = Reader(store, specs, on_status=_teller(err))
+    reader = Reader(store, specs, on_status=_teller(err), since_us=since, until_us=until)
     try:
         reader.load(follow=args.follow)
         query = Filter(store, node, since_us=since, until_us=until)

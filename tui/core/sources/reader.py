@@ -14,6 +14,7 @@ from ..store import Notice, Store
 from ..workers import WorkerPool
 from . import spool as spools
 from .inputs import STDIN_NAME, InputSpec, expand, why
+from .layouts import can_hold, span_of
 from .rawbytes import FileBytes
 from .ranges import CHUNK_BYTES, _value_boundary, index_range
 from .spool import Spool, SpoolFull
@@ -69,7 +70,8 @@ class Reader:
                  on_grow: Callable[[], None] | None = None,
                  on_status: Callable[[Notice], None] | None = None,
                  on_progress: Callable[[ReadProgress], None] | None = None,
-                 stdin_fd: int | None = None, parallel: bool = True) -> None:
+                 stdin_fd: int | None = None, parallel: bool = True,
+                 since_us: int | None = None, until_us: int | None = None) -> None:
         self.store = store
         self.specs = specs
         self.on_grow = on_grow or (lambda: None)
@@ -77,6 +79,12 @@ class Reader:
         self.on_progress = on_progress or (lambda progress: None)
         self.stdin_fd = stdin_fd
         self.parallel = parallel
+        #: the time range asked for: files of a directory or glob whose names put them outside it are not opened
+        self.since_us = since_us
+        self.until_us = until_us
+        #: files of directories and globs at the last scan, and those passed over by their names
+        self.listed = 0
+        self.skipped: list[str] = []
         self.tails: dict[str, Tail] = {}
         self.adopted: set[tuple[int, int]] = set()  # files whose content is read under another name
         #: files renamed away that are still read (their writer may not have reopened yet): tail -> when it last grew
@@ -282,12 +290,22 @@ class Reader:
     def current_files(self) -> list[tuple[str, str]]:
         """(path, display name) of every file the inputs stand for now; folders that cannot be read are said."""
         files: list[tuple[str, str]] = []
+        bounded = self.since_us is not None or self.until_us is not None
+        self.listed, self.skipped = 0, []
         for spec in self.specs:
             if spec.kind in ("stdin", "stream"):
                 continue
             found = expand(spec)
             for path in found.files:
-                files.append((str(path), str(path)))
+                name = str(path)
+                # A file found in a directory or by a glob whose name says an hour outside the
+                # range holds none of its events (see layouts); a file the user named is read.
+                if bounded and spec.kind in ("dir", "glob"):
+                    self.listed += 1
+                    if not can_hold(name, self.since_us, self.until_us):
+                        self.skipped.append(name)
+                        continue
+                files.append((name, name))
             for path, reason in found.unreadable.items():
                 self.cannot_read(path, reason)
             if spec.kind == "dir":
@@ -305,6 +323,7 @@ class Reader:
             for stream in self.streams:
                 stream.done.wait()
         files = [f for f in self.current_files() if f[0] not in self.tails]
+        self._say_skipped()
         opened: list[Tail] = list(self.tails.values())
         for path, display in files:
             tail = self._tail_for(path, display)
@@ -328,6 +347,14 @@ class Reader:
             stream.check(final=not follow)
         self.loaded = True
         self.on_progress(ReadProgress(total, total, True))
+
+    def _say_skipped(self) -> None:
+        """How many files were passed over for the time range, and why (not a problem: nothing is lost)."""
+        if not self.skipped:
+            return
+        layouts = sorted({span.layout for span in map(span_of, self.skipped) if span is not None})
+        self.report(f"skipped {len(self.skipped):,} of {self.listed:,} files outside the time range, "
+                    f"by the hours in their names ({', '.join(layouts)})")
 
     def _tail_for(self, path: str, display: str) -> Tail | None:
         """A Tail reading a file newly seen; None when it cannot be read, or holds content already read."""
