@@ -276,6 +276,7 @@ class AtlensApp(App[int]):
             on_status=lambda notice: self.post_message(ReaderStatus(notice)),
             on_progress=lambda progress: self.post_message(LoadProgress(progress)),
             stdin_fd=self.stdin_fd,
+            since_us=self.since_us, until_us=self.until_us,
         )
         self._reader = reader
         try:
