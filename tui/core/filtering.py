@@ -27,7 +27,6 @@ import sys
 import threading
 from array import array
 from bisect import bisect_right
-from collections import Counter
 from dataclasses import dataclass, field
 from itertools import compress, islice
 from operator import gt
@@ -457,6 +456,11 @@ class Filter:
             order = order[lo:hi]
             return array("I", compress(order, map(mask.__getitem__, order)))
         return _select(runs, mask, lo, hi)
+
+    def mask(self, n: int, cancelled: Callable[[], bool] | None = None) -> bytes:
+        """One byte per row below n, 1 where the row matches the query (the time bounds aside)."""
+        self.prepare(None, cancelled)
+        return self._mask(self.tree, n, cancelled).to_bytes(n, "little") if n else b""
 
     def _mask(self, tree: object, n: int, cancelled: Callable[[], bool] | None) -> int:
         if cancelled is not None and cancelled():
@@ -981,40 +985,24 @@ def _path_texts(store: Store, path: Path, rows: Sequence[int]) -> list[str]:
     return out
 
 
-def value_counts(store: Store, refs: Sequence[FieldRef], rows: Sequence[int]) -> Counter[tuple[str, ...]]:
-    """How many of the rows have each combination of the fields' texts, as field_texts gives them.
-
-    Fields the store keeps as columns are counted by their codes (a look-up per row) and only the
-    distinct values become text; the rows whose columns are not exact are read as field_texts reads them.
-    """
-    if not all(map(_counted_by_code, refs)):
-        return Counter(zip(*(field_texts(store, ref, rows) for ref in refs)))
-    n = len(store)
-    whole = len(rows) == n  # every row: the columns as they are, in any order
-    codes = [_ref_codes(store, ref, None if whole else rows, n) for ref in refs]
-    counted = Counter(codes[0] if len(codes) == 1 else zip(*codes))
-    odd = _odd_rows(store, n)
-    if odd and not whole:
-        chosen = set(rows)
-        odd = [row for row in odd if row in chosen]
-    if odd:
-        wrong = [_ref_codes(store, ref, odd, n) for ref in refs]
-        counted.subtract(wrong[0] if len(wrong) == 1 else zip(*wrong))
-    texts = [str if ref.paths == (REASON_CODE,) else store.strings.__getitem__ for ref in refs]
-    out: Counter[tuple[str, ...]] = Counter()
-    for key, count in counted.items():
-        if count:
-            out[tuple(text(code) for text, code in zip(texts, key if len(refs) > 1 else (key,)))] += count
-    if odd:
-        out.update(zip(*(field_texts(store, ref, odd) for ref in refs)))
-    return out
-
-
 def _counted_by_code(ref: FieldRef) -> bool:
     """Whether the store's columns hold a field: one column, or string columns tried in turn (an alias)."""
     if len(ref.paths) == 1 and ref.paths[0] == REASON_CODE:
         return True
     return all(path in STRING_COLUMNS for path in ref.paths)
+
+
+def exact_codes(store: Store, refs: Sequence[FieldRef], rows: Sequence[int]) -> tuple[list[Sequence[int]], list[Callable[[int], str]]] | None:
+    """Each field's column code per row, and how a code reads as the text field_texts gives; None
+    when a field is not kept as columns or a row's columns are not its exact values (read its text)."""
+    if not all(map(_counted_by_code, refs)):
+        return None
+    n = len(store)
+    odd = _odd_rows(store, n)
+    if odd and not set(odd).isdisjoint(rows):
+        return None
+    codes = [_ref_codes(store, ref, rows, n) for ref in refs]
+    return codes, [str if ref.paths == (REASON_CODE,) else store.strings.__getitem__ for ref in refs]
 
 
 def _ref_codes(store: Store, ref: FieldRef, rows: Sequence[int] | None, n: int) -> Sequence[int]:
