@@ -15,7 +15,8 @@ import threading
 from itertools import chain
 from typing import Callable, Iterable, Iterator, Sequence, TextIO
 
-from .core import jsontext
+from .core import catalog_fields, jsontext
+from .core.catalog_fields import CatalogUnavailable
 from .core.decode import ErrorRecord, format_time_us
 from .core.fields import documented_paths, missing_fields, query_fields
 from .core.filtering import Filter, field_texts, json_value
@@ -103,6 +104,12 @@ short field names:
   agent      initiator.host.agent               ip      initiator.host.address
   code       reason.reasonCode                  user    initiator.name
   time       eventTime                          action, outcome, severity: as they are
+
+what the catalog knows about the event's action (catalog.NAME, or NAME alone):
+  section     the section of the IBM page that documents it   service     the service's name or title
+  documented  true or false                                   deprecated  true or false
+  kind        data or management (empty when not documented)
+  as in:  section:*account\\ settings* -action:*.read   documented:false   kind:data
 
 a field of -q, --fields or --stats that no event has (and the catalog does not document)
 is said on stderr, with the nearest known field; the exit status is as for any answer
@@ -863,6 +870,7 @@ def run_tui(argv: list[str]) -> int:
     # a screen without the user's actions would explain their events as undocumented. The preview
     # and the app reuse this load (loader.default keeps it).
     _load_catalog(args.catalog)
+    catalog_fields.use_dirs(args.catalog)
     stdin_fd = _stdin_for_tui(specs)
     # Importing Textual takes 0.3 s: meanwhile the newest rows of plain files are on screen,
     # drawn as the app will draw them (best effort: never raises, draws nothing when unsure).
@@ -984,6 +992,8 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         return _fail(str(exc))
     except RegexTooComplex as exc:  # found only while matching: the query parsed
+        return _fail(str(exc))
+    except CatalogUnavailable as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130

@@ -34,6 +34,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import orjson
 
+from . import catalog_fields
 from .decode import FLAG_ABSENT, FLAG_TYPED, decode_value, normalise
 from .query import (All, And, Exists, FieldRef, Match, Node, Not, Or, Path, Range, Text, TextSearch, Value, exists,
                     find_values, range_matches, text_pattern, text_search, value_matches)
@@ -53,6 +54,8 @@ STRING_COLUMNS: dict[Path, str] = {
 REASON_CODE: Path = ("reason", "reasonCode")
 #: Rows whose indexed columns are not exact and must be tested on the event itself.
 _ODD = FLAG_ABSENT | FLAG_TYPED
+#: Leaf.column of a catalog field (catalog_fields): the action column, read through the catalog.
+CATALOG = "catalog"
 _ODD_TABLE = bytes(1 if b & _ODD else 0 for b in range(256))
 #: Rows per materialisation job.
 _CHUNK_ROWS = 50_000
@@ -84,7 +87,8 @@ class Leaf:
 
     path: Path
     accepts: Callable[[tuple], bool]
-    #: the column it reads: a string column's name, "reason", or "" for a materialised field
+    #: the column it reads: a string column's name, "reason", CATALOG (the action, through the
+    #: catalog), or "" for a materialised field
     column: str
     verdicts: dict[int, bool] = field(default_factory=dict)
 
@@ -108,6 +112,8 @@ def _accepts(node: Match | Range | Exists) -> Callable[[tuple], bool]:
 
 
 def _leaf(path: Path, node: Match | Range | Exists) -> Leaf:
+    if path in catalog_fields.FIELDS:
+        return Leaf(path, _accepts(node), CATALOG)
     column = STRING_COLUMNS.get(path) or ("reason" if path == REASON_CODE else "")
     return Leaf(path, _accepts(node), column)
 
@@ -176,6 +182,14 @@ def _event_values(store: Store, row: int, path: Path) -> tuple:
     """The values at path in a row's event, parsed from its source (nothing when it cannot be read)."""
     event = store.event(row, keep=False).event
     return () if event is None else tuple(find_values(event, path))
+
+
+def _leaf_values(store: Store, row: int, leaf: Leaf) -> tuple:
+    """The values a leaf tests in a row whose columns are not exact, read from its event."""
+    if leaf.column != CATALOG:
+        return _event_values(store, row, leaf.path)
+    actions = _event_values(store, row, ("action",))
+    return catalog_fields.values(leaf.path, actions[0]) if actions and type(actions[0]) is str else catalog_fields.values(leaf.path, "")
 
 
 def _values_at(event: dict, path: Path) -> tuple:
@@ -497,10 +511,14 @@ class Filter:
         if leaf.column == "reason":
             column = store.reason
             accept = lambda code: leaf.accepts((code,))
+        elif leaf.column == CATALOG:
+            column, strings = store.action, store.strings
+            accept = lambda sid: leaf.accepts(catalog_fields.values(leaf.path, strings[sid]))
         else:
             column, strings = getattr(store, leaf.column), store.strings
             accept = lambda sid: leaf.accepts((strings[sid],))
-        mask = store.column_codes.setdefault(leaf.column, ColumnCodes()).mask(column, n, accept)
+        codes = "action" if leaf.column == CATALOG else leaf.column
+        mask = store.column_codes.setdefault(codes, ColumnCodes()).mask(column, n, accept)
         if mask is None:
             column = column[:n]
             accepted = set(filter(accept, _polling(set(column), cancelled)))
@@ -510,7 +528,7 @@ class Filter:
             return mask
         fixed = bytearray(mask)
         for row in _polling(odd, cancelled):
-            fixed[row] = leaf.accepts(_event_values(store, row, leaf.path))
+            fixed[row] = leaf.accepts(_leaf_values(store, row, leaf))
         return fixed
 
     def _text_mask(self, leaf: TextLeaf, n: int, cancelled: Callable[[], bool] | None) -> bytearray:
@@ -592,11 +610,19 @@ class Filter:
         if leaf.column and not store.flags[row] & _ODD:
             if leaf.column == "reason":
                 return leaf.accepts((store.reason[row],))
+            if leaf.column == CATALOG:
+                sid = store.action[row]
+                verdict = leaf.verdicts.get(sid)
+                if verdict is None:
+                    verdict = leaf.verdicts[sid] = leaf.accepts(catalog_fields.values(leaf.path, store.strings[sid]))
+                return verdict
             sid = getattr(store, leaf.column)[row]
             verdict = leaf.verdicts.get(sid)
             if verdict is None:
                 verdict = leaf.verdicts[sid] = leaf.accepts((store.strings[sid],))
             return verdict
+        if leaf.column == CATALOG:
+            return leaf.accepts(_leaf_values(store, row, leaf))
         if not leaf.column:
             col = store.field_columns.get(leaf.path)
             if col is not None and row < len(col.ids):
@@ -959,6 +985,9 @@ def field_texts(store: Store, ref: FieldRef, rows: Sequence[int]) -> list[str]:
 
 
 def _path_texts(store: Store, path: Path, rows: Sequence[int]) -> list[str]:
+    if path in catalog_fields.FIELDS:
+        actions = _path_texts(store, ("action",), rows)
+        return [catalog_fields.text(path, action) for action in actions]
     if path in STRING_COLUMNS or path == REASON_CODE:
         flags = store.flags
         if path == REASON_CODE:
