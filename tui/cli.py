@@ -12,20 +12,21 @@ import signal
 import sys
 import textwrap
 import threading
-from collections import Counter
 from itertools import chain
 from typing import Callable, Iterable, Iterator, Sequence, TextIO
 
-from .core import jsontext
+from .core import catalog_fields, jsontext
+from .core.catalog_fields import CatalogUnavailable
 from .core.decode import ErrorRecord, format_time_us
 from .core.fields import documented_paths, missing_fields, query_fields
-from .core.filtering import Filter, field_texts, json_value, value_counts
+from .core.filtering import Filter, field_texts, json_value
 from .core.present import COLUMNS, Column, fit, fit_cell, layout, no_room, printable, row_values, time_text
 from .core.query import FieldRef, Node, Path, QuerySyntaxError, field_ref, parse
 from .core.regex import RegexTooComplex
 from .core.sources import InputError, InputSpec, Reader, remove_spools, resolve_inputs
 from .core.sources.inputs import why
 from .core.store import Notice, Store
+from .core.timeline import MAX_BUCKETS, Bucket, TooManyBuckets, frequencies, histogram, interval_text, parse_interval
 from .core.timespec import TimeSpecError, parse_bound
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_USAGE = 0, 1, 2
@@ -104,6 +105,12 @@ short field names:
   code       reason.reasonCode                  user    initiator.name
   time       eventTime                          action, outcome, severity: as they are
 
+what the catalog knows about the event's action (catalog.NAME, or NAME alone):
+  section     the section of the IBM page that documents it   service     the service's name or title
+  documented  true or false                                   deprecated  true or false
+  kind        data or management (empty when not documented)
+  as in:  section:*account\\ settings* -action:*.read   documented:false   kind:data
+
 a field of -q, --fields or --stats that no event has (and the catalog does not document)
 is said on stderr, with the nearest known field; the exit status is as for any answer
 
@@ -125,6 +132,9 @@ def build_query_parser() -> argparse.ArgumentParser:
     parser.add_argument("--stats", action="append", default=[], metavar="FIELD",
                         help="count the matching events per value of FIELD, most frequent first; "
                              "given twice, per pair of values")
+    parser.add_argument("--histogram", metavar="INTERVAL",
+                        help="count the matching events per INTERVAL of time (30s, 5m, 1h, 1d, 1w): a line per "
+                             "interval, empty ones included, with the failures and critical events among them")
     parser.add_argument("--count", action="store_true", help="print only the number of events")
     parser.add_argument("--follow", "-f", action="store_true", help="keep printing events as they arrive")
     parser.add_argument("--errors", action="store_true", help="print the lines that are not events (file, line, byte, reason) instead of events")
@@ -349,6 +359,14 @@ def run_query(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
     stats = _field_refs(args.stats, "--stats")
     if stats and (args.follow or args.count or fields or args.errors):
         raise UsageError("--stats counts what has been read: it cannot be combined with --follow, --count, --fields or --errors")
+    interval = None
+    if args.histogram is not None:
+        try:
+            interval = parse_interval(args.histogram)
+        except TimeSpecError as exc:
+            raise UsageError(f"--histogram: {exc}") from None
+        if args.follow or args.count or fields or args.errors or stats:
+            raise UsageError("--histogram counts what has been read: it cannot be combined with --follow, --count, --fields, --stats or --errors")
     specs = resolve_inputs(args.paths, follow=args.follow)
     store = Store()
     reader = Reader(store, specs, on_status=_teller(err), since_us=since, until_us=until)
@@ -361,12 +379,15 @@ def run_query(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
             _write_errors(store.errors, store.unreadable, args.format, out, header=True)
         elif stats:
             _write_stats(store, rows, stats, args.format, out, terminal=out.isatty())
+        elif interval is not None:
+            _write_histogram(store, rows, interval, since, until, args.format, out, err,
+                             width=shutil.get_terminal_size((100, 24)).columns if out.isatty() else None)
         elif args.count:
             out.write(f"{len(rows)}\n")
         else:
             _write_rows(store, rows, args.format, out, widths, fields, header=True)
         out.flush()
-        if widths is not None and not (args.errors or stats or args.count or fields) and (rows or args.follow):
+        if widths is not None and not (args.errors or stats or args.count or fields or interval) and (rows or args.follow):
             _say_left_out(widths, err)
         matched = len(rows)
         _say_missing_fields(store, [*query_fields(node), *(fields or []), *stats], err)
@@ -401,31 +422,95 @@ def _could_not_read(store: Store) -> bool:
 
 
 def _write_stats(store: Store, rows: Sequence[int], refs: list[FieldRef], fmt: str, out: TextIO, *, terminal: bool) -> None:
-    """Counts per value (or per combination of values), most frequent first."""
-    if any(map(_is_time, refs)):
-        counts = Counter(zip(*_field_columns(store, refs, rows)))
-    else:
-        counts = value_counts(store, refs, rows)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    """Counts per value (or per combination of values), most frequent first, with the failures
+    among them and when the first and the last of them happened."""
+    texts = _field_columns(store, refs, rows) if any(map(_is_time, refs)) else None
+    ranked = frequencies(store, refs, rows, texts=texts)
     names = [_title(ref) for ref in refs]
     if fmt == "jsonl":
-        for key, count in ranked:
-            out.write(_json_line({"count": count, **dict(zip(names, key))}) + "\n")
+        for f in ranked:
+            out.write(_json_line({"count": f.count, "failures": f.failures, "first_seen": _iso(f.first_us),
+                                  "last_seen": _iso(f.last_us), **dict(zip(names, f.values))}) + "\n")
         return
     if fmt == "csv":
         write = _csv_writer(out)
-        write(["count", *names])
-        for key, count in ranked:
-            write([count, *key])
+        write(["count", "failures", "first seen" + _UTC, "last seen" + _UTC, *names])
+        for f in ranked:
+            write([f.count, f.failures, _seen(f.first_us), _seen(f.last_us), *f.values])
         return
     if not ranked:
         return  # nothing matched: no table, not even its header (as for events)
     total = len(rows)
-    count_width = max(len("count"), len(str(ranked[0][1])) if ranked else 1)
-    lines = [[str(count).rjust(count_width), f"{100 * count / total:5.1f}%", *(v or "(none)" for v in key)]
-             for key, count in ranked]
-    for line in _aligned(["count".rjust(count_width), " share", *names], lines, terminal=terminal):
+    count_width = max(len("count"), len(str(ranked[0].count)))
+    fail_width = max(len("failures"), len(str(max(f.failures for f in ranked))))
+    lines = [[str(f.count).rjust(count_width), f"{100 * f.count / total:5.1f}%", str(f.failures).rjust(fail_width),
+              _seen(f.first_us, millis=False), _seen(f.last_us, millis=False), *(v or "(none)" for v in f.values)]
+             for f in ranked]
+    seen_width = max(len(line[3]) for line in lines)
+    header = ["count".rjust(count_width), " share", "failures".rjust(fail_width),
+              "first seen".ljust(seen_width), "last seen".ljust(seen_width), *names]
+    for line in _aligned(header, lines, terminal=terminal):
         out.write(line + "\n")
+
+
+def _seen(us: int | None, *, millis: bool = True) -> str:
+    """A first or last seen time in UTC, as the time column writes one; "(no time)" when none had one."""
+    return format_time_us(us, millis=millis) if us is not None else "(no time)"
+
+
+def _iso(us: int | None) -> str | None:
+    """A time for JSON: ISO 8601 in UTC with milliseconds, or null."""
+    return format_time_us(us).replace(" ", "T") + "Z" if us is not None else None
+
+
+def _write_histogram(store: Store, rows: Sequence[int], interval: int, since: int | None, until: int | None,
+                     fmt: str, out: TextIO, err: TextIO, *, width: int | None) -> None:
+    """Events per bucket of the interval, empty buckets included (width: the terminal's, None for a pipe)."""
+    try:
+        found = histogram(store, rows, interval, since_us=since, until_us=until)
+    except TooManyBuckets as exc:
+        raise UsageError(f"--histogram {interval_text(interval)} cuts the time range into {exc.count:,} buckets "
+                         f"(at most {MAX_BUCKETS:,}): choose {interval_text(exc.suggestion)} or longer, or narrow --since/--until") from None
+    counted = sum(b.events for b in found.buckets)
+    if found.untimed:
+        some = "1 event has" if found.untimed == 1 else f"{found.untimed:,} events have"
+        err.write(f"atlens: {some} no readable eventTime: in no bucket of the histogram\n")
+    if fmt == "jsonl":
+        for b in found.buckets:
+            out.write(_json_line({"start": _iso(b.start_us), "events": b.events, "failures": b.failures, "critical": b.critical}) + "\n")
+        return
+    if fmt == "csv":
+        write = _csv_writer(out)
+        write(["start" + _UTC, "events", "failures", "critical"])
+        for b in found.buckets:
+            write([format_time_us(b.start_us, millis=False), b.events, b.failures, b.critical])
+        return
+    if not counted:
+        return  # nothing matched: no table, as for events
+    most = max(b.events for b in found.buckets)
+    cells = [[format_time_us(b.start_us, millis=False), str(b.events), str(b.failures), str(b.critical)] for b in found.buckets]
+    sizes = [max(len(c[i]) for c in cells) for i in range(4)]
+    sizes = [max(size, len(name)) for size, name in zip(sizes, ("start (UTC)", "events", "failures", "critical"))]
+    room = max(10, (width or 100) - sum(sizes) - 2 * 4)
+    out.write("  ".join([("start" + _UTC).ljust(sizes[0]), *(n.rjust(s) for n, s in zip(("events", "failures", "critical"), sizes[1:]))]).rstrip() + "\n")
+    for b, c in zip(found.buckets, cells):
+        out.write("  ".join([c[0].ljust(sizes[0]), *(v.rjust(s) for v, s in zip(c[1:], sizes[1:])), _bar(b, most, room)]).rstrip() + "\n")
+    out.write(f"each {_BAR_FULL} is up to {most / room:,.4g} events; {_BAR_FAILED} are failures\n" if most > room
+              else f"each {_BAR_FULL} is an event; {_BAR_FAILED} are failures\n")
+
+
+_BAR_FULL, _BAR_FAILED = "█", "▒"
+
+
+def _bar(bucket: Bucket, most: int, room: int) -> str:
+    """A bucket's events as a bar as long as room for the fullest bucket: failures drawn apart
+    (at least one cell for any), so a burst of failures stands out."""
+    if not bucket.events:
+        return ""
+    scale = room / max(most, room)
+    cells = max(1, round(bucket.events * scale))
+    failed = min(cells, max(1, round(bucket.failures * scale))) if bucket.failures else 0
+    return _BAR_FAILED * failed + _BAR_FULL * (cells - failed)
 
 
 def _say_missing_fields(store: Store, refs: list[FieldRef], err: TextIO) -> None:
@@ -785,6 +870,7 @@ def run_tui(argv: list[str]) -> int:
     # a screen without the user's actions would explain their events as undocumented. The preview
     # and the app reuse this load (loader.default keeps it).
     _load_catalog(args.catalog)
+    catalog_fields.use_dirs(args.catalog)
     stdin_fd = _stdin_for_tui(specs)
     # Importing Textual takes 0.3 s: meanwhile the newest rows of plain files are on screen,
     # drawn as the app will draw them (best effort: never raises, draws nothing when unsure).
@@ -906,6 +992,8 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         return _fail(str(exc))
     except RegexTooComplex as exc:  # found only while matching: the query parsed
+        return _fail(str(exc))
+    except CatalogUnavailable as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130

@@ -68,7 +68,7 @@ def test_csv_fields_cannot_start_a_formula_and_negative_numbers_stay_numbers(hos
 def test_csv_stats_cannot_start_a_formula(hostile):
     rows = cells(run(str(hostile), "--stats", "target", "--stats", "action", "--format", "csv"))
     assert_no_formula(rows)
-    assert rows[1] == ["1", "'" + FORMULAS["target"], "'" + FORMULAS["action"]]
+    assert rows[1][:2] + rows[1][4:] == ["1", "0", "'" + FORMULAS["target"], "'" + FORMULAS["action"]]
 
 
 def test_jsonl_keeps_the_exact_text(hostile):
@@ -208,7 +208,8 @@ def test_stats_of_time_say_utc(tmp_path):
     path.write_bytes(jsonl([make_event("a.b.c", None, eventTime="2026-11-20T11:00:05.25+01:00"),
                             make_event("a.b.c", None, eventTime="2026-11-20T10:00:05.250Z")]))
     rows = cells(run(str(path), "--stats", "time", "--format", "csv"))
-    assert rows == [["count", "time (UTC)"], ["2", "2026-11-20 10:00:05.250"]]
+    assert rows == [["count", "failures", "first seen (UTC)", "last seen (UTC)", "time (UTC)"],
+                    ["2", "0", "2026-11-20 10:00:05.250", "2026-11-20 10:00:05.250", "2026-11-20 10:00:05.250"]]
 
 
 def test_stats_table_prints_nothing_when_nothing_matched(log):

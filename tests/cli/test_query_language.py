@@ -123,23 +123,41 @@ def test_stats_counts_per_value_most_frequent_first(log):
     result = run(str(log), "-q", "outcome:failure", "--stats", "initiator")
     assert result.returncode == 0
     lines = result.stdout.decode().splitlines()
-    assert lines[0].split() == ["count", "share", "initiator"]
-    assert [line.split() for line in lines[1:]] == [["2", "66.7%", "bob@example.com"], ["1", "33.3%", "iam-ServiceId-1234"]]
+    assert lines[0].split() == ["count", "share", "failures", "first", "seen", "last", "seen", "initiator"]
+    assert [line.split() for line in lines[1:]] == [
+        ["2", "66.7%", "2", "2026-11-20", "10:00:01", "2026-11-20", "10:00:03", "bob@example.com"],
+        ["1", "33.3%", "1", "2026-11-20", "10:00:05", "2026-11-20", "10:00:05", "iam-ServiceId-1234"],
+    ]
+
+
+def test_stats_say_the_failures_and_when_each_value_was_first_and_last_seen(log):
+    out = run(str(log), "--stats", "action", "--format", "csv").stdout.decode()
+    assert list(csv.reader(io.StringIO(out))) == [
+        ["count", "failures", "first seen (UTC)", "last seen (UTC)", "action"],
+        ["2", "1", "2026-11-20 10:00:01.000", "2026-11-20 10:00:02.000", "iam-identity.serviceid.update"],
+        ["2", "2", "2026-11-20 10:00:03.000", "2026-11-20 10:00:05.000", "iam-identity.user-apikey.login"],
+        ["1", "0", "2026-11-20 10:00:04.000", "2026-11-20 10:00:04.000", "iam-am.policy.update"],
+    ]
 
 
 def test_stats_over_two_fields_counts_pairs(log):
     out = run(str(log), "--stats", "action", "--stats", "outcome", "--format", "jsonl").stdout.decode()
     assert [json.loads(line) for line in out.splitlines()] == [
-        {"count": 2, "action": "iam-identity.user-apikey.login", "outcome": "failure"},
-        {"count": 1, "action": "iam-am.policy.update", "outcome": "success"},
-        {"count": 1, "action": "iam-identity.serviceid.update", "outcome": "failure"},
-        {"count": 1, "action": "iam-identity.serviceid.update", "outcome": "success"},
+        {"count": 2, "failures": 2, "first_seen": "2026-11-20T10:00:03.000Z", "last_seen": "2026-11-20T10:00:05.000Z",
+         "action": "iam-identity.user-apikey.login", "outcome": "failure"},
+        {"count": 1, "failures": 0, "first_seen": "2026-11-20T10:00:04.000Z", "last_seen": "2026-11-20T10:00:04.000Z",
+         "action": "iam-am.policy.update", "outcome": "success"},
+        {"count": 1, "failures": 1, "first_seen": "2026-11-20T10:00:01.000Z", "last_seen": "2026-11-20T10:00:01.000Z",
+         "action": "iam-identity.serviceid.update", "outcome": "failure"},
+        {"count": 1, "failures": 0, "first_seen": "2026-11-20T10:00:02.000Z", "last_seen": "2026-11-20T10:00:02.000Z",
+         "action": "iam-identity.serviceid.update", "outcome": "success"},
     ]
 
 
 def test_stats_of_a_field_some_events_lack(log):
     out = run(str(log), "--stats", "requestData.lock", "--format", "csv").stdout.decode()
-    assert list(csv.reader(io.StringIO(out))) == [["count", "requestData.lock"], ["3", ""], ["1", "false"], ["1", "true"]]
+    assert [row[:2] + row[4:] for row in csv.reader(io.StringIO(out))] == [
+        ["count", "failures", "requestData.lock"], ["3", "2", ""], ["1", "0", "false"], ["1", "1", "true"]]
 
 
 def test_help_lists_the_short_field_names():
@@ -171,4 +189,4 @@ def test_stats_as_jsonl_cannot_carry_terminal_controls(tmp_path):
     path.write_bytes(jsonl([make_event("x.y.z", 1, initiator={"name": "eve\u009b2J\u202e"})]))
     out = run(str(path), "--stats", "initiator", "--format", "jsonl").stdout
     assert "\u009b".encode() not in out and "\u202e".encode() not in out
-    assert json.loads(out) == {"count": 1, "initiator": "eve\u009b2J\u202e"}
+    assert json.loads(out)["initiator"] == "eve\u009b2J\u202e"

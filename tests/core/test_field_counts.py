@@ -7,8 +7,14 @@ from collections import Counter
 import pytest
 
 from tests.core.conftest import event, line, read_path
-from tui.core.filtering import Filter, field_texts, value_counts
+from tui.core.filtering import Filter, field_texts
 from tui.core.query import field_ref, parse
+from tui.core.timeline import frequencies
+
+
+def value_counts(store, refs, rows) -> Counter:
+    """What `--stats` counts: each value (or combination) and its events."""
+    return Counter({f.values: f.count for f in frequencies(store, refs, rows)})
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from catalog.loader import path_part
 
 from . import jsontext
 from .present import printable
-from .query import quote_value
+from .query import ALIASES, quote_value
 
 #: A decoded JSON value (what orjson.loads returns); spelled `object`: the core holds no `Any`.
 JSONValue = object
@@ -181,7 +181,7 @@ def _diff(a: JSONValue, b: JSONValue, shown: str, parts: tuple[str, ...], depth:
 #: Keys written bare in a query; anything else goes in ["..."] (dots, spaces, colons, brackets...).
 _BARE_KEY = re.compile(r"[A-Za-z0-9_@$][A-Za-z0-9_@$\-]*")
 #: Bare words the parser reads as something else when one stands alone as the whole field.
-_RESERVED = frozenset({"AND", "OR", "NOT", "TO", "_exists_", "initiator", "target", "agent", "ip", "code", "user", "time"})
+_RESERVED = frozenset({"AND", "OR", "NOT", "TO", "_exists_", *ALIASES})
 #: Characters escaped with a backslash in an unquoted value.
 
 

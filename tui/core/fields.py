@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from . import catalog_fields
 from .filtering import REASON_CODE, STRING_COLUMNS, materialise
 from .query import ALIASES, And, Exists, FieldRef, Match, Node, Not, Or, Path, Range, find_values
 from .store import Store
@@ -109,6 +110,8 @@ def still_missing(store: Store, missing: list[MissingField], start: int, end: in
 
 def _known(store: Store, path: Path, documented: Callable[[], frozenset[Path]]) -> bool:
     """Whether some stored event has the path, or the catalog documents it."""
+    if path in catalog_fields.FIELDS:
+        return True  # what the catalog says of the action: every event has it
     n = len(store)
     column = STRING_COLUMNS.get(path)
     if column is not None:
@@ -132,7 +135,7 @@ def known_names(store: Store, documented: frozenset[Path]) -> list[str]:
     key paths of a sample of the events read."""
     from catalog.loader import join_path
 
-    paths: set[Path] = set(documented) | set(STRING_COLUMNS) | {REASON_CODE}
+    paths: set[Path] = set(documented) | set(STRING_COLUMNS) | {REASON_CODE} | set(catalog_fields.FIELDS)
     n = len(store)
     step = max(1, n // SAMPLE_EVENTS)
     for row in range(0, n, step):

@@ -27,7 +27,6 @@ import sys
 import threading
 from array import array
 from bisect import bisect_right
-from collections import Counter
 from dataclasses import dataclass, field
 from itertools import compress, islice
 from operator import gt
@@ -35,6 +34,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import orjson
 
+from . import catalog_fields
 from .decode import FLAG_ABSENT, FLAG_TYPED, decode_value, normalise
 from .query import (All, And, Exists, FieldRef, Match, Node, Not, Or, Path, Range, Text, TextSearch, Value, exists,
                     find_values, range_matches, text_pattern, text_search, value_matches)
@@ -54,6 +54,8 @@ STRING_COLUMNS: dict[Path, str] = {
 REASON_CODE: Path = ("reason", "reasonCode")
 #: Rows whose indexed columns are not exact and must be tested on the event itself.
 _ODD = FLAG_ABSENT | FLAG_TYPED
+#: Leaf.column of a catalog field (catalog_fields): the action column, read through the catalog.
+CATALOG = "catalog"
 _ODD_TABLE = bytes(1 if b & _ODD else 0 for b in range(256))
 #: Rows per materialisation job.
 _CHUNK_ROWS = 50_000
@@ -85,7 +87,8 @@ class Leaf:
 
     path: Path
     accepts: Callable[[tuple], bool]
-    #: the column it reads: a string column's name, "reason", or "" for a materialised field
+    #: the column it reads: a string column's name, "reason", CATALOG (the action, through the
+    #: catalog), or "" for a materialised field
     column: str
     verdicts: dict[int, bool] = field(default_factory=dict)
 
@@ -109,6 +112,8 @@ def _accepts(node: Match | Range | Exists) -> Callable[[tuple], bool]:
 
 
 def _leaf(path: Path, node: Match | Range | Exists) -> Leaf:
+    if path in catalog_fields.FIELDS:
+        return Leaf(path, _accepts(node), CATALOG)
     column = STRING_COLUMNS.get(path) or ("reason" if path == REASON_CODE else "")
     return Leaf(path, _accepts(node), column)
 
@@ -177,6 +182,14 @@ def _event_values(store: Store, row: int, path: Path) -> tuple:
     """The values at path in a row's event, parsed from its source (nothing when it cannot be read)."""
     event = store.event(row, keep=False).event
     return () if event is None else tuple(find_values(event, path))
+
+
+def _leaf_values(store: Store, row: int, leaf: Leaf) -> tuple:
+    """The values a leaf tests in a row whose columns are not exact, read from its event."""
+    if leaf.column != CATALOG:
+        return _event_values(store, row, leaf.path)
+    actions = _event_values(store, row, ("action",))
+    return catalog_fields.values(leaf.path, actions[0]) if actions and type(actions[0]) is str else catalog_fields.values(leaf.path, "")
 
 
 def _values_at(event: dict, path: Path) -> tuple:
@@ -458,6 +471,11 @@ class Filter:
             return array("I", compress(order, map(mask.__getitem__, order)))
         return _select(runs, mask, lo, hi)
 
+    def mask(self, n: int, cancelled: Callable[[], bool] | None = None) -> bytes:
+        """One byte per row below n, 1 where the row matches the query (the time bounds aside)."""
+        self.prepare(None, cancelled)
+        return self._mask(self.tree, n, cancelled).to_bytes(n, "little") if n else b""
+
     def _mask(self, tree: object, n: int, cancelled: Callable[[], bool] | None) -> int:
         if cancelled is not None and cancelled():
             raise Cancelled
@@ -493,10 +511,14 @@ class Filter:
         if leaf.column == "reason":
             column = store.reason
             accept = lambda code: leaf.accepts((code,))
+        elif leaf.column == CATALOG:
+            column, strings = store.action, store.strings
+            accept = lambda sid: leaf.accepts(catalog_fields.values(leaf.path, strings[sid]))
         else:
             column, strings = getattr(store, leaf.column), store.strings
             accept = lambda sid: leaf.accepts((strings[sid],))
-        mask = store.column_codes.setdefault(leaf.column, ColumnCodes()).mask(column, n, accept)
+        codes = "action" if leaf.column == CATALOG else leaf.column
+        mask = store.column_codes.setdefault(codes, ColumnCodes()).mask(column, n, accept)
         if mask is None:
             column = column[:n]
             accepted = set(filter(accept, _polling(set(column), cancelled)))
@@ -506,7 +528,7 @@ class Filter:
             return mask
         fixed = bytearray(mask)
         for row in _polling(odd, cancelled):
-            fixed[row] = leaf.accepts(_event_values(store, row, leaf.path))
+            fixed[row] = leaf.accepts(_leaf_values(store, row, leaf))
         return fixed
 
     def _text_mask(self, leaf: TextLeaf, n: int, cancelled: Callable[[], bool] | None) -> bytearray:
@@ -588,11 +610,19 @@ class Filter:
         if leaf.column and not store.flags[row] & _ODD:
             if leaf.column == "reason":
                 return leaf.accepts((store.reason[row],))
+            if leaf.column == CATALOG:
+                sid = store.action[row]
+                verdict = leaf.verdicts.get(sid)
+                if verdict is None:
+                    verdict = leaf.verdicts[sid] = leaf.accepts(catalog_fields.values(leaf.path, store.strings[sid]))
+                return verdict
             sid = getattr(store, leaf.column)[row]
             verdict = leaf.verdicts.get(sid)
             if verdict is None:
                 verdict = leaf.verdicts[sid] = leaf.accepts((store.strings[sid],))
             return verdict
+        if leaf.column == CATALOG:
+            return leaf.accepts(_leaf_values(store, row, leaf))
         if not leaf.column:
             col = store.field_columns.get(leaf.path)
             if col is not None and row < len(col.ids):
@@ -955,6 +985,9 @@ def field_texts(store: Store, ref: FieldRef, rows: Sequence[int]) -> list[str]:
 
 
 def _path_texts(store: Store, path: Path, rows: Sequence[int]) -> list[str]:
+    if path in catalog_fields.FIELDS:
+        actions = _path_texts(store, ("action",), rows)
+        return [catalog_fields.text(path, action) for action in actions]
     if path in STRING_COLUMNS or path == REASON_CODE:
         flags = store.flags
         if path == REASON_CODE:
@@ -981,40 +1014,24 @@ def _path_texts(store: Store, path: Path, rows: Sequence[int]) -> list[str]:
     return out
 
 
-def value_counts(store: Store, refs: Sequence[FieldRef], rows: Sequence[int]) -> Counter[tuple[str, ...]]:
-    """How many of the rows have each combination of the fields' texts, as field_texts gives them.
-
-    Fields the store keeps as columns are counted by their codes (a look-up per row) and only the
-    distinct values become text; the rows whose columns are not exact are read as field_texts reads them.
-    """
-    if not all(map(_counted_by_code, refs)):
-        return Counter(zip(*(field_texts(store, ref, rows) for ref in refs)))
-    n = len(store)
-    whole = len(rows) == n  # every row: the columns as they are, in any order
-    codes = [_ref_codes(store, ref, None if whole else rows, n) for ref in refs]
-    counted = Counter(codes[0] if len(codes) == 1 else zip(*codes))
-    odd = _odd_rows(store, n)
-    if odd and not whole:
-        chosen = set(rows)
-        odd = [row for row in odd if row in chosen]
-    if odd:
-        wrong = [_ref_codes(store, ref, odd, n) for ref in refs]
-        counted.subtract(wrong[0] if len(wrong) == 1 else zip(*wrong))
-    texts = [str if ref.paths == (REASON_CODE,) else store.strings.__getitem__ for ref in refs]
-    out: Counter[tuple[str, ...]] = Counter()
-    for key, count in counted.items():
-        if count:
-            out[tuple(text(code) for text, code in zip(texts, key if len(refs) > 1 else (key,)))] += count
-    if odd:
-        out.update(zip(*(field_texts(store, ref, odd) for ref in refs)))
-    return out
-
-
 def _counted_by_code(ref: FieldRef) -> bool:
     """Whether the store's columns hold a field: one column, or string columns tried in turn (an alias)."""
     if len(ref.paths) == 1 and ref.paths[0] == REASON_CODE:
         return True
     return all(path in STRING_COLUMNS for path in ref.paths)
+
+
+def exact_codes(store: Store, refs: Sequence[FieldRef], rows: Sequence[int]) -> tuple[list[Sequence[int]], list[Callable[[int], str]]] | None:
+    """Each field's column code per row, and how a code reads as the text field_texts gives; None
+    when a field is not kept as columns or a row's columns are not its exact values (read its text)."""
+    if not all(map(_counted_by_code, refs)):
+        return None
+    n = len(store)
+    odd = _odd_rows(store, n)
+    if odd and not set(odd).isdisjoint(rows):
+        return None
+    codes = [_ref_codes(store, ref, rows, n) for ref in refs]
+    return codes, [str if ref.paths == (REASON_CODE,) else store.strings.__getitem__ for ref in refs]
 
 
 def _ref_codes(store: Store, ref: FieldRef, rows: Sequence[int] | None, n: int) -> Sequence[int]:

@@ -17,6 +17,7 @@ from typing import Any, Union
 import orjson
 
 from .decode import parse_time_us
+from .catalog_fields import SHORT_NAMES as CATALOG_SHORT_NAMES
 from .present import printable
 from .regex import Regex, RegexError
 
@@ -32,6 +33,8 @@ ALIASES: dict[str, tuple[Path, ...]] = {
     "code": (("reason", "reasonCode"),),
     "user": (("initiator", "name"),),
     "time": (("eventTime",),),
+    # What the catalog knows about the event's action (catalog_fields).
+    **{short: (path,) for short, path in CATALOG_SHORT_NAMES.items()},
 }
 
 

@@ -1,0 +1,212 @@
+"""The story across events: events per time bucket (failures and critical apart), and how often each value of a field comes, with its failures and when it was first and last seen.
+
+Both work over a view: the row ids a query selects, in time order (`Filter.rows`, `QueryView.order`).
+Counting is done by C loops over one byte per row (`bytes.count`, `translate`, `Counter`,
+`dict(zip(...))`), never a Python statement per event: a million events are bucketed in tens of
+milliseconds. Failures and critical events are what `outcome:failure` and `severity:critical`
+select, so the figures always agree with the query a user types to see them.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import dataclass
+from itertools import compress
+from typing import Sequence
+
+from .decode import FLAG_NO_TIME
+from .filtering import Filter, exact_codes, field_texts
+from .query import FieldRef, parse
+from .store import Store
+from .timespec import TimeSpecError
+
+SECOND = 1_000_000
+MINUTE = 60 * SECOND
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+WEEK = 7 * DAY
+#: Bucket sizes a fitted histogram chooses from, finest first: the steps a clock reader expects.
+INTERVALS = (SECOND, 2 * SECOND, 5 * SECOND, 10 * SECOND, 15 * SECOND, 30 * SECOND,
+             MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE,
+             HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, WEEK, 2 * WEEK, 4 * WEEK)
+#: Buckets one histogram may hold: --histogram 1s over a month would print 2.6 million lines.
+MAX_BUCKETS = 100_000
+#: Weeks start on Monday (the epoch, 1970-01-01, was a Thursday).
+_MONDAY = 4 * DAY
+
+_FAILURE = parse("outcome:failure")
+_CRITICAL = parse("severity:critical")
+_UNTIMED = bytes(1 if b & FLAG_NO_TIME else 0 for b in range(256))
+# A row's kind is one byte: 1 failure, 2 critical, 4 no time. These pick the timed rows of each sort.
+_TIMED = bytes(0 if k & 4 else 1 for k in range(256))
+_FAILED = bytes(k & 1 for k in range(256))
+_TIMED_FAILURE = bytes(1 if k & 1 and not k & 4 else 0 for k in range(256))
+_TIMED_CRITICAL = bytes(1 if k & 2 and not k & 4 else 0 for k in range(256))
+
+_INTERVAL = re.compile(r"^\s*(\d+)\s*(s|sec|m|min|h|d|w)\s*$", re.I)
+_UNIT = {"s": SECOND, "sec": SECOND, "m": MINUTE, "min": MINUTE, "h": HOUR, "d": DAY, "w": WEEK}
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """One interval of time and the events of the view in it."""
+
+    start_us: int
+    events: int
+    failures: int
+    critical: int
+
+
+@dataclass(frozen=True, slots=True)
+class Histogram:
+    """Events per bucket from the first bucket to the last, empty ones included."""
+
+    interval_us: int
+    buckets: tuple[Bucket, ...]
+    #: events of the view with no readable eventTime: in no bucket
+    untimed: int
+
+
+class TooManyBuckets(ValueError):
+    """The interval asked for cuts the time range into more than MAX_BUCKETS buckets."""
+
+    def __init__(self, count: int, suggestion: int) -> None:
+        super().__init__(f"{count:,} buckets")
+        #: how many buckets it would take
+        self.count = count
+        #: the finest interval of INTERVALS that fits
+        self.suggestion = suggestion
+
+
+def parse_interval(text: str) -> int:
+    """Microseconds of a bucket size as users type it: `30s`, `5m`, `1h`, `1d`, `1w`."""
+    m = _INTERVAL.match(text)
+    if not m or int(m.group(1)) == 0:
+        raise TimeSpecError(f"{text!r} is not an interval: use a whole number and a unit, as in 30s, 5m, 1h, 1d or 1w")
+    return int(m.group(1)) * _UNIT[m.group(2).lower()]
+
+
+def interval_text(us: int) -> str:
+    """A bucket size as a user would type it: `5m`, `1h`, `7d`."""
+    for unit, name in ((DAY, "d"), (HOUR, "h"), (MINUTE, "m"), (SECOND, "s")):
+        if us % unit == 0:
+            return f"{us // unit}{name}"
+    return f"{us}us"
+
+
+def fit_interval(span_us: int, slots: int) -> int:
+    """The finest interval of INTERVALS whose buckets over span_us fit in slots (the coarsest when none does)."""
+    for interval in INTERVALS:
+        if _buckets_over(span_us, interval) <= slots:
+            return interval
+    return INTERVALS[-1]
+
+
+def _buckets_over(span_us: int, interval: int) -> int:
+    """The most buckets a span can touch, wherever it starts."""
+    return span_us // interval + 2
+
+
+def bucket_start(t_us: int, interval: int) -> int:
+    """The start of the bucket holding t: a multiple of the interval since the epoch (UTC), weeks from Monday."""
+    origin = _MONDAY if interval % WEEK == 0 else 0
+    return t_us - (t_us - origin) % interval
+
+
+def histogram(store: Store, rows: Sequence[int], interval_us: int, *,
+              since_us: int | None = None, until_us: int | None = None) -> Histogram:
+    """Events per bucket of interval_us for a view's rows (in time order).
+
+    The buckets run from the one holding since_us (else the first event) to the one holding
+    the moment before until_us (else the last event). Raises TooManyBuckets beyond MAX_BUCKETS.
+    """
+    n = len(store)
+    kinds = _kinds(store, n)
+    times = store.times
+    seq = bytes(map(kinds.__getitem__, rows))
+    timed = seq.translate(_TIMED)
+    untimed = len(seq) - timed.count(1)
+    first_pos, last_pos = timed.find(1), timed.rfind(1)
+    low = since_us if since_us is not None else (times[rows[first_pos]] if first_pos >= 0 else None)
+    high = until_us - 1 if until_us is not None else (times[rows[last_pos]] if last_pos >= 0 else None)
+    if low is None or high is None or high < low:
+        return Histogram(interval_us, (), untimed)
+    first, last = bucket_start(low, interval_us), bucket_start(high, interval_us)
+    count = (last - first) // interval_us + 1
+    if count > MAX_BUCKETS:
+        suggestion = next((i for i in INTERVALS if _buckets_over(high - low, i) <= MAX_BUCKETS), INTERVALS[-1])
+        raise TooManyBuckets(count, suggestion)
+    failures, critical = seq.translate(_TIMED_FAILURE), seq.translate(_TIMED_CRITICAL)
+    key = times.__getitem__
+    buckets = []
+    lo = bisect_left(rows, first, key=key)
+    for start in range(first, last + 1, interval_us):
+        hi = bisect_left(rows, start + interval_us, lo, key=key)
+        buckets.append(Bucket(start, timed.count(1, lo, hi), failures.count(1, lo, hi), critical.count(1, lo, hi)))
+        lo = hi
+    return Histogram(interval_us, tuple(buckets), untimed)
+
+
+def _kinds(store: Store, n: int) -> bytes:
+    """For rows 0..n, one byte each: 1 a failure, 2 critical, 4 no readable time (added together)."""
+    if not n:
+        return b""
+    failure = int.from_bytes(Filter(store, _FAILURE).mask(n), "little")
+    critical = int.from_bytes(Filter(store, _CRITICAL).mask(n), "little")
+    untimed = int.from_bytes(store.flags[:n].tobytes().translate(_UNTIMED), "little")
+    # Each byte of the three is 0 or 1: shifted by a bit or two it never carries into the next.
+    return (failure | critical << 1 | untimed << 2).to_bytes(n, "little")
+
+
+# ----------------------------------------------------------------------------- frequencies
+
+
+@dataclass(frozen=True, slots=True)
+class Frequency:
+    """A value of the fields (one text per field) and the events of the view that have it."""
+
+    values: tuple[str, ...]
+    count: int
+    failures: int
+    #: the first and last eventTime among them (None: none has a readable time)
+    first_us: int | None
+    last_us: int | None
+
+
+def frequencies(store: Store, refs: Sequence[FieldRef], rows: Sequence[int], *,
+                texts: Sequence[Sequence[str]] | None = None) -> list[Frequency]:
+    """Each value (or combination of values) of the fields over a view's rows (in time order),
+    most frequent first: the texts `field_texts` gives, counted by column codes where the store
+    keeps the fields exactly. texts: each field's text per row, when the caller has them in
+    another form (the event time as the table shows it)."""
+    n = len(store)
+    exact = None if texts is not None else exact_codes(store, refs, rows)
+    if exact is not None:
+        per_field, readers = exact
+    else:
+        per_field = list(texts) if texts is not None else [field_texts(store, ref, rows) for ref in refs]
+        readers = [str] * len(refs)
+    keys: Sequence[object] = per_field[0] if len(per_field) == 1 else list(zip(*per_field))
+    counts = Counter(keys)
+    kinds = bytes(map(_kinds(store, n).__getitem__, rows))
+    failures = Counter(compress(keys, kinds.translate(_FAILED)))
+    timed = kinds.translate(_TIMED)
+    timed_keys, timed_rows = list(compress(keys, timed)), list(compress(rows, timed))
+    # Rows are in time order: the last row of a key is its latest, the first its earliest.
+    last = dict(zip(timed_keys, timed_rows))
+    first = dict(zip(reversed(timed_keys), reversed(timed_rows)))
+    times = store.times
+    single = len(refs) == 1
+    out = []
+    for key, count in counts.items():
+        parts = (key,) if single else key
+        values = tuple(read(part) for read, part in zip(readers, parts))
+        row_first, row_last = first.get(key), last.get(key)
+        out.append(Frequency(values, count, failures[key],
+                             times[row_first] if row_first is not None else None,
+                             times[row_last] if row_last is not None else None))
+    out.sort(key=lambda f: (-f.count, f.values))
+    return out
+
