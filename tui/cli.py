@@ -105,6 +105,10 @@ short field names:
   code       reason.reasonCode                  user    initiator.name
   time       eventTime                          action, outcome, severity: as they are
 
+identity   the person, service ID or trusted profile behind the initiator, under any of its
+           names and ids (learnt from events that carry both): identity:alice@example.com also
+           finds her events that carry only her IAM ID; --stats identity counts per person
+
 what the catalog knows about the event's action (catalog.NAME, or NAME alone):
   section     the section of the IBM page that documents it   service     the service's name or title
   documented  true or false                                   deprecated  true or false

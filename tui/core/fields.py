@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import catalog_fields
+from . import catalog_fields, people
 from .filtering import REASON_CODE, STRING_COLUMNS, materialise
 from .query import ALIASES, And, Exists, FieldRef, Match, Node, Not, Or, Path, Range, find_values
 from .store import Store
@@ -110,8 +110,8 @@ def still_missing(store: Store, missing: list[MissingField], start: int, end: in
 
 def _known(store: Store, path: Path, documented: Callable[[], frozenset[Path]]) -> bool:
     """Whether some stored event has the path, or the catalog documents it."""
-    if path in catalog_fields.FIELDS:
-        return True  # what the catalog says of the action: every event has it
+    if path in catalog_fields.FIELDS or path == people.PATH:
+        return True  # what the catalog says of the action, or who the initiator is: every event has it
     n = len(store)
     column = STRING_COLUMNS.get(path)
     if column is not None:

@@ -34,7 +34,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import orjson
 
-from . import catalog_fields
+from . import catalog_fields, people
 from .decode import FLAG_ABSENT, FLAG_TYPED, decode_value, normalise
 from .query import (All, And, Exists, FieldRef, Match, Node, Not, Or, Path, Range, Text, TextSearch, Value, exists,
                     find_values, range_matches, text_pattern, text_search, value_matches)
@@ -56,6 +56,8 @@ REASON_CODE: Path = ("reason", "reasonCode")
 _ODD = FLAG_ABSENT | FLAG_TYPED
 #: Leaf.column of a catalog field (catalog_fields): the action column, read through the catalog.
 CATALOG = "catalog"
+#: Leaf.column of `identity` (people): the initiator name and id columns, through the identities.
+IDENTITY = "identity"
 _ODD_TABLE = bytes(1 if b & _ODD else 0 for b in range(256))
 #: Rows per materialisation job.
 _CHUNK_ROWS = 50_000
@@ -114,6 +116,8 @@ def _accepts(node: Match | Range | Exists) -> Callable[[tuple], bool]:
 def _leaf(path: Path, node: Match | Range | Exists) -> Leaf:
     if path in catalog_fields.FIELDS:
         return Leaf(path, _accepts(node), CATALOG)
+    if path == people.PATH:
+        return Leaf(path, _accepts(node), IDENTITY)
     column = STRING_COLUMNS.get(path) or ("reason" if path == REASON_CODE else "")
     return Leaf(path, _accepts(node), column)
 
@@ -502,6 +506,8 @@ class Filter:
 
     def _leaf_mask(self, leaf: Leaf, n: int, cancelled: Callable[[], bool] | None) -> bytes | bytearray:
         store = self.store
+        if leaf.column == IDENTITY:
+            return self._identity_mask(leaf, n)
         if leaf.column == "":
             col = store.field_columns[leaf.path]
             values = col.values
@@ -530,6 +536,17 @@ class Filter:
         for row in _polling(odd, cancelled):
             fixed[row] = leaf.accepts(_leaf_values(store, row, leaf))
         return fixed
+
+    def _identity_mask(self, leaf: Leaf, n: int) -> bytes:
+        """Rows whose initiator is an identity with a name or id the leaf accepts: by the name's
+        identity, or the id's where the event has no name (as `initiator` reads them)."""
+        store = self.store
+        accepted = people.identities(store).accepted(leaf.accepts)
+        names, ids = store.initiator_name[:n], store.initiator_id[:n]
+        by_name = int.from_bytes(bytes(map(accepted.__contains__, names)), "little")
+        by_id = int.from_bytes(bytes(map(accepted.__contains__, ids)), "little")
+        nameless = int.from_bytes(bytes(map((0).__eq__, names)), "little")
+        return (by_name | nameless & by_id).to_bytes(n, "little")
 
     def _text_mask(self, leaf: TextLeaf, n: int, cancelled: Callable[[], bool] | None) -> bytearray:
         store = self.store
@@ -607,6 +624,10 @@ class Filter:
 
     def _test_leaf(self, leaf: Leaf, row: int, memo: dict) -> bool:
         store = self.store
+        if leaf.column == IDENTITY:
+            found = people.identities(store)
+            code = store.initiator_name[row] or store.initiator_id[row]
+            return leaf.accepts(tuple(found.members(code)))
         if leaf.column and not store.flags[row] & _ODD:
             if leaf.column == "reason":
                 return leaf.accepts((store.reason[row],))
@@ -623,6 +644,7 @@ class Filter:
             return verdict
         if leaf.column == CATALOG:
             return leaf.accepts(_leaf_values(store, row, leaf))
+
         if not leaf.column:
             col = store.field_columns.get(leaf.path)
             if col is not None and row < len(col.ids):
@@ -985,6 +1007,8 @@ def field_texts(store: Store, ref: FieldRef, rows: Sequence[int]) -> list[str]:
 
 
 def _path_texts(store: Store, path: Path, rows: Sequence[int]) -> list[str]:
+    if path == people.PATH:
+        return people.identity_texts(store, rows)
     if path in catalog_fields.FIELDS:
         actions = _path_texts(store, ("action",), rows)
         return [catalog_fields.text(path, action) for action in actions]

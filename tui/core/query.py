@@ -33,6 +33,8 @@ ALIASES: dict[str, tuple[Path, ...]] = {
     "code": (("reason", "reasonCode"),),
     "user": (("initiator", "name"),),
     "time": (("eventTime",),),
+    # The person (or service ID, trusted profile) behind the initiator, under all names and ids (people).
+    "identity": (("identity",),),
     # What the catalog knows about the event's action (catalog_fields).
     **{short: (path,) for short, path in CATALOG_SHORT_NAMES.items()},
 }

@@ -108,6 +108,8 @@ class Store:
         self.column_codes: dict = {}
         #: (version, length, runs): `order` as runs of consecutive row ids (filtering.order_runs)
         self.order_runs: tuple[int, int, list[tuple[int, int]] | None] | None = None
+        #: which initiator names and ids are one identity (people.Identities), learnt when first asked
+        self.identities = None
         self._events_cache: OrderedDict[int, EventRecord] = OrderedDict()
         self._lock = threading.Lock()
         #: what the reader said about the inputs, in order (see Notice)

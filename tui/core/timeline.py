@@ -209,4 +209,3 @@ def frequencies(store: Store, refs: Sequence[FieldRef], rows: Sequence[int], *,
                              times[row_last] if row_last is not None else None))
     out.sort(key=lambda f: (-f.count, f.values))
     return out
-
