@@ -251,3 +251,21 @@ def test_a_saved_cloud_logs_background_query_stream_from_stdin_gives_every_event
     err = result.stderr.decode()
     assert "not an event" not in err and "not events" not in err and "Traceback" not in err
     assert err.count("skipped") == 1 and "Cloud Logs" in err
+
+
+def test_cloud_logs_suffixes_in_the_query_fields_and_stats(log):
+    """A query and field names copied from Cloud Logs (`.keyword`, `.numeric`) mean the fields
+    themselves, in -q, --fields and --stats alike, and no field is said to be missing."""
+    result = run(str(log), "-q", "action.keyword:iam-* code.numeric:<300", "--fields", "action.keyword,reason.reasonCode.numeric",
+                 "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert list(csv.reader(io.StringIO(result.stdout.decode()))) == [
+        ["action.keyword", "reason.reasonCode.numeric"],
+        ["iam-identity.user-apikey.login", "200"],
+        ["iam-am.policy.update", "200"],
+    ]
+    assert result.stderr == b""
+    stats = run(str(log), "--stats", "outcome.keyword", "--format", "csv")
+    assert stats.returncode == 0, stats.stderr
+    assert list(csv.reader(io.StringIO(stats.stdout.decode())))[1:] == [["4", "success"]]
+    assert stats.stderr == b""
