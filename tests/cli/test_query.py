@@ -269,3 +269,15 @@ def test_cloud_logs_suffixes_in_the_query_fields_and_stats(log):
     assert stats.returncode == 0, stats.stderr
     assert list(csv.reader(io.StringIO(stats.stdout.decode())))[1:] == [["4", "success"]]
     assert stats.stderr == b""
+
+
+@pytest.mark.parametrize("delimiter", [b"\n", b"", b"\r\n"], ids=["kcat's newline", "no delimiter (kcat -D '')", "CRLF"])
+def test_event_streams_messages_piped_from_a_kafka_consumer_are_the_events(delimiter):
+    """`kcat -C ... -t TOPIC -u | atlens query -`: each Kafka message of an Activity Tracker topic
+    on IBM Event Streams is one bare event; kcat writes a newline after each by default, and
+    events written back to back with no delimiter are read too."""
+    stream = delimiter.join(orjson.dumps(e) for e in EVENTS) + delimiter
+    result = run("-", "--format", "jsonl", stdin=stream)
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(x)["action"] for x in result.stdout.decode().splitlines()] == [e["action"] for e in IN_TIME_ORDER]
+    assert result.stderr == b""
