@@ -138,3 +138,18 @@ def test_a_stream_read_in_ranges_counts_as_when_read_whole(tmp_path, five):
     assert whole.errors == first.errors == second.errors == []
     assert (len(whole), whole.event_values, whole.skipped, whole.blank) == (40, 40, 80, 40)
     assert (len(first) + len(second), first.skipped + second.skipped, first.lines + second.lines) == (40, 80, whole.lines)
+
+
+def test_results_that_are_not_events_are_said_beside_the_events_of_their_page(tmp_path, five, events):
+    """A query over every log (not only `ibm-audit-event`) saves application logs beside the
+    audit events: the events are read, and the page is one record naming what is not an event."""
+    app_log = {"metadata": [{"key": "applicationName", "value": "my-app"}], "labels": [],
+               "user_data": "GET /healthz 200"}
+    page = {"response": {"results": {"results": [item(five[1]), app_log, item(five[0])]}}}
+    path = tmp_path / "all.sse"
+    path.write_bytes(b"data: " + orjson.dumps(page) + b"\n")
+    store, _ = read_with_notices(path)
+    assert events(store) == five[:2]
+    (error,) = store.errors
+    assert "result 2" in error.reason and "not JSON" in error.reason
+    assert sorted(store.event(r).event["action"] for r in range(len(store))) == [five[0]["action"], five[1]["action"]]

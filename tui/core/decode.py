@@ -743,6 +743,9 @@ def _value_events(add: Adder, value: JSON, raw: bytes, offset: int) -> tuple[int
     length = len(raw)
     spans = None
     if type(value) is dict:
+        results = _cloud_logs_results(value)
+        if results:
+            return _result_events(add, results, offset, length)
         found = _unwrap_object(value, 0)
         if type(found) is dict:
             add(found, offset, length, 0)
@@ -783,6 +786,29 @@ def _value_events(add: Adder, value: JSON, raw: bytes, offset: int) -> tuple[int
         return sub, ("an array with no event: " if not sub else "array elements that are not events: ") + "; ".join(rejected[:3]) + more
     if not sub:
         return 0, "an empty array, not an event"
+    return sub, None
+
+
+def _result_events(add: Adder, results: list, offset: int, length: int) -> tuple[int, str | None]:
+    """Index the events of a page of Cloud Logs results (all re-read from the page's bytes, each
+    by its place, in the order _unwrap_object gives them); returns how many, and which results
+    are not events (application logs beside the audit events, for a query over every log)."""
+    sub = 0
+    rejected: list[str] = []
+    for index, item in enumerate(results):
+        found = _parse_embedded(item.get("user_data"), 0, orjson.loads) if type(item) is dict else f"not an object but {_kind(item)}"
+        if isinstance(found, str):
+            rejected.append(f"result {index + 1}: {found}")
+            continue
+        for event in [found] if type(found) is dict else found:
+            if sub == MAX_EVENTS_PER_VALUE:
+                return sub, f"more than {MAX_EVENTS_PER_VALUE:,} events in one value: the rest are not read"
+            add(event, offset, length, sub)
+            sub += 1
+    if rejected:
+        more = f" (and {len(rejected) - 3} more)" if len(rejected) > 3 else ""
+        said = "a page of Cloud Logs results with no event: " if not sub else "Cloud Logs results that are not events: "
+        return sub, said + "; ".join(rejected[:3]) + more
     return sub, None
 
 
