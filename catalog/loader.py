@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-from .model import Action, FieldDoc, Service
+from .model import Action, FieldDoc, Page, Service
 
 DATA_DIR = Path(__file__).with_name("data")
 #: directories of user catalog files, separated like PATH
@@ -25,6 +25,7 @@ _ACTION_KEYS = {"name", "section", "description", "data_event", "deprecated", "a
                 "also", "note", "source"}
 _FIELD_KEYS = {"path", "meaning", "type", "values", "actions", "status", "source"}
 _SERVICE_KEYS = {"name", "title", "source"}
+_PAGE_KEYS = {"id", "title", "url", "seed"}
 _TYPES = {"", "string", "boolean", "number", "object", "array", "timestamp"}
 
 
@@ -93,6 +94,8 @@ class Catalog:
     services: dict[str, Service] = field(default_factory=dict)
     fields: list[FieldDoc] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    #: documentation pages by id: an entry whose `source` is one is shown the page's title and address
+    pages: dict[str, Page] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._reindex()
@@ -236,8 +239,25 @@ def load(extra: Iterable[str | Path] = (), *, builtin: bool = True) -> Catalog:
     for files, overriding in sources:
         for file in files:
             _load_file(catalog, file, overriding)
+    _name_pages(catalog)
     catalog._reindex()
     return catalog
+
+
+def _name_pages(catalog: Catalog) -> None:
+    """Each entry whose source is the id of a page (of any file) gets that page's title and address."""
+    pages = catalog.pages
+    if not pages:
+        return
+
+    def named(entry):  # Action | Service | FieldDoc
+        page = pages.get(entry.source)
+        return replace(entry, source=page.title, source_url=page.url) if page is not None else entry
+
+    catalog.services = {name: named(service) for name, service in catalog.services.items()}
+    catalog.actions = {name: replace(named(action), elsewhere=tuple(named(other) for other in action.elsewhere))
+                       for name, action in catalog.actions.items()}
+    catalog.fields = [named(doc) for doc in catalog.fields]
 
 
 def user_dirs(explicit: Iterable[str] = ()) -> list[str]:
@@ -279,14 +299,21 @@ def _load_file(catalog: Catalog, file: Path, overriding: bool) -> None:
     if not isinstance(meta, dict):
         raise CatalogError(file, _table_line(lines, "meta"), "'meta' must be a table, written [meta]")
     default_source = str(_get(meta, "source", str, file, _table_line(lines, "meta"), "meta") or file.name)
-    unknown = set(data) - {"meta", "service", "action", "field"}
+    unknown = set(data) - {"meta", "service", "action", "field", "page"}
     if unknown:
         table = min(unknown)
         raise CatalogError(file, _table_line(lines, table),
-                           f"unknown table {table!r} (expected meta, service, action, field)")
+                           f"unknown table {table!r} (expected meta, service, action, field, page)")
     catalog.files.append(str(file))
     # Where each entry starts, found once: looking it up per entry made a large file quadratic.
     headers = _headers(lines)
+
+    for n, entry in enumerate(_tables(data, "page", file, lines)):
+        line = _nth(headers["page"], n)
+        _check_keys(entry, _PAGE_KEYS, file, line, "page")
+        get = lambda key, required=False: _get(entry, key, str, file, line, "page", required)  # noqa: E731
+        page = Page(get("id", True), get("title", True), get("url") or "", get("seed") or "")
+        catalog.pages[page.id] = page
 
     for n, entry in enumerate(_tables(data, "service", file, lines)):
         line = _nth(headers["service"], n)
@@ -379,9 +406,9 @@ def _get(entry: dict[str, Any], key: str, kind: type, file: Path, line: int | No
 
 
 def _headers(lines: list[str]) -> dict[str, list[int]]:
-    """The line numbers of the [[service]], [[action]] and [[field]] headers, in order (where an
+    """The line numbers of the [[service]], [[action]], [[field]] and [[page]] headers, in order (where an
     entry's error is reported)."""
-    found: dict[str, list[int]] = {"service": [], "action": [], "field": []}
+    found: dict[str, list[int]] = {"service": [], "action": [], "field": [], "page": []}
     for number, text in enumerate(lines, 1):
         m = _ENTRY_HEADER.match(text)
         if m:
@@ -390,7 +417,7 @@ def _headers(lines: list[str]) -> dict[str, list[int]]:
 
 
 #: `[[action]]`, spaces and a comment allowed, as TOML allows them.
-_ENTRY_HEADER = re.compile(r"\s*\[\[\s*(service|action|field)\s*\]\]\s*(?:#.*)?$")
+_ENTRY_HEADER = re.compile(r"\s*\[\[\s*(service|action|field|page)\s*\]\]\s*(?:#.*)?$")
 
 
 def _nth(numbers: list[int], n: int) -> int | None:

@@ -14,12 +14,26 @@ LEVELS: tuple[Level, ...] = ("info", "notable", "security")
 
 
 @dataclass(frozen=True, slots=True)
+class Page:
+    """A documentation page entries come from: what its `source` names, and what users are shown."""
+
+    id: str
+    title: str
+    url: str = ""
+    #: the text the page was read from, for reviewers of the data (never shown)
+    seed: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Service:
     """The first part of an action name, and what people call it."""
 
     name: str
     title: str
+    #: where it is documented: a page's title (see Page), or the text a user catalog gives
     source: str = ""
+    #: the address of that page ("" when the source is not a page)
+    source_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +43,10 @@ class Action:
     name: str
     section: str
     description: str
+    #: where it is documented: a page's title (see Page), or the text a user catalog gives
     source: str = ""
+    #: the address of that page ("" when the source is not a page)
+    source_url: str = ""
     data_event: bool | None = None
     deprecated: bool = False
     asynchronous: bool = False
@@ -66,6 +83,7 @@ class FieldDoc:
     actions: tuple[str, ...] = ()
     status: str = ""
     source: str = ""
+    source_url: str = ""
 
     def value_meaning(self, text: str) -> str | None:
         """The documented meaning of a value, matched exactly, then ignoring case."""

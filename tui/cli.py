@@ -94,6 +94,7 @@ query syntax (as in IBM Cloud Logs, Kibana, LogDNA):
   requestData["token.account.bss"]:x  keys that hold dots or spaces
   code:[400 TO 499]  code:>=400       ranges: [] inclusive, {} exclusive, > >= < <=
   _exists_:requestData.prev_instance_name   the field is present
+  action.keyword:iam-*  code.numeric:>=400   Cloud Logs' suffixes: the field itself
   user:/.*@example\\.org/              a Lucene regular expression over the whole value (any case)
   time:[2026-11-20 TO 2026-11-20T12:00]  times compared as times;  *:*  every event
   apikey  "service id"                words and phrases anywhere in the event (any case)

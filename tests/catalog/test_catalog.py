@@ -525,3 +525,71 @@ def test_search_needs_every_word_and_nothing_lists_everything(builtin):
     assert builtin.search("cloudant no-such-word-anywhere") == []
     assert len(builtin.search("")) == len(builtin.actions)
     assert [a.name for a in builtin.search("")] == sorted(builtin.actions)
+
+
+# ----------------------------------------------------------------------------- sources: the documentation pages
+
+#: The page each built-in entry comes from, as IBM titles and addresses it.
+PAGES = {
+    "iam-identity.account-serviceid.update": (
+        "Auditing events for IAM", "https://cloud.ibm.com/docs/activity-tracker?topic=activity-tracker-at_events_iam"),
+    "billing.account.update": (
+        "Auditing events for account management",
+        "https://cloud.ibm.com/docs/activity-tracker?topic=activity-tracker-at_events_acc_mgt"),
+    "cloudantnosqldb.any-document.read": (
+        "Auditing events (IBM Cloudant)", "https://cloud.ibm.com/docs/Cloudant?topic=Cloudant-at_events"),
+    "user-management.user.create": (
+        "Managing events from log in actions in an account",
+        "https://cloud.ibm.com/docs/activity-tracker?topic=activity-tracker-iam_manage_login"),
+    "iam-access-management.policy-template.create": (
+        "Activity tracking events for IAM (Spanish edition)",
+        "https://cloud.ibm.com/docs/account?topic=account-at_events_iam&locale=es"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_a_builtin_entry_names_its_documentation_page_and_address(builtin, name):
+    """Users are told where an entry comes from by the IBM page they can open, never by the
+    name of a file they do not have."""
+    action = builtin.action(name)
+    assert action is not None
+    assert (action.source, action.source_url) == PAGES[name]
+    assert action.to_dict()["source"] == PAGES[name][0] and action.to_dict()["source_url"] == PAGES[name][1]
+
+
+def test_no_builtin_entry_names_a_seed_file(builtin):
+    seen = [a.source for a in builtin.actions.values()] + [o.source for a in builtin.actions.values() for o in a.elsewhere]
+    seen += [s.source for s in builtin.services.values()] + [f.source for f in builtin.fields]
+    assert not [s for s in seen if s.endswith(".txt")]
+    urls = {a.source_url for a in builtin.actions.values()}
+    assert urls <= {url for _, url in PAGES.values()} and "" not in urls
+
+
+def test_a_user_catalog_names_its_own_source_and_may_give_it_a_page(tmp_path):
+    """A user's source stays what they wrote (a file of theirs, a runbook); a [[page]] of theirs
+    names a page and its address as the built-in data does, and a built-in page can be named."""
+    write(tmp_path, "acme.toml", ACME + '\n[[action]]\nname = "acme-billing.invoice-run.stop"\nsection = "Invoice runs"\n'
+                                        'description = "An initiator stops the invoice run."\nsource = "acme-wiki"\n\n'
+                                        '[[action]]\nname = "acme-billing.invoice.read"\nsection = "Invoices"\n'
+                                        'description = "An initiator reads an invoice."\nsource = "at_events_iam"\n\n'
+                                        '[[page]]\nid = "acme-wiki"\ntitle = "Acme: invoice runs"\n'
+                                        'url = "https://wiki.example.com/invoice-runs"\n')
+    cat = catalog.load([tmp_path])
+    start = cat.action("acme-billing.invoice-run.start")
+    assert (start.source, start.source_url) == ("acme-runbook.md", "")
+    stop = cat.action("acme-billing.invoice-run.stop")
+    assert (stop.source, stop.source_url) == ("Acme: invoice runs", "https://wiki.example.com/invoice-runs")
+    read = cat.action("acme-billing.invoice.read")
+    assert (read.source, read.source_url) == PAGES["iam-identity.account-serviceid.update"]
+
+
+@pytest.mark.parametrize("text, says", [
+    ('[[page]]\ntitle = "x"\nurl = "https://x"\n', "needs 'id'"),
+    ('[[page]]\nid = "x"\nurl = "https://x"\n', "needs 'title'"),
+    ('[[page]]\nid = "x"\ntitle = "x"\nlink = "https://x"\n', "unknown key 'link'"),
+])
+def test_a_page_without_what_it_needs_is_named(tmp_path, text, says):
+    write(tmp_path, "bad.toml", text)
+    with pytest.raises(CatalogError) as caught:
+        catalog.load([tmp_path], builtin=False)
+    assert says in str(caught.value) and "bad.toml:1" in str(caught.value)

@@ -68,7 +68,9 @@ def test_text_explains_one_line_with_summary_findings_fields_and_catalog():
     # The catalog entry: section, description, note, source document.
     assert "iam-identity.account-serviceid.update — documented in “Service ID events”" in out
     assert "Note: The same action is documented" in flat
-    assert "Source: 000_64d94cab73d4eb36.txt" in out
+    assert ("Source: Auditing events for IAM, "
+            "https://cloud.ibm.com/docs/activity-tracker?topic=activity-tracker-at_events_iam") in flat
+    assert "000_" not in out
     # Only documented fields unless asked.
     assert "--all-fields adds" in out
 
@@ -101,6 +103,9 @@ def test_markdown_has_a_heading_the_summary_findings_and_a_table():
     assert "| requestData.lock | true | Whether the service ID or the API key is locked." in out
     # Markdown specials in values are escaped: requestData.prev_instance_name keeps its underscore.
     assert "| requestData.prev\\_instance\\_name | terraform-deployer |" in out
+    # The catalog entry names the page it comes from and its address, escaped as any text.
+    assert ("Source: Auditing events for IAM, "
+            "https://cloud.ibm.com/docs/activity-tracker?topic=activity-tracker-at\\_events\\_iam.") in out
 
 
 def test_json_is_one_document_per_event_with_source_and_line():
@@ -115,6 +120,8 @@ def test_json_is_one_document_per_event_with_source_and_line():
     assert locked["findings"][0]["title"] == LOCKED_FINDING
     assert locked["documented"] is True
     assert locked["catalog"]["section"] == "Service ID events"
+    assert locked["catalog"]["source"] == "Auditing events for IAM"
+    assert locked["catalog"]["source_url"] == "https://cloud.ibm.com/docs/activity-tracker?topic=activity-tracker-at_events_iam"
     assert locked["support_reference"] == "2398563a9bb0bcc81a856c791787b22c"
 
 
@@ -372,3 +379,17 @@ def test_the_renderer_imports_no_ui_library():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_a_user_catalog_page_is_escaped_in_markdown(tmp_path):
+    """A user catalog's page title and address are untrusted: in Markdown they stay text, never a link."""
+    markdown_it = pytest.importorskip("markdown_it")
+    (tmp_path / "ours.toml").write_text(
+        '[[action]]\nname = "iam-identity.account-serviceid.update"\nsection = "Ours"\ndescription = "Ours."\n'
+        'source = "ours"\n\n[[page]]\nid = "ours"\ntitle = "[click](javascript:alert(1)) <b>x</b>"\n'
+        'url = "javascript:alert(1)"\n', encoding="utf-8")
+    result = run("explain", sample(LOCKED[0]), "--line", "4", "--format", "markdown", env={"ATLENS_CATALOG": str(tmp_path)})
+    assert result.returncode == 0, result.stderr.decode()
+    html = markdown_it.MarkdownIt("commonmark").render(result.stdout.decode())
+    assert "<a " not in html and "<b>" not in html
+    assert "Source: [click](javascript:alert(1)) &lt;b&gt;x&lt;/b&gt;, javascript:alert(1)." in html

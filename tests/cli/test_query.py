@@ -231,3 +231,53 @@ def test_pretty_printed_json_piped_in_is_read_as_events():
     assert result.returncode == 0, result.stderr.decode()
     assert result.stderr == b""
     assert [json.loads(line)["eventTime"] for line in result.stdout.decode().splitlines()] == [at(1), at(2), at(3)]
+
+
+def test_a_saved_cloud_logs_background_query_stream_from_stdin_gives_every_event(tmp_path):
+    """`curl -N .../v1/background_query/data | atlens query -`: every event of the stream, in
+    time order; its framing said once as skipped, never as lines that are not events."""
+
+    def page(*evs: dict) -> bytes:
+        return b"data: " + orjson.dumps({"response": {"results": {"results": [
+            {"metadata": [{"key": "applicationName", "value": "ibm-audit-event"}],
+             "labels": [{"key": "subsystemname", "value": "iam-identity:"}],
+             "user_data": orjson.dumps(e).decode()} for e in evs]}}})
+
+    stream = b"\n".join([b"event: message", b'data: {"query_id": {"query_id": "q-1"}}', b"", b": keep-alive", b"",
+                         page(EVENTS[0], EVENTS[1]), b"", b"event: message", page(EVENTS[2], EVENTS[3]), b""]) + b"\n"
+    result = run("-", "--format", "jsonl", stdin=stream)
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(x)["action"] for x in result.stdout.decode().splitlines()] == [e["action"] for e in IN_TIME_ORDER]
+    err = result.stderr.decode()
+    assert "not an event" not in err and "not events" not in err and "Traceback" not in err
+    assert err.count("skipped") == 1 and "Cloud Logs" in err
+
+
+def test_cloud_logs_suffixes_in_the_query_fields_and_stats(log):
+    """A query and field names copied from Cloud Logs (`.keyword`, `.numeric`) mean the fields
+    themselves, in -q, --fields and --stats alike, and no field is said to be missing."""
+    result = run(str(log), "-q", "action.keyword:iam-* code.numeric:<300", "--fields", "action.keyword,reason.reasonCode.numeric",
+                 "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert list(csv.reader(io.StringIO(result.stdout.decode()))) == [
+        ["action.keyword", "reason.reasonCode.numeric"],
+        ["iam-identity.user-apikey.login", "200"],
+        ["iam-am.policy.update", "200"],
+    ]
+    assert result.stderr == b""
+    stats = run(str(log), "--stats", "outcome.keyword", "--format", "csv")
+    assert stats.returncode == 0, stats.stderr
+    assert list(csv.reader(io.StringIO(stats.stdout.decode())))[1:] == [["4", "success"]]
+    assert stats.stderr == b""
+
+
+@pytest.mark.parametrize("delimiter", [b"\n", b"", b"\r\n"], ids=["kcat's newline", "no delimiter (kcat -D '')", "CRLF"])
+def test_event_streams_messages_piped_from_a_kafka_consumer_are_the_events(delimiter):
+    """`kcat -C ... -t TOPIC -u | atlens query -`: each Kafka message of an Activity Tracker topic
+    on IBM Event Streams is one bare event; kcat writes a newline after each by default, and
+    events written back to back with no delimiter are read too."""
+    stream = delimiter.join(orjson.dumps(e) for e in EVENTS) + delimiter
+    result = run("-", "--format", "jsonl", stdin=stream)
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(x)["action"] for x in result.stdout.decode().splitlines()] == [e["action"] for e in IN_TIME_ORDER]
+    assert result.stderr == b""

@@ -223,3 +223,13 @@ def test_compare_imports_no_ui_library() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_a_last_key_named_keyword_or_numeric_is_bracketed():
+    """A field built from an event (the detail pane's filters) whose last key is `keyword` or
+    `numeric` is written `["keyword"]`: bare, the query would read Cloud Logs' suffix."""
+    assert query_field(("requestData", "keyword")) == 'requestData["keyword"]'
+    assert query_field(("requestData", "numeric")) == 'requestData["numeric"]'
+    assert field_query(("requestData", "keyword"), "x") == 'requestData["keyword"]:x'
+    assert query_field(("keyword",)) == "keyword"
+    assert query_field(("keyword", "a")) == "keyword.a"

@@ -78,3 +78,13 @@ def test_a_guess_differs_from_the_field_typed_in_one_part_spelt_nearly_alike():
     assert suggest("initiator.host.adress", names) == "initiator.host.address"
     assert suggest("requestDatalock", names) == "requestData.lock"
     assert suggest("REQUESTDATA.LOCK", names) == "requestData.lock"
+
+
+def test_fields_with_cloud_logs_suffixes_are_the_fields_themselves(samples):
+    """`action.keyword` is `action`: never said to be missing; a misspelt one is said by the
+    field meant, the suggestion keeping the suffix typed."""
+    assert said(samples, "action.keyword:iam-identity.* reason.reasonCode.numeric:[400 TO 499] "
+                         "_exists_:initiator.name.keyword code.numeric:>=400") == []
+    assert said(samples, "actoin.keyword:x") == ["no event has `actoin` (`actoin.keyword`); did you mean `action.keyword`?"]
+    found = missing_fields(samples, [field_ref("action.keyword"), field_ref("severty.keyword")], documented)
+    assert [m.message() for m in found] == ["no event has `severty` (`severty.keyword`); did you mean `severity.keyword`?"]

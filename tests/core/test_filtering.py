@@ -968,3 +968,26 @@ def test_gzip_rows_are_searched_after_the_reader_is_closed(tmp_path):
     store = read_store(p)  # closes the reader
     for query in ("requestData.roles.name:*", "alice", "code:404 OR requestData[\"token.account.bss\"]:*"):
         assert agree(store, query)
+
+
+def test_cloud_logs_suffixes_answer_as_the_field_and_indexed_ones_from_the_index(tmp_path):
+    """`.keyword`/`.numeric` give the rows the field itself gives; on an indexed field no event
+    is parsed (no field column is built); a real key named `keyword` is reached by ["keyword"]."""
+    evs = [base(0, action="iam-identity.apikey.create", reason={"reasonCode": 201}),
+           base(1, action="iam-identity.apikey.delete", outcome="failure", reason={"reasonCode": 403}),
+           base(2, action="billing.account.update", reason={"reasonCode": "404"}),
+           base(3, action="iam-am.policy.update", requestData={"keyword": "needle"}, initiator={"id": "IBMid-9"})]
+    path = tmp_path / "at.log"
+    path.write_bytes(b"".join(dumps(e) + b"\n" for e in evs))
+    store = read_paths(path)
+    for typed, meant in [("action.keyword:iam-identity.*", "action:iam-identity.*"),
+                         ("reason.reasonCode.numeric:[400 TO 499]", "reason.reasonCode:[400 TO 499]"),
+                         ("code.numeric:>=400", "code:>=400"),
+                         ("_exists_:initiator.name.keyword", "_exists_:initiator.name"),
+                         ("outcome.keyword:failure OR target.name.keyword:my-key", "outcome:failure OR target.name:my-key")]:
+        store.field_columns.clear()
+        assert list(Filter(store, parse(typed)).rows()) == list(Filter(store, parse(meant)).rows()), typed
+        assert store.field_columns == {}, f"{typed} parsed events instead of using the index"
+    assert [store.text("action", r) for r in Filter(store, parse('requestData["keyword"]:needle')).rows()] == ["iam-am.policy.update"]
+    assert list(Filter(store, parse("requestData.keyword:needle")).rows()) == []
+    assert agree(store, "requestData.keyword:needle OR action.keyword:billing.*") == agree(store, "action:billing.*")

@@ -882,3 +882,38 @@ def test_module_imports_neither_textual_nor_rich() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+# ----------------------------------------------------------------------------- Cloud Logs' suffixes
+
+
+def test_keyword_and_numeric_suffixes_mean_the_field_itself() -> None:
+    """`.keyword` and `.numeric`, which Cloud Logs' Lucene mode puts after a field, name the
+    field: a query copied from Cloud Logs asks atlens the same question."""
+    match = parse("action.keyword:iam-identity.*")
+    assert isinstance(match, Match) and match.field.paths == (("action",),)
+    assert match.field.text == "action.keyword"
+    code = parse("reason.reasonCode.numeric:[400 TO 499]")
+    assert isinstance(code, Range) and code.field.paths == (("reason", "reasonCode"),)
+    present = parse("_exists_:initiator.name.keyword")
+    assert isinstance(present, Exists) and present.field.paths == (("initiator", "name"),)
+    # Short names take them too.
+    assert parse("code.numeric:>=400").field.paths == (("reason", "reasonCode"),)
+    assert parse("user.keyword:alice").field.paths == (("initiator", "name"),)
+    assert field_ref("initiator.keyword").paths == ALIASES["initiator"]
+    assert field_ref("target.name.keyword").paths == (("target", "name"),)
+
+
+def test_a_key_named_keyword_is_written_in_brackets_and_a_lone_one_is_a_field() -> None:
+    """The rule is the same whatever the events hold: a last part `keyword` or `numeric` after a
+    dot is the suffix; `["keyword"]` is a key of that name; a field of one part is that field."""
+    assert field_ref('requestData["keyword"]').paths == (("requestData", "keyword"),)
+    assert field_ref('requestData["numeric"]').paths == (("requestData", "numeric"),)
+    assert field_ref("keyword").paths == (("keyword",),)
+    assert field_ref("numeric").paths == (("numeric",),)
+    # One suffix is taken off, not more; a part in the middle is a key.
+    assert field_ref("requestData.keyword.keyword").paths == (("requestData", "keyword"),)
+    assert field_ref("a.keyword.b").paths == (("a", "keyword", "b"),)
+    # Other case, other words: keys as written.
+    assert field_ref("action.Keyword").paths == (("action", "Keyword"),)
+    assert field_ref("action.keywords").paths == (("action", "keywords"),)

@@ -201,4 +201,4 @@ def test_accounting_adds_up_over_files(tmp_path, event, write_lines, read_paths)
     one = write_lines(tmp_path / "one.log", [event(), b"", b"not json", event()])
     two = write_lines(tmp_path / "two.log", [event(), b"   "])
     store = read_paths(one, two)
-    assert store.accounting() == {"lines": 6, "events": 3, "event_values": 3, "errors": 1, "blank": 2}
+    assert store.accounting() == {"lines": 6, "events": 3, "event_values": 3, "errors": 1, "blank": 2, "skipped": 0}

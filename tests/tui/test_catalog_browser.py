@@ -21,12 +21,14 @@ HOSTILE = "[bold]x[/]\x1b[31m"
 
 
 class Host(App[None]):
-    """Only the browser, and the filter requests it sent; "e" is bound as in atlens."""
+    """Only the browser (over CATALOG, or the catalog given), and the filter requests it sent; "e"
+    is bound as in atlens."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("e", "errors", "Bad lines")]
 
-    def __init__(self) -> None:
+    def __init__(self, catalog: loader.Catalog | None = None) -> None:
         super().__init__()
+        self.catalog = catalog or CATALOG
         self.requests: list[str] = []
         self.errors_opened = 0
 
@@ -34,7 +36,7 @@ class Host(App[None]):
         self.errors_opened += 1
 
     def compose(self) -> ComposeResult:
-        yield CatalogBrowser(CATALOG, id="browser")
+        yield CatalogBrowser(self.catalog, id="browser")
 
     @on(CatalogBrowser.FilterRequested)
     def _on_filter_requested(self, event: CatalogBrowser.FilterRequested) -> None:
@@ -98,6 +100,9 @@ async def test_the_tree_lists_every_service_of_the_catalog() -> None:
         assert "iam-identity" in services and "cloudantnosqldb" in services
         # The highlighted service is described below the tree.
         assert "Billing" in info_text(app) or "billing" in info_text(app)
+        # With the page it is documented in, and that page's address.
+        assert "Auditing events for account management\n" in info_text(app)
+        assert "https://cloud.ibm.com/docs/activity-tracker?topic=activity-tracker-at_events_acc_mgt\n" in info_text(app)
         assert "Enter: filter the table to it" in info_text(app)
 
 
@@ -294,7 +299,10 @@ async def test_the_info_area_describes_the_highlighted_action_and_its_documented
         text = info_text(app)
         assert text.startswith("iam-identity.account-serviceid.update\n5 events in the inputs\n")
         assert action.description in text
-        assert action.source in text
+        # Where it is documented: the page's title and its address, as plain text to copy.
+        assert "Service ID events · Auditing events for IAM\n" in text
+        assert "https://cloud.ibm.com/docs/activity-tracker?topic=activity-tracker-at_events_iam\n" in text
+        assert "000_" not in text
         lock = CATALOG.field_doc("requestData.lock", action.name)
         assert lock is not None and lock.actions, "a field documented for this action in particular"
         assert "\nFields\n" in text
@@ -359,3 +367,21 @@ async def test_the_info_area_keeps_fitting_its_text_as_the_counts_change() -> No
             assert info.size.height == lines, count
             heights.append(lines)
         assert heights[2] > heights[1] and heights[3] == heights[0], "a count long enough to wrap, then short again"
+
+
+async def test_a_user_catalog_source_and_page_address_are_shown_literally(tmp_path) -> None:
+    """A user catalog is untrusted text: its source and its page's address are shown as they
+    are written, never read as markup or made into a link."""
+    (tmp_path / "acme.toml").write_text(
+        '[[action]]\nname = "acme-billing.invoice-run.start"\nsection = "Invoice runs"\n'
+        'description = "An initiator starts the invoice run."\nsource = "acme"\n\n'
+        '[[page]]\nid = "acme"\ntitle = "[bold]Acme[/] runbook\\u001b[31m"\n'
+        'url = "[link=https://evil.example]https://wiki.example.com/x[/link]"\n', encoding="utf-8")
+    app = Host(loader.load([tmp_path]))
+    async with app.run_test(size=(100, 50)) as pilot:
+        await search(pilot, app, "invoice-run.start")
+        text = info_text(app)
+        assert "Invoice runs · [bold]Acme[/] runbook\\x1b[31m\n" in text
+        assert "[link=https://evil.example]https://wiki.example.com/x[/link]\n" in text
+        content = app.query_one("#catalog-info", Static).content
+        assert not any(span.style and "link" in str(span.style) for span in content.spans)

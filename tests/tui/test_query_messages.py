@@ -86,3 +86,19 @@ async def test_the_warning_goes_when_an_event_with_the_field_arrives(log_file: P
         await wait_for(pilot, lambda: grid.count == 1, "the arriving event that matches", timeout=20)
         await wait_for(pilot, lambda: warning_text(app) == "no event has `zzqx`", "requestData.shard no longer said",
                        timeout=20)
+
+
+async def test_a_query_copied_from_cloud_logs_filters_and_names_no_missing_field(log_file: Path) -> None:
+    """`.keyword` and `.numeric` typed in the query line mean the fields: the table is filtered
+    as by the fields themselves, and nothing is said under the query line."""
+    app = AtlensApp([InputSpec(str(log_file), "file")])
+    async with app.run_test(size=(80, 24)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 100, "100 events")
+        await type_query(pilot, app, "action.keyword:iam-identity.serviceid-apikey.n1? reason.reasonCode.numeric:[200 TO 299]")
+        await wait_for(pilot, lambda: "10 of 100 events" in status_text(app), "the query answered")
+        await pilot.pause()
+        assert warning_text(app) == ""
+        await type_query(pilot, app, "actoin.keyword:x")
+        await wait_for(pilot, lambda: warning_text(app) != "", "the warning")
+        assert warning_text(app) == "no event has `actoin` (`actoin.keyword`); did you mean `action.keyword`?"

@@ -28,7 +28,7 @@ from catalog.loader import path_part
 
 from . import jsontext
 from .present import printable
-from .query import ALIASES, quote_value
+from .query import ALIASES, FIELD_SUFFIXES, quote_value
 
 #: A decoded JSON value (what orjson.loads returns); spelled `object`: the core holds no `Any`.
 JSONValue = object
@@ -193,13 +193,16 @@ def query_field(parts: tuple[str, ...]) -> str | None:
     """Keys (no list positions) as a field of the query language; None if a key holds control characters.
 
     Keys that are not plain words, and words the parser would read as an alias or keyword
-    (`time`, `AND`, `_exists_`), are written `["key"]`, with `\\` and `"` escaped.
+    (`time`, `AND`, `_exists_`) or as Cloud Logs' suffix (a last key `keyword` or `numeric`), are
+    written `["key"]`, with `\\` and `"` escaped.
     """
     if not parts or any(_has_control(key) for key in parts):
         return None
     out = ""
-    for key in parts:
-        if _BARE_KEY.fullmatch(key) and not (len(parts) == 1 and key in _RESERVED):
+    last = len(parts) - 1
+    for index, key in enumerate(parts):
+        if (_BARE_KEY.fullmatch(key) and not (len(parts) == 1 and key in _RESERVED)
+                and not (index == last and index and "." + key in FIELD_SUFFIXES)):
             out += key if not out else "." + key
         else:
             out += '["' + key.replace("\\", "\\\\").replace('"', '\\"') + '"]'

@@ -63,6 +63,18 @@ class ErrorRecord:
         return f"{self.source}:{self.line} (byte {self.offset}): {self.reason}: {self.excerpt}"
 
 
+class Skipped(str):
+    """Why a value holds no event, when that is no problem: a part of a stream atlens knows that
+    carries no event (the query id of a Cloud Logs query, a page of results that is empty). Such
+    lines are counted as skipped, not as lines that are not events."""
+
+
+#: A whole line of a server-sent event stream that is not data: a comment (a keep-alive is one,
+#: `:` alone or `: ping`), or the `event`, `id` or `retry` field; printable text only, so that
+#: binary junk that happens to start with a colon stays a line that is not an event.
+_SSE_FIELD_RE = re.compile(rb"(?::|(?:event|id|retry)[ \t]*(?::|$))[ -~]*")
+
+
 # ----------------------------------------------------------------------------- timestamps
 
 _second_cache: dict[str, int] = {}
@@ -275,10 +287,12 @@ def _unwrap_object(obj: dict, depth: int, loads: Loads = orjson.loads) -> list[d
         return _unwrap_object(source, depth + 1, loads)
     if "line" in obj and ("Time" in obj or "Hostname" in obj or "level" in obj):
         return _parse_embedded(obj["line"], depth, loads)
-    result = obj.get("result")
-    if type(result) is dict and type(result.get("results")) is list:
+    results = _cloud_logs_results(obj)
+    if results is not None:
+        if not results:
+            return Skipped("a page of Cloud Logs results with no result in it")
         events: list[dict] = []
-        for item in result["results"]:
+        for item in results:
             if type(item) is dict:
                 inner = _parse_embedded(item.get("user_data"), depth, loads)
                 if type(inner) is dict:
@@ -286,6 +300,10 @@ def _unwrap_object(obj: dict, depth: int, loads: Loads = orjson.loads) -> list[d
                 elif type(inner) is list:
                     events.extend(inner)
         return events if events else "a Cloud Logs result without events"
+    if len(obj) == 1:
+        said = _cloud_logs_message(obj)
+        if said is not None:
+            return said
     if "_line" in obj:
         return _parse_embedded(obj["_line"], depth, loads)
     if _has_event_keys(obj):
@@ -293,6 +311,38 @@ def _unwrap_object(obj: dict, depth: int, loads: Loads = orjson.loads) -> list[d
     if "meta" in obj and ("logSourceCRN" in obj or "saveServiceCopy" in obj):
         return {k: v for k, v in obj.items() if k != "meta"}
     return "not an audit event (none of action, eventTime, initiator, target, outcome)"
+
+
+def _cloud_logs_results(obj: dict) -> list | None:
+    """The results of a Cloud Logs query message: `{"result": {"results": [...]}}` from the query
+    endpoint, `{"response": {"results": {"results": [...]}}}` from a background query's data."""
+    result = obj.get("result")
+    if type(result) is dict and type(result.get("results")) is list:
+        return result["results"]
+    response = obj.get("response")
+    if type(response) is dict:
+        inner = response.get("results")
+        if type(inner) is dict and type(inner.get("results")) is list:
+            return inner["results"]
+    return None
+
+
+def _cloud_logs_message(obj: dict) -> str | None:
+    """What a Cloud Logs query message other than results is (obj has one key), or None.
+
+    The query id is skipped. A warning (results cut at a limit, a field not found) or an error
+    (the query stopped) says the answer may be incomplete: it becomes a record the user sees,
+    with what Cloud Logs said.
+    """
+    if "query_id" in obj:
+        return Skipped("the query id of a Cloud Logs query")
+    for key, said in (("warning", "a Cloud Logs warning: the results may be incomplete"),
+                      ("error", "a Cloud Logs error: the query may have stopped before its end")):
+        value = obj.get(key)
+        if type(value) is dict or type(value) is str:
+            text = value if type(value) is str else jsontext.dumps(value)
+            return f"{said} ({text[:300]}{'…' if len(text) > 300 else ''})"
+    return None
 
 
 def normalise(event: dict, loads: Loads = orjson.loads) -> dict:
@@ -358,7 +408,7 @@ def decode_value(raw: bytes, loads: Loads = orjson.loads) -> list[dict] | str:
         events: list[dict] = []
         for item in value:
             found = unwrap(item, loads)
-            if type(found) is not str:
+            if not isinstance(found, str):
                 events.extend(found)
         return events
     return unwrap(value, loads)
@@ -449,7 +499,7 @@ def read_event(raw: bytes, sub: int) -> tuple[dict | str, tuple[DuplicateKey, ..
     with the keys written twice in it or its envelope; or why it cannot be read."""
     loads = ExactLoads()
     found = decode_value(raw, loads)
-    if type(found) is str:
+    if isinstance(found, str):
         return found, ()
     if sub >= len(found):
         return "event missing", ()
@@ -523,8 +573,11 @@ class Batch:
     #: values once (see decode._Record)
     event_values: int = 0
     #: lines of error records beyond their first (a value over several lines that is not an
-    #: event): lines = event_values + len(errors) + joined_error_lines + blank
+    #: event): lines = event_values + len(errors) + joined_error_lines + blank + skipped
     joined_error_lines: int = 0
+    #: lines of a stream atlens knows that hold no event (see Skipped): the fields and comments
+    #: of server-sent events, the query id of a Cloud Logs query, an empty page of results
+    skipped: int = 0
     #: rows were read that share a line or run over several (a text search, which finds one
     #: hit per line, must then look at each row's own bytes)
     multiline: bool = False
@@ -690,11 +743,14 @@ def _value_events(add: Adder, value: JSON, raw: bytes, offset: int) -> tuple[int
     length = len(raw)
     spans = None
     if type(value) is dict:
+        results = _cloud_logs_results(value)
+        if results:
+            return _result_events(add, results, offset, length)
         found = _unwrap_object(value, 0)
         if type(found) is dict:
             add(found, offset, length, 0)
             return 1, None
-        if type(found) is str:
+        if isinstance(found, str):
             return 0, found
         value = found  # a Cloud Logs result: its events, each re-read from the whole value by its place
     elif type(value) is list:
@@ -709,7 +765,7 @@ def _value_events(add: Adder, value: JSON, raw: bytes, offset: int) -> tuple[int
     rejected: list[str] = []
     for index, item in enumerate(value):
         events = unwrap(item)
-        if type(events) is str:
+        if isinstance(events, str):
             rejected.append(f"element {index + 1}: {events}")
             continue
         if spans is not None:
@@ -730,6 +786,29 @@ def _value_events(add: Adder, value: JSON, raw: bytes, offset: int) -> tuple[int
         return sub, ("an array with no event: " if not sub else "array elements that are not events: ") + "; ".join(rejected[:3]) + more
     if not sub:
         return 0, "an empty array, not an event"
+    return sub, None
+
+
+def _result_events(add: Adder, results: list, offset: int, length: int) -> tuple[int, str | None]:
+    """Index the events of a page of Cloud Logs results (all re-read from the page's bytes, each
+    by its place, in the order _unwrap_object gives them); returns how many, and which results
+    are not events (application logs beside the audit events, for a query over every log)."""
+    sub = 0
+    rejected: list[str] = []
+    for index, item in enumerate(results):
+        found = _parse_embedded(item.get("user_data"), 0, orjson.loads) if type(item) is dict else f"not an object but {_kind(item)}"
+        if isinstance(found, str):
+            rejected.append(f"result {index + 1}: {found}")
+            continue
+        for event in [found] if type(found) is dict else found:
+            if sub == MAX_EVENTS_PER_VALUE:
+                return sub, f"more than {MAX_EVENTS_PER_VALUE:,} events in one value: the rest are not read"
+            add(event, offset, length, sub)
+            sub += 1
+    if rejected:
+        more = f" (and {len(rejected) - 3} more)" if len(rejected) > 3 else ""
+        said = "a page of Cloud Logs results with no event: " if not sub else "Cloud Logs results that are not events: "
+        return sub, said + "; ".join(rejected[:3]) + more
     return sub, None
 
 
@@ -768,6 +847,8 @@ def _add_line_value(batch: Batch, add: Adder, value: JSON, raw: bytes, offset: i
         batch.multiline = True  # rows share the line (an array's elements, each with its bytes)
     if problem is None:
         batch.event_values += 1
+    elif type(problem) is Skipped:
+        batch.skipped += 1
     else:
         batch.errors.append(ErrorRecord(batch.source, line_no, offset, problem, excerpt(raw)))
 
@@ -787,6 +868,7 @@ class _Record:
     lines: int = 1  # lines it covers so far, the current one included
     seen: bool = False  # anything read on its current line (a last line without a newline counts then)
     events: bool = False
+    skipped: bool = False  # it held a value with no event that is no problem (see Skipped)
     problem: ErrorRecord | None = None  # its first part that is not an event
     more: int = 0  # how many parts after that one are not events either
 
@@ -886,12 +968,18 @@ def _read_lines(batch: Batch, add: Adder, data: bytes, pos: int, end: int, base:
                         batch.blank += 1
                     elif stripped[:5] == b"data:":
                         # IBM Cloud Logs query results saved as server-sent events.
-                        try:
-                            value = loads(stripped[5:])
-                        except decode_error as inner:
-                            errors.append(ErrorRecord(source, line_no, offset, _json_reason(inner), excerpt(line)))
+                        payload = stripped[5:].strip()
+                        if not payload:
+                            batch.skipped += 1  # an empty message (a keep-alive)
                         else:
-                            _add_line_value(batch, add, value, line, offset, line_no)
+                            try:
+                                value = loads(payload)
+                            except decode_error as inner:
+                                errors.append(ErrorRecord(source, line_no, offset, _json_reason(inner), excerpt(line)))
+                            else:
+                                _add_line_value(batch, add, value, line, offset, line_no)
+                    elif _SSE_FIELD_RE.fullmatch(stripped):
+                        batch.skipped += 1  # event:, id:, retry: or a comment of the same stream
                     else:
                         break  # not JSON on its own: read value by value from its start
                 else:
@@ -1104,7 +1192,9 @@ def _read_one(batch: Batch, add: Adder, rec: _Record, raw: bytes, offset: int, l
     if count:
         rec.events = True
         batch.multiline = True  # its rows may share a line, or run over several
-    if problem is not None:
+    if type(problem) is Skipped:
+        rec.skipped = True
+    elif problem is not None:
         _problem(batch, rec, line_no, offset, problem, raw)
 
 
@@ -1127,6 +1217,8 @@ def _finish(batch: Batch, rec: _Record) -> None:
         batch.joined_error_lines += rec.lines - 1
     elif rec.events:
         batch.event_values += rec.lines
+    elif rec.skipped:
+        batch.skipped += rec.lines
     else:
         batch.blank += rec.lines  # nothing but spaces, commas, or an array's brackets
 

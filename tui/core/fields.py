@@ -39,10 +39,19 @@ class MissingField:
     text: str
     paths: tuple[Path, ...]
     suggestion: str = ""
+    #: the Cloud Logs suffix typed after the field (query.FIELD_SUFFIXES), "" for none
+    suffix: str = ""
 
     def message(self) -> str:
-        """What the user is told, in one line (not escaped: the caller shows it as untrusted text)."""
-        said = f"no event has `{self.text}`"
+        """What the user is told, in one line (not escaped: the caller shows it as untrusted text).
+
+        A field typed with a suffix is said by the field it means (`action.keyword` is `action`),
+        and the field suggested keeps the suffix, to be typed as it was.
+        """
+        if self.suffix:
+            said = f"no event has `{self.text[:-len(self.suffix)]}` (`{self.text}`)"
+        else:
+            said = f"no event has `{self.text}`"
         return f"{said}; did you mean `{self.suggestion}`?" if self.suggestion else said
 
 
@@ -84,15 +93,19 @@ def missing_fields(store: Store, refs: Iterable[FieldRef],
     missing: list[MissingField] = []
     said: set[str] = set()
     for ref in refs:
-        if ref.text in said or ref.text in ALIASES:
+        if ref.text in said or ref.name in ALIASES:
             continue
         said.add(ref.text)
         if not any(_known(store, path, documented) for path in ref.paths):
-            missing.append(MissingField(ref.text, ref.paths))
+            missing.append(MissingField(ref.text, ref.paths, suffix=ref.suffix))
     if not missing:
         return []
     candidates = known_names(store, documented())
-    return [MissingField(m.text, m.paths, suggest(m.text, candidates)) for m in missing]
+    out = []
+    for m in missing:
+        guess = suggest(m.text[:len(m.text) - len(m.suffix)], candidates)
+        out.append(MissingField(m.text, m.paths, guess + m.suffix if guess else "", m.suffix))
+    return out
 
 
 def still_missing(store: Store, missing: list[MissingField], start: int, end: int) -> list[MissingField]:

@@ -40,12 +40,26 @@ ALIASES: dict[str, tuple[Path, ...]] = {
 }
 
 
+#: Suffixes IBM Cloud Logs' Lucene mode puts after a field name to pick its keyword or numeric
+#: index (`action.keyword:iam-*`, `reason.reasonCode.numeric:>=400`): to atlens, the field itself.
+#: A last part written plainly after a dot is the suffix, whatever the events hold (so a query
+#: means the same before and after an event arrives); `requestData["keyword"]` is a key of that name.
+FIELD_SUFFIXES = (".keyword", ".numeric")
+
+
 @dataclass(frozen=True, slots=True)
 class FieldRef:
     """The field a clause names, as typed, and the paths it stands for (an alias may give two)."""
 
     text: str
     paths: tuple[Path, ...]
+    #: the Cloud Logs suffix typed after the field (FIELD_SUFFIXES), taken off the paths; "" for none
+    suffix: str = ""
+
+    @property
+    def name(self) -> str:
+        """The field as typed without its suffix (what the paths stand for)."""
+        return self.text[:len(self.text) - len(self.suffix)] if self.suffix else self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -757,6 +771,9 @@ def _field_ref(raw: str, query: str, offset: int) -> FieldRef:
     """A FieldRef for a field as typed at column `offset` of `query` (for the error columns)."""
     if raw in ALIASES:
         return FieldRef(raw, ALIASES[raw])
+    suffix = next((s for s in FIELD_SUFFIXES if raw.endswith(s) and len(raw) > len(s)), "")
+    if suffix and raw[:-len(suffix)] in ALIASES:
+        return FieldRef(raw, ALIASES[raw[:-len(suffix)]], suffix)
 
     def error(index: int, message: str) -> QuerySyntaxError:
         column = max(0, min(offset + index, len(query)))
@@ -814,6 +831,9 @@ def _field_ref(raw: str, query: str, offset: int) -> FieldRef:
         raise error(len(raw), f'expected a name after "." in the field {raw}')
     if not parts:
         raise error(0, "expected a field name")
+    # Taken off when written plainly after a dot: `["keyword"]` and `.\keyword` are the key itself.
+    if suffix and len(parts) > 1 and parts[-1] == suffix[1:]:
+        return FieldRef(raw, (tuple(parts[:-1]),), suffix)
     return FieldRef(raw, (tuple(parts),))
 
 

@@ -114,10 +114,15 @@ def _catalog_entry_text(entry: Action, width: int) -> list[str]:
         out += _wrap("Also reported as: " + ", ".join(entry.also), width, _INDENT + "  ")
     for other in entry.elsewhere:
         out += _wrap(f"Also documented in “{other.section}”: {other.description}"
-                     + (f" (source: {other.source})" if other.source else ""), width, _INDENT + "  ")
+                     + (f" (source: {source_text(other)})" if other.source else ""), width, _INDENT + "  ")
     if entry.source:
-        out += _wrap(f"Source: {entry.source}", width, _INDENT + "  ")
+        out += _wrap(f"Source: {source_text(entry)}", width, _INDENT + "  ")
     return out
+
+
+def source_text(entry: Action) -> str:
+    """Where an entry is documented, as plain text: the page's title, then its address."""
+    return f"{entry.source}, {entry.source_url}" if entry.source_url else entry.source
 
 
 # ----------------------------------------------------------------------------- catalog listing
@@ -225,6 +230,7 @@ def render_markdown(explanation: Explanation, event_time: str, source: str, *, a
         if entry.note:
             line += f" Note: {md(entry.note)}"
         if entry.source:
-            line += f" Source: {md(entry.source)}."
+            # Text, not a link: a user catalog's address is untrusted (javascript:...).
+            line += f" Source: {md(source_text(entry))}."
         out.append(line)
     return "\n".join(out) + "\n"

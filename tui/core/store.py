@@ -58,6 +58,8 @@ class Segment:
     errors: int = 0
     #: lines of error records beyond their first (a value over several lines that is not an event)
     joined_error_lines: int = 0
+    #: lines of a stream atlens knows that hold no event (decode.Skipped)
+    skipped: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +151,7 @@ class Store:
         seg.events += n
         seg.event_values += batch.event_values
         seg.joined_error_lines += batch.joined_error_lines
+        seg.skipped += batch.skipped
         if batch.multiline:
             seg.multiline = True
         if with_errors and batch.errors:
@@ -323,13 +326,15 @@ class Store:
 
     def accounting(self) -> dict[str, int]:
         """Totals over all segments: lines read, events, lines that gave events, lines of error
-        records, blank lines. Every line read is one of the last three: lines = event_values +
-        errors + blank (an error record over several lines counts each of them)."""
-        totals = {"lines": 0, "events": 0, "event_values": 0, "errors": 0, "blank": 0}
+        records, blank lines, skipped lines (decode.Skipped). Every line read is one of the last
+        four: lines = event_values + errors + blank + skipped (an error record over several lines
+        counts each of them)."""
+        totals = {"lines": 0, "events": 0, "event_values": 0, "errors": 0, "blank": 0, "skipped": 0}
         for seg in self.segments:
             totals["lines"] += seg.lines
             totals["events"] += seg.events
             totals["event_values"] += seg.event_values
             totals["errors"] += seg.errors + seg.joined_error_lines
             totals["blank"] += seg.blank
+            totals["skipped"] += seg.skipped
         return totals

@@ -600,6 +600,8 @@ class CatalogBrowser(Vertical):
             service = self.catalog.services.get(entry.service)
             if service is not None and service.source:
                 out.append(printable(service.source) + "\n", style="dim")
+                if service.source_url:
+                    out.append(printable(service.source_url) + "\n", style="dim")
         elif entry.kind == "section":
             out.append(printable(entry.name), style="bold")
             out.append(" · " + printable(self.catalog.service_title(entry.service) or entry.service) + "\n")
@@ -631,6 +633,9 @@ class CatalogBrowser(Vertical):
             out.append("Deprecated.\n", style="bold yellow")
         out.append(printable(action.description) + "\n")
         out.append(f"{printable(action.section)} · {printable(action.source)}\n", style="dim")
+        if action.source_url:
+            # Plain text to copy, not a link: a user catalog's address is untrusted.
+            out.append(printable(action.source_url) + "\n", style="dim")
         docs = self._documented_fields(action)
         if docs:
             out.append("Fields\n", style="bold underline")

@@ -141,6 +141,10 @@ class Reader:
     def add(self, tail: Tail, batch: Batch) -> int:
         """Hand a batch to the store (tails call this)."""
         added = self.store.add(tail.segment, batch)
+        if batch.skipped:
+            # Said once per input, not per batch: the count is in the store's accounting.
+            self.report(f"{tail.display}: read as a Cloud Logs query stream; its lines that hold no event "
+                        f"(the query id, keep-alives, server-sent event fields, empty pages) are skipped")
         if added or batch.errors:
             self.on_grow()
         return added
