@@ -267,7 +267,7 @@ def test_cloud_logs_suffixes_in_the_query_fields_and_stats(log):
     assert result.stderr == b""
     stats = run(str(log), "--stats", "outcome.keyword", "--format", "csv")
     assert stats.returncode == 0, stats.stderr
-    assert list(csv.reader(io.StringIO(stats.stdout.decode())))[1:] == [["4", "success"]]
+    assert [row[:2] + row[4:] for row in csv.reader(io.StringIO(stats.stdout.decode()))][1:] == [["4", "0", "success"]]
     assert stats.stderr == b""
 
 
