@@ -140,6 +140,10 @@ class Store:
             self.strings.append(text)
         return sid
 
+    def string_id(self, text: str) -> int | None:
+        """The id of a string in the shared table, None when no event holds it."""
+        return self._string_ids.get(text)
+
     def add(self, segment_id: int, batch: Batch, *, with_errors: bool = True) -> int:
         """Add a batch's events and error records; returns the number of events added."""
         n = len(batch)
