@@ -276,19 +276,69 @@ class ColumnCodes:
     def mask(self, column: array, n: int, accept: Callable[[int], bool]) -> bytearray | None:
         """For rows 0..n, 1 where `accept` takes the row's value, else 0; None when the column has too many values."""
         with self._lock:
-            index = self._index
+            index = self._extended(column, n)
             if index is None:
                 return None
-            done = len(self.codes)
-            if done < n:
-                try:
-                    self.codes += bytes(map(index.__getitem__, column[done:n]))
-                except _TooMany:
-                    self._index, self.codes = None, bytearray()
-                    return None
             # The index may hold values only found beyond row n: their verdicts go unused.
             table = bytes(map(accept, index)).ljust(256, b"\0")
             return self.codes[:n].translate(table)
+
+    def byte_codes(self, column: array, n: int) -> tuple[bytes, list[int]] | None:
+        """Rows 0..n as one byte each, and the column value each byte stands for; None when the column has too many values."""
+        with self._lock:
+            index = self._extended(column, n)
+            if index is None:
+                return None
+            return bytes(self.codes[:n]), list(index)
+
+    def _extended(self, column: array, n: int) -> _CodeIndex | None:
+        """The index, with the codes extended to row n (called under the lock); None when given up."""
+        index = self._index
+        if index is None:
+            return None
+        done = len(self.codes)
+        if done < n:
+            try:
+                self.codes += bytes(map(index.__getitem__, column[done:n]))
+            except _TooMany:
+                self._index, self.codes = None, bytearray()
+                return None
+        return index
+
+
+def byte_codes(store: Store, ref: FieldRef, rows: Sequence[int]) -> tuple[bytes, Callable[[int], str], int] | None:
+    """A field's value for each of rows as one byte, how a byte reads as the text field_texts gives, and
+    how many bytes stand for a value;
+    None unless the store keeps the field as one column of at most 256 values, exactly on each of rows."""
+    if len(ref.paths) != 1:
+        return None
+    path = ref.paths[0]
+    if path == REASON_CODE:
+        name, column, read = "reason", store.reason, str
+    elif path in STRING_COLUMNS:
+        name = STRING_COLUMNS[path]
+        column, read = getattr(store, name), store.strings.__getitem__
+    else:
+        return None
+    n = len(store)
+    odd = _odd_rows(store, n)
+    if odd and not set(odd).isdisjoint(rows):
+        return None
+    found = store.column_codes.setdefault(name, ColumnCodes()).byte_codes(column, n)
+    if found is None:
+        return None
+    codes, values = found
+    seq = codes if _is_everything(store, rows, n) else bytes(map(codes.__getitem__, rows))
+    return seq, lambda code: read(values[code]), len(values)
+
+
+def _is_everything(store: Store, rows: Sequence[int], n: int) -> bool:
+    """Whether rows are every row 0..n in row order (a file read in time order: its codes need no reordering)."""
+    if len(rows) != n or not n or rows[0] != 0 or rows[-1] != n - 1 or not isinstance(rows, array) \
+            or rows.typecode != "I":
+        return False
+    runs = _runs(rows, 0, 1)  # n distinct rows below n, as one run: 0, 1, ..., n - 1
+    return runs is not None and len(runs) == 1
 
 
 # ----------------------------------------------------------------------------- free text
