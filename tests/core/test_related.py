@@ -160,3 +160,25 @@ def test_an_event_with_nothing_in_common_has_no_group(tmp_path):
     store = read_path(path)
     assert related(store, 0) == [] and related(store, 1) == []
     assert LISTED >= 50
+
+
+def test_events_stored_after_the_index_was_built_are_found_too(tmp_path):
+    from tui.core.sources import Reader, resolve_inputs
+
+    first, second = tmp_path / "a.log", tmp_path / "b.log"
+    generator.write_file(first, 800, seed=11)
+    events = [orjson.loads(raw) for raw in first.read_bytes().splitlines()]
+    # Later events of the same targets and requests, some sorting before the first file's last ones.
+    later = [dict(e, correlationId=f"c-{k % 5}") for k, e in enumerate(events[::7])]
+    second.write_bytes(b"".join(line(e) for e in later))
+    store = read_path(first)
+    for row in range(0, len(store), 50):
+        related(store, row)  # the indexes are built over the first file
+    reader = Reader(store, resolve_inputs([str(second)]))
+    try:
+        reader.load(follow=False)
+    finally:
+        reader.close()
+    assert len(store) == len(events) + len(later)
+    for row in list(range(0, len(events), 37)) + list(range(len(events), len(store), 3)):
+        assert found(store, row) == reference(store, row), row

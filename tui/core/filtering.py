@@ -306,9 +306,8 @@ class ColumnCodes:
         return index
 
 
-def byte_codes(store: Store, ref: FieldRef, rows: Sequence[int]) -> tuple[bytes, Callable[[int], str], int] | None:
-    """A field's value for each of rows as one byte, how a byte reads as the text field_texts gives, and
-    how many bytes stand for a value;
+def byte_codes(store: Store, ref: FieldRef, rows: Sequence[int]) -> tuple[bytes, Callable[[int], str]] | None:
+    """A field's value for each of rows as one byte, and how a byte reads as the text field_texts gives;
     None unless the store keeps the field as one column of at most 256 values, exactly on each of rows."""
     if len(ref.paths) != 1:
         return None
@@ -321,19 +320,21 @@ def byte_codes(store: Store, ref: FieldRef, rows: Sequence[int]) -> tuple[bytes,
     else:
         return None
     n = len(store)
+    everything = is_everything(store, rows)
     odd = _odd_rows(store, n)
-    if odd and not set(odd).isdisjoint(rows):
+    if odd and (everything or not set(odd).isdisjoint(rows)):
         return None
     found = store.column_codes.setdefault(name, ColumnCodes()).byte_codes(column, n)
     if found is None:
         return None
     codes, values = found
-    seq = codes if _is_everything(store, rows, n) else bytes(map(codes.__getitem__, rows))
-    return seq, lambda code: read(values[code]), len(values)
+    seq = codes if everything else bytes(map(codes.__getitem__, rows))
+    return seq, lambda code: read(values[code])
 
 
-def _is_everything(store: Store, rows: Sequence[int], n: int) -> bool:
-    """Whether rows are every row 0..n in row order (a file read in time order: its codes need no reordering)."""
+def is_everything(store: Store, rows: Sequence[int]) -> bool:
+    """Whether rows are every stored row in row order (a file read in time order: a column needs no reordering)."""
+    n = len(store)
     if len(rows) != n or not n or rows[0] != 0 or rows[-1] != n - 1 or not isinstance(rows, array) \
             or rows.typecode != "I":
         return False

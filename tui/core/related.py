@@ -10,7 +10,6 @@ milliseconds at a million events once the fields are indexed.
 
 from __future__ import annotations
 
-import sys
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
@@ -32,8 +31,10 @@ CORRELATION = ("correlationId",)
 TRANSACTION = ("requestData", "X-Global-Transaction-Id")
 #: The outcome of a request that has not completed yet (invitations, deletions: the result comes later).
 PENDING = "pending"
-#: Beyond this many rows holding a value, the rows are found by comparing every row (a C loop) rather than by search.
-_SEARCH_AT_MOST = 2_000
+#: An index is built again when this many rows were stored since it was (they are searched one by one until then).
+REINDEX_AFTER = 100_000
+#: Steps taken at most through a target's events looking for the next or previous one of the same action.
+_REQUEST_STEPS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +59,14 @@ def related(store: Store, row: int, *, window_us: int = WINDOW_US, listed: int |
     """The groups of events related to a row, those with no event left out, in the order
     correlation, transaction, request, target, initiator."""
     materialise(store, [CORRELATION, TRANSACTION], progress=progress, cancelled=cancelled)
-    n = len(store)
     groups: list[RelatedGroup | None] = [
-        _by_field(store, row, CORRELATION, "same correlationId", "correlationId", n, listed),
+        _by_field(store, row, CORRELATION, "same correlationId", "correlationId", listed),
         _by_field(store, row, TRANSACTION, "same X-Global-Transaction-Id", 'requestData["X-Global-Transaction-Id"]',
-                  n, listed),
+                  listed),
     ]
-    target_column, target_field = (store.target_id, "target.id") if store.target_id[row] else (store.target_name, "target.name")
-    same_target = _same_code(target_column, target_column[row], n) if target_column[row] else []
+    target_name, target_field = ("target_id", "target.id") if store.target_id[row] else ("target_name", "target.name")
+    target_column = getattr(store, target_name)
+    same_target = _rows_with(store, target_name, target_column, target_column[row]) if target_column[row] else []
     groups.append(_request(store, row, same_target))
     target = store.strings[target_column[row]]
     groups.append(_group(store, row, "same target", target, same_target, listed,
@@ -74,25 +75,42 @@ def related(store: Store, row: int, *, window_us: int = WINDOW_US, listed: int |
     return [g for g in groups if g is not None and g.total]
 
 
-def _same_code(column: array, code: int, n: int) -> list[int]:
-    """The rows 0..n whose column holds code (a C search through the column's bytes)."""
-    data = column[:n].tobytes()
-    needle = code.to_bytes(column.itemsize, sys.byteorder)
-    size = column.itemsize
-    if data.count(needle) > _SEARCH_AT_MOST:
-        return list(compress(range(n), map(code.__eq__, column[:n])))
-    out = []
-    pos = data.find(needle)
-    while pos >= 0:
-        if pos % size == 0:
-            out.append(pos // size)
-            pos = data.find(needle, pos + size)
-        else:  # the bytes straddle two rows: not this value
-            pos = data.find(needle, pos + 1)
-    return out
+class ValueIndex:
+    """Rows 0..n of a column sorted by value, then time: the rows holding one value are one slice,
+    in time order. Rows stored later are searched apart (see rows_with)."""
+
+    def __init__(self, store: Store, column: array) -> None:
+        order = store.order[:]
+        limit = min(len(order), len(column))
+        if limit < len(order):
+            order = array("I", (r for r in order if r < limit))
+        #: how many rows the index holds (rows 0..n)
+        self.n = limit
+        self.rows = array("I", sorted(order, key=column.__getitem__))  # stable: each value's rows stay in time order
+
+    def rows_with(self, store: Store, column: array, code: int) -> list[int]:
+        """The rows whose column holds code, in time order."""
+        key = column.__getitem__
+        rows = self.rows
+        found = list(rows[bisect_left(rows, code, key=key):bisect_right(rows, code, key=key)])
+        end = min(len(store), len(column))
+        if end > self.n:
+            extra = list(compress(range(self.n, end), map(code.__eq__, column[self.n:end])))
+            if extra:
+                times = store.times
+                found = sorted(found + extra, key=lambda r: (times[r], r))
+        return found
 
 
-def _by_field(store: Store, row: int, path: tuple[str, ...], why: str, field: str, n: int,
+def _rows_with(store: Store, name: object, column: array, code: int) -> list[int]:
+    """The rows whose column (called name among the store's indexes) holds code, in time order."""
+    index = store.value_indexes.get(name)
+    if index is None or min(len(store), len(column)) - index.n > REINDEX_AFTER:
+        index = store.value_indexes[name] = ValueIndex(store, column)
+    return index.rows_with(store, column, code)
+
+
+def _by_field(store: Store, row: int, path: tuple[str, ...], why: str, field: str,
               listed: int | None) -> RelatedGroup | None:
     column = store.field_columns.get(path)
     if column is None or row >= len(column):
@@ -102,35 +120,58 @@ def _by_field(store: Store, row: int, path: tuple[str, ...], why: str, field: st
     if not code or not any(type(v) is str and v for v in values):
         return None
     value = value_text(values)
-    rows = _same_code(column.ids, code, min(n, len(column)))
+    rows = _rows_with(store, path, column.ids, code)
     return _group(store, row, why, value, rows, listed, f"{field}:{quote_value(value)}")
 
 
 def _request(store: Store, row: int, same_target: list[int]) -> RelatedGroup | None:
     """The pending event and the one that closes the same request: same action and target, outcome
-    pending, then the next event of that action on that target whose outcome is not."""
-    strings, outcome, action, times = store.strings, store.outcome, store.action, store.times
-    mine = action[row]
-    peers = sorted((r for r in same_target if action[r] == mine), key=lambda r: (times[r], r))
-    if row not in peers:
+    pending, then the next event of that action on that target, whose outcome is not pending.
+
+    same_target: the rows of the event's target, in time order."""
+    strings, outcome, action = store.strings, store.outcome, store.action
+    at = _position(store, row, same_target)
+    if at is None:
         return None
-    at = peers.index(row)
+    mine = action[row]
 
     def pending(r: int) -> bool:
         return strings[outcome[r]].lower() == PENDING
 
+    def neighbour(step: int) -> int | None:
+        """The next (1) or previous (-1) event of the same action on the target."""
+        i = at + step
+        for _ in range(_REQUEST_STEPS):
+            if not 0 <= i < len(same_target):
+                return None
+            if action[same_target[i]] == mine:
+                return same_target[i]
+            i += step
+        return None
+
     # A request is its pending event and the next event of the same action on the same target.
     if pending(row):
-        closing = peers[at + 1] if at + 1 < len(peers) else None
-        found = [closing] if closing is not None and not pending(closing) else []
+        other = neighbour(1)
         why = "the event that closes this pending request"
+        found = other is not None and not pending(other)
     else:
-        opening = peers[at - 1] if at else None
-        found = [opening] if opening is not None and pending(opening) else []
+        other = neighbour(-1)
         why = "the pending request this event closes"
-    if not found:
+        found = other is not None and pending(other)
+    if not found or other is None:
         return None
-    return RelatedGroup(why, "", tuple(found), len(found))
+    return RelatedGroup(why, "", (other,), 1)
+
+
+def _position(store: Store, row: int, rows: list[int]) -> int | None:
+    """Where row is in rows (in time order), None when it is not there."""
+    times = store.times
+    i = bisect_left(rows, times[row], key=times.__getitem__)
+    while i < len(rows) and times[rows[i]] == times[row]:
+        if rows[i] == row:
+            return i
+        i += 1
+    return None
 
 
 def _initiator_nearby(store: Store, row: int, window_us: int, listed: int | None) -> RelatedGroup | None:
@@ -165,11 +206,17 @@ def _initiator_nearby(store: Store, row: int, window_us: int, listed: int | None
 
 def _group(store: Store, row: int, why: str, value: str, rows: list[int], listed: int | None,
            query: str = "") -> RelatedGroup:
-    """A group of the rows other than row, the listed nearest in time, in time order."""
-    others = [r for r in rows if r != row]
+    """A group of the rows (in time order) other than row: the listed nearest in time, in time order."""
     times = store.times
-    if listed is not None and len(others) > listed:
+    total = len(rows) - (1 if _position(store, row, rows) is not None else 0)
+    if listed is not None and total > listed:
+        # The nearest lie within listed rows either side of where the event's time falls.
         t = times[row]
-        others = sorted(others, key=lambda r: abs(times[r] - t))[:listed]
+        at = bisect_left(rows, t, key=times.__getitem__)
+        near = [r for r in rows[max(0, at - listed - 1):at + listed + 1] if r != row]
+        near.sort(key=lambda r: (abs(times[r] - t), r))
+        others = near[:listed]
+    else:
+        others = [r for r in rows if r != row]
     others.sort(key=lambda r: (times[r], r))
-    return RelatedGroup(why, value, tuple(others), len([r for r in rows if r != row]), query)
+    return RelatedGroup(why, value, tuple(others), total, query)

@@ -110,6 +110,8 @@ class Store:
         self.order_runs: tuple[int, int, list[tuple[int, int]] | None] | None = None
         #: which initiator names and ids are one identity (people.Identities), learnt when first asked
         self.identities = None
+        #: per column, its rows sorted by value then time (related.ValueIndex), built when first asked
+        self.value_indexes: dict = {}
         self._events_cache: OrderedDict[int, EventRecord] = OrderedDict()
         self._lock = threading.Lock()
         #: what the reader said about the inputs, in order (see Notice)

@@ -68,7 +68,7 @@ class FrequencyScreen(ModalScreen[tuple[str, str, bool] | None]):
         Binding("escape,q", "close", "Back"),
         Binding("enter", "keep", "Keep only this value", priority=True),
         Binding("minus,exclamation_mark", "hide", "Hide this value"),
-        Binding("p", "person", "Person", show=False),
+        Binding("p", "person", "The person behind the value (identity, initiator, user)", show=False),
     ]
     DEFAULT_CSS = """
     FrequencyScreen { background: $background; }
