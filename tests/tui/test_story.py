@@ -45,7 +45,7 @@ def story_log(tmp_path: Path, count: int = 60) -> Path:
 
 def table_rows(screen) -> list[list[str]]:
     table = screen.query_one(DataTable)
-    return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
+    return [[cell.plain.strip() for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 async def loaded_app(pilot, app: AtlensApp, count: int = 60) -> EventGrid:

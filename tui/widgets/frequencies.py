@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Input, Static
 
 from ..core.decode import format_time_us
 from ..core.filtering import Cancelled, materialise
-from ..core.present import fit, format_local_us, printable
+from ..core.present import fit, fit_action, format_local_us, printable
 from ..core.query import QuerySyntaxError, field_ref
 from ..core.store import Store
 from ..core.timeline import Frequency, frequencies, spark_range, spark_text
@@ -45,15 +45,51 @@ def moment_text(us: int | None, *, local: bool, short: bool) -> str:
     return text[5:19] if short else text
 
 
-def value_cell(value: str, width: int) -> Text:
-    """A value from the log as a cell: escaped, cut to width; an absent one says so."""
+def value_cell(value: str, width: int, *, action: bool = False) -> Text:
+    """A value from the log as a cell: escaped, cut to width (an action in its middle, as the table
+    cuts it: its service and verb stay); an absent one says so."""
     if not value:
         return Text("(none)", style="dim italic")
-    return Text(fit(printable(value), width).rstrip())
+    return Text((fit_action if action else fit)(value if action else printable(value), width).rstrip())
 
 
 def number(n: int) -> Text:
     return Text(f"{n:,}", justify="right")
+
+
+#: Widths of the figures' columns (events, share, failed), each with the space before it.
+FIGURES = (8, 7, 7)
+
+
+class StatLayout:
+    """The widths of a view's columns at a terminal width: value | events | share | failed | first
+    seen | last seen | sparkline, a space between columns (tables drawn with no cell padding)."""
+
+    def __init__(self, width: int, *, lead: int = 0, share: bool = True) -> None:
+        """Args:
+            lead: cells of a column before the value (the person view's "Of").
+            share: whether there is a share column.
+        """
+        #: under 150 columns times are month, day and time, and the sparkline has fewer bars
+        self.short = width < 150
+        self.time = 1 + (14 if self.short else 19)
+        self.spark_bars = 12 if width < 150 else 30
+        if width < 100:  # 80 columns: the minutes say enough beside the day
+            self.time = 1 + 11
+            self.spark_bars = 10
+        figures = sum(FIGURES) - (0 if share else FIGURES[1])
+        #: the value's cells: what the others leave (the scrollbar takes one)
+        self.value = max(12, width - 1 - lead - figures - 2 * self.time - (1 + self.spark_bars))
+
+    def moment(self, us: int | None, *, local: bool) -> Text:
+        """A time in its column, with the space before it."""
+        text = moment_text(us, local=local, short=self.short)
+        return Text(" " + (text[:11] if self.time == 12 else text))
+
+
+def _pad(text: Text) -> Text:
+    """A cell with the space that parts it from the column before."""
+    return Text(" ") + text
 
 
 class FrequencyScreen(ModalScreen[tuple[str, str, bool] | None]):
@@ -65,9 +101,9 @@ class FrequencyScreen(ModalScreen[tuple[str, str, bool] | None]):
     """
 
     BINDINGS = [
-        Binding("escape,q", "close", "Back"),
         Binding("enter", "keep", "Keep only this value", priority=True),
         Binding("minus,exclamation_mark", "hide", "Hide this value"),
+        Binding("escape,q", "close", "Back"),
         Binding("p", "person", "The person behind the value (identity, initiator, user)", show=False),
     ]
     DEFAULT_CSS = """
@@ -134,7 +170,7 @@ class FrequencyScreen(ModalScreen[tuple[str, str, bool] | None]):
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="freq-title")
         yield Static(Text("counting…"), id="freq-progress")
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="freq-table")
+        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, cell_padding=0, id="freq-table")
         yield table
         yield KeyLine()
 
@@ -150,8 +186,9 @@ class FrequencyScreen(ModalScreen[tuple[str, str, bool] | None]):
             start, width = span
             end = start + width * buckets
             zone = "local" if self.local else "UTC"
-            out.append(f" · sparkline {moment_text(start, local=self.local, short=False)} to "
-                       f"{moment_text(end, local=self.local, short=False)} {zone}", style="dim")
+            out.append(f"\nover time: {moment_text(start, local=self.local, short=False)} to "
+                       f"{moment_text(end, local=self.local, short=False)} {zone}, a bar per {_duration(width)}",
+                       style="dim")
         return out
 
     def on_mount(self) -> None:
@@ -159,7 +196,7 @@ class FrequencyScreen(ModalScreen[tuple[str, str, bool] | None]):
         self._count(self._spark_width())
 
     def _spark_width(self) -> int:
-        return 12 if self.app.size.width < 150 else 30
+        return StatLayout(self.app.size.width).spark_bars
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="frequencies")
     def _count(self, buckets: int) -> None:
@@ -202,34 +239,28 @@ class FrequencyScreen(ModalScreen[tuple[str, str, bool] | None]):
 
     def _fill(self, found: list[Frequency]) -> None:
         table: DataTable[Text] = self.query_one(DataTable)
-        width = self.app.size.width
-        times = [t for f in found[:MAX_VALUES] for t in (f.first_us, f.last_us) if t is not None]
-        short = width < 150
-        time_w = 14 if short else 19
-        spark_w = len(found[0].spark) if found and found[0].spark else 0
-        # The borders of each cell (2), the scrollbar; the value takes what the numbers leave.
-        value_w = max(12, width - 1 - 2 * 7 - 8 - 6 - 7 - 2 * time_w - spark_w)
+        layout = StatLayout(self.app.size.width)
+        events_w, share_w, failed_w = FIGURES
         table.clear(columns=True)
-        table.add_column(Text(self.field), width=value_w, key="value")
-        table.add_column(Text("Events", justify="right"), width=8)
-        table.add_column(Text("Share", justify="right"), width=6)
-        table.add_column(Text("Failed", justify="right"), width=7)
-        table.add_column(Text("First seen"), width=time_w)
-        table.add_column(Text("Last seen"), width=time_w)
-        table.add_column(Text("Over time"), width=max(spark_w, 9))
+        table.add_column(Text(self.field), width=layout.value, key="value")
+        table.add_column(Text("Events", justify="right"), width=events_w)
+        table.add_column(Text("Share", justify="right"), width=share_w)
+        table.add_column(Text("Failed", justify="right"), width=failed_w)
+        table.add_column(Text(" First seen"), width=layout.time)
+        table.add_column(Text(" Last seen"), width=layout.time)
+        table.add_column(Text(" Over time"), width=1 + layout.spark_bars)
         total = len(self.rows) or 1
+        # One scale for every value: a rare value's bars stay low beside a frequent one's.
         scale = max((max(f.spark, default=0) for f in found[:MAX_VALUES]), default=0)
-        del times
+        action = self.field == "action"
         for i, f in enumerate(found[:MAX_VALUES]):
             share = 100 * f.count / total
             table.add_row(
-                value_cell(f.values[0], value_w), number(f.count),
+                value_cell(f.values[0], layout.value, action=action), number(f.count),
                 Text(f"{share:.1f}%" if share < 99.95 else "100%", justify="right"),
                 Text(f"{f.failures:,}", justify="right", style="bold red" if f.failures else "dim"),
-                Text(moment_text(f.first_us, local=self.local, short=short)),
-                Text(moment_text(f.last_us, local=self.local, short=short)),
-                # One scale for every value: a rare value's bars stay low beside a frequent one's.
-                Text(spark_text(f.spark, scale) if f.spark else "", style="cyan"),
+                layout.moment(f.first_us, local=self.local), layout.moment(f.last_us, local=self.local),
+                _pad(Text(spark_text(f.spark, scale) if f.spark else "", style="cyan")),
                 key=str(i),
             )
 
@@ -317,6 +348,21 @@ class FieldScreen(ModalScreen[str | None]):
     def action_cancel(self) -> None:
         """Back without counting."""
         self.dismiss(None)
+
+
+def _duration(us: int) -> str:
+    """A bar's span of time, roughly, as `35m`, `2h 10m`, `3d 4h`, `45s`."""
+    seconds = max(1, round(us / 1_000_000))
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    if minutes:
+        return f"{minutes}m {secs}s" if secs and minutes < 10 else f"{minutes}m"
+    return f"{secs}s"
 
 
 def view_rows(order: Sequence[int], lo: int, hi: int) -> array:

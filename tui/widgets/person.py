@@ -18,7 +18,7 @@ from ..core.present import printable
 from ..core.query import and_clause, quote_value
 from ..core.store import Store
 from ..core.timeline import ADDRESS, AGENT, Frequency, Person, person, spark_text
-from .frequencies import moment_text, number, value_cell
+from .frequencies import FIGURES, StatLayout, _pad, moment_text, number, value_cell
 from .key_line import KeyLine
 
 #: Lines listed per part (actions, addresses, agents) at most.
@@ -89,12 +89,12 @@ class PersonScreen(ModalScreen[str | None]):
         title.append(printable(self.label), style="bold")
         yield Static(title, id="person-title")
         yield Static(Text("counting…"), id="person-progress")
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="person-table")
+        yield DataTable(cursor_type="row", zebra_stripes=True, cell_padding=0, id="person-table")
         yield KeyLine()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
-        self._count(12 if self.app.size.width < 150 else 30)
+        self._count(StatLayout(self.app.size.width).spark_bars)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="person")
     def _count(self, buckets: int) -> None:
@@ -141,44 +141,38 @@ class PersonScreen(ModalScreen[str | None]):
         if others:
             out.append("\nalso " + ", ".join(printable(m) for m in others[:6]) + (" …" if len(others) > 6 else ""),
                        style="dim")
-        if found.spark:
-            out.append("\n")
-            out.append(spark_text(found.spark), style="cyan")
         return out
 
     def _fill(self, found: Person) -> None:
         table: DataTable[Text] = self.query_one(DataTable)
-        width = self.app.size.width
-        short = width < 150
-        time_w = 14 if short else 19
-        spark_w = len(found.spark)
-        value_w = max(12, width - 1 - 2 * 8 - 8 - 8 - 7 - 2 * time_w - spark_w)
+        of_w = 8
+        layout = StatLayout(self.app.size.width, lead=of_w + 1, share=False)
+        value_w = layout.value
+        events_w, _, failed_w = FIGURES
         table.clear(columns=True)
-        table.add_column(Text("Of"), width=8)
-        table.add_column(Text("Value"), width=value_w)
-        table.add_column(Text("Events", justify="right"), width=8)
-        table.add_column(Text("Failed", justify="right"), width=7)
-        table.add_column(Text("First seen"), width=time_w)
-        table.add_column(Text("Last seen"), width=time_w)
-        table.add_column(Text("Over time"), width=max(spark_w, 9))
+        table.add_column(Text("Of"), width=of_w)
+        table.add_column(Text(" Value"), width=1 + value_w)
+        table.add_column(Text("Events", justify="right"), width=events_w)
+        table.add_column(Text("Failed", justify="right"), width=failed_w)
+        table.add_column(Text(" First seen"), width=layout.time)
+        table.add_column(Text(" Last seen"), width=layout.time)
+        table.add_column(Text(" Over time"), width=1 + layout.spark_bars)
         self.queries = []
         scale = max(found.spark, default=0)
 
-        def add(of: str, value: str | Text, f: Frequency, query: str) -> None:
-            table.add_row(Text(of, style="bold"), value if isinstance(value, Text) else value_cell(value, value_w),
-                          number(f.count),
+        def add(of: str, value: Text, f: Frequency, query: str) -> None:
+            table.add_row(Text(of, style="bold"), _pad(value), number(f.count),
                           Text(f"{f.failures:,}", justify="right", style="bold red" if f.failures else "dim"),
-                          Text(moment_text(f.first_us, local=self.local, short=short)),
-                          Text(moment_text(f.last_us, local=self.local, short=short)),
-                          Text(spark_text(f.spark, scale) if f.spark else "", style="cyan"))
+                          layout.moment(f.first_us, local=self.local), layout.moment(f.last_us, local=self.local),
+                          _pad(Text(spark_text(f.spark, scale) if f.spark else "", style="cyan")))
             self.queries.append(query)
 
         whole = Frequency((found.label,), found.events, found.failures, found.first_us, found.last_us, found.spark)
         add("all", Text("every event", style="italic"), whole, found.query)
         for f in found.actions[:MAX_LINES]:
-            add("action", f.values[0], f, self._query("action", f.values[0]))
+            add("action", value_cell(f.values[0], value_w, action=True), f, self._query("action", f.values[0]))
         for f in found.addresses[:MAX_LINES]:
-            add("address", f.values[0], f, self._query(ADDRESS, f.values[0]))
+            add("address", value_cell(f.values[0], value_w), f, self._query(ADDRESS, f.values[0]))
         for agent in found.agents[:MAX_LINES]:
             shown = Text(agent.kind + ": ", style="bold") if agent.kind else Text()
             shown.append_text(value_cell(agent.agent, max(4, value_w - len(shown))))

@@ -152,11 +152,13 @@ class RelatedScreen(ModalScreen[int | None]):
         mine = store.times[self.row]
         for group in groups:
             heading = Text(printable(group.why), style="bold underline")
+            listed = f", the {len(group.rows)} nearest listed" if group.total > len(group.rows) else ""
+            count = f" · {group.total:,} event{'s' if group.total != 1 else ''}{listed}"
             if group.value:
                 heading.append(" ")
-                heading.append(fit(printable(group.value), max(8, width // 2)).rstrip(), style="bold")
-            listed = f", the {len(group.rows)} nearest listed" if group.total > len(group.rows) else ""
-            heading.append(f" · {group.total:,} event{'s' if group.total != 1 else ''}{listed}", style="dim")
+                room = max(12, width - len(group.why) - len(count) - 2)
+                heading.append(fit(printable(group.value), room).rstrip(), style="bold")
+            heading.append(count, style="dim")
             options.append(Option(heading, disabled=True))
             self.lines.append(None)
             for r in group.rows:
