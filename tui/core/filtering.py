@@ -309,14 +309,15 @@ class ColumnCodes:
 def byte_codes(store: Store, ref: FieldRef, rows: Sequence[int]) -> tuple[bytes, Callable[[int], str]] | None:
     """A field's value for each of rows as one byte, and how a byte reads as the text field_texts gives;
     None unless the store keeps the field as one column of at most 256 values, exactly on each of rows."""
-    if len(ref.paths) != 1:
-        return None
-    path = ref.paths[0]
-    if path == REASON_CODE:
+    if ref.paths == (REASON_CODE,):
         name, column, read = "reason", store.reason, str
-    elif path in STRING_COLUMNS:
-        name = STRING_COLUMNS[path]
-        column, read = getattr(store, name), store.strings.__getitem__
+    elif all(p in STRING_COLUMNS for p in ref.paths):
+        # An alias (initiator: its name, else its id) is coded as the column of its first value.
+        names = [STRING_COLUMNS[p] for p in ref.paths]
+        name = "|".join(names)
+        columns = [getattr(store, n) for n in names]
+        column = columns[0] if len(columns) == 1 else _FirstOf(columns)
+        read = store.strings.__getitem__
     else:
         return None
     n = len(store)
@@ -330,6 +331,20 @@ def byte_codes(store: Store, ref: FieldRef, rows: Sequence[int]) -> tuple[bytes,
     codes, values = found
     seq = codes if everything else bytes(map(codes.__getitem__, rows))
     return seq, lambda code: read(values[code])
+
+
+class _FirstOf:
+    """String columns read as one: each row's first non-empty string (an alias such as initiator)."""
+
+    def __init__(self, columns: list[array]) -> None:
+        self.columns = columns
+
+    def __getitem__(self, rows: slice) -> list[int]:
+        parts = [column[rows] for column in self.columns]
+        out = list(parts[-1])
+        for earlier in reversed(parts[:-1]):
+            out = [a or b for a, b in zip(earlier, out)]
+        return out
 
 
 def is_everything(store: Store, rows: Sequence[int]) -> bool:
