@@ -633,7 +633,7 @@ class AtlensApp(App[int]):
                 query = quick_filter(self.query_text, name, value, exclude=exclude)
             else:  # the events without the field: keep them, or hide them
                 query = and_clause(self.query_text, f"{'' if exclude else '-'}_exists_:{name}")
-            self._close_detail_screen()
+            self._back_to_table()
             if self.apply_query(query):
                 grid.focus()
 
@@ -663,7 +663,7 @@ class AtlensApp(App[int]):
 
         def chosen(query: str | None) -> None:
             if query:
-                self._close_detail_screen()
+                self._back_to_table()
                 if self.apply_query(query):
                     self.grid.focus()
 
@@ -679,7 +679,7 @@ class AtlensApp(App[int]):
 
         def chosen(target: int | None) -> None:
             if target is not None:
-                self._close_detail_screen()
+                self._back_to_table()
                 self.go_to_event(target)
 
         self.push_screen(RelatedScreen(self.store, row, local=self.grid.local_time), chosen)
@@ -702,10 +702,12 @@ class AtlensApp(App[int]):
                                          seconds=10)
         grid.focus()
 
-    def _close_detail_screen(self) -> None:
-        """Back to the table from the full-screen event, when a view over it sends the user there."""
-        if isinstance(self.screen, DetailScreen):
-            self.screen.dismiss(None)
+    def _back_to_table(self) -> None:
+        """Back to the table from the views a view was opened over (the full-screen event, the
+        frequencies a person was opened from), when it sends the user there."""
+        while len(self.screen_stack) > 1 and isinstance(self.screen, (DetailScreen, FrequencyScreen, PersonScreen,
+                                                                      RelatedScreen)):
+            self.pop_screen()
 
     @on(EventGrid.QuickFilter)
     def _quick_filter(self, message: EventGrid.QuickFilter) -> None:

@@ -167,6 +167,24 @@ async def test_p_shows_the_person_of_the_event_and_enter_filters_to_them_and_the
         assert app.query_text == 'identity:alice@example.com action:iam-groups.group.update'
 
 
+async def test_p_on_a_value_of_the_initiator_frequencies_opens_that_person(tmp_path: Path) -> None:
+    app = AtlensApp([InputSpec(str(story_log(tmp_path)), "file")])
+    async with app.run_test(size=(120, 30)) as pilot:
+        grid = await loaded_app(pilot, app)
+        await pilot.press("l", "l", "l", "l", "l", "F")  # the initiator column
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.found is not None, "the initiators counted")
+        await pilot.press("down", "p")  # bob
+        person = app.screen
+        assert isinstance(person, PersonScreen)
+        await wait_for(pilot, lambda: person.found is not None, "bob counted")
+        assert person.found.label == "bob@example.com" and person.found.events == 20
+        await pilot.press("enter")  # every event of his
+        await wait_for(pilot, lambda: grid.count == 20, "bob's events")
+        assert app.query_text == "identity:bob@example.com"
+        assert app.screen is app.main_screen
+
+
 # ----------------------------------------------------------------------------- R: related events
 
 
