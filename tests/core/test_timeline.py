@@ -244,7 +244,7 @@ def reference_sparks(store, refs, rows, start: int, width: int, buckets: int) ->
     return out
 
 
-@pytest.mark.parametrize("fields", [["action"], ["initiator.host.address"], ["identity"]])
+@pytest.mark.parametrize("fields", [["action"], ["outcome"], ["initiator"], ["initiator.host.address"], ["identity"]])
 @pytest.mark.parametrize("query", ["", "outcome:failure"])
 def test_sparklines_match_a_reading_of_every_event(generated, fields, query):
     _, store, _ = generated
@@ -323,3 +323,13 @@ def test_how_an_agent_came_reuses_what_the_detail_pane_says(agent, credential, t
     from catalog.explain import agent_kind
 
     assert agent_kind(agent, credential, type_uri) == kind
+
+
+def test_only_fields_the_store_does_not_keep_are_read_from_every_event():
+    from tui.core.filtering import read_from_events
+
+    kept = ["action", "outcome", "severity", "initiator", "target", "code", "identity", "section", "initiator.id"]
+    for name in kept:
+        assert not any(read_from_events(path) for path in field_ref(name).paths), name
+    for name in ["initiator.host.agent", "requestData.lock", "correlationId", "message"]:
+        assert all(read_from_events(path) for path in field_ref(name).paths), name

@@ -353,8 +353,12 @@ def is_everything(store: Store, rows: Sequence[int]) -> bool:
     if len(rows) != n or not n or rows[0] != 0 or rows[-1] != n - 1 or not isinstance(rows, array) \
             or rows.typecode != "I":
         return False
-    runs = _runs(rows, 0, 1)  # n distinct rows below n, as one run: 0, 1, ..., n - 1
-    return runs is not None and len(runs) == 1
+    # The store's order as runs is worked out once per version (queries use it): one run is 0..n-1,
+    # and rows equal to it (a C comparison) are too.
+    version, order = store.version, store.order
+    if len(order) != n or rows != order[:n]:
+        return False
+    return order_runs(store, order, version) == [(0, n)]
 
 
 # ----------------------------------------------------------------------------- free text
@@ -1102,6 +1106,12 @@ def _path_texts(store: Store, path: Path, rows: Sequence[int]) -> list[str]:
             text = cache[i] = value_text(values[i])
         out.append(text)
     return out
+
+
+def read_from_events(path: Path) -> bool:
+    """Whether a field's values are read from every event (materialised) rather than kept by the store
+    (its columns, the catalog's facts about the action, the initiator's identity)."""
+    return not (path == people.PATH or path in catalog_fields.FIELDS or path in STRING_COLUMNS or path == REASON_CODE)
 
 
 def _counted_by_code(ref: FieldRef) -> bool:

@@ -177,6 +177,8 @@ class Frequency:
     spark: tuple[int, ...] = ()
 
 
+#: Up to this many values of a column kept as bytes are counted value by value (bytes.count), more by a Counter.
+_FEW_VALUES = 32
 #: A sparkline's levels, lowest first: a bucket with no event is a space, one with any a bar.
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 
@@ -273,22 +275,35 @@ def _frequencies_of_bytes(store: Store, rows: Sequence[int], seq: bytes, read, s
     times = store.times
     span = spark_range(store, rows, spark_buckets, since_us=since_us, until_us=until_us) if spark_buckets else None
     per_bucket: list[Counter] = []
+    bounds: list[int] = []
     if span is not None:
         start, width = span
         key = times.__getitem__
         bounds = [bisect_left(timed_rows, start + i * width, key=key) for i in range(spark_buckets + 1)]
-        per_bucket = [Counter(timed_seq[bounds[i]:bounds[i + 1]]) for i in range(spark_buckets)]
         whole = timed_seq is seq and bounds[0] == 0 and bounds[-1] == len(seq)
     else:
         whole = False
+    # A few values are counted by bytes.count (a C loop over the bytes per value), many by one Counter.
+    present = [code for code in range(256) if seq.find(bytes((code,))) >= 0] if len(seq) > 50_000 else sorted(set(seq))
+    few = len(present) <= _FEW_VALUES
+    if span is not None:
+        if few:
+            per_bucket = [Counter({code: timed_seq.count(bytes((code,)), bounds[i], bounds[i + 1]) for code in present})
+                          for i in range(spark_buckets)]
+        else:
+            per_bucket = [Counter(timed_seq[bounds[i]:bounds[i + 1]]) for i in range(spark_buckets)]
     if whole:  # every row is in a bucket: the buckets add up to the counts
         counts: Counter = Counter()
         for bucket in per_bucket:
             counts.update(bucket)
+    elif few:
+        counts = Counter({code: seq.count(bytes((code,))) for code in present})
     else:
         counts = Counter(seq)
     out = []
     for code, count in counts.items():
+        if not count:
+            continue
         byte = bytes((code,))
         first, last = timed_seq.find(byte), timed_seq.rfind(byte)
         out.append((Frequency((read(code),), count, failures[code],

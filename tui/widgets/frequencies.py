@@ -18,7 +18,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Input, Static
 
 from ..core.decode import format_time_us
-from ..core.filtering import Cancelled, materialise
+from ..core.filtering import Cancelled, materialise, read_from_events
 from ..core.present import fit, fit_action, format_local_us, printable
 from ..core.query import QuerySyntaxError, field_ref
 from ..core.store import Store
@@ -203,9 +203,11 @@ class FrequencyScreen(ModalScreen[tuple[str, str, bool] | None]):
         """Count the values (runs on its own thread; leaving the screen stops it)."""
         started = time.perf_counter()
         try:
-            paths = [path for path in self.ref.paths if path[0] not in ("identity",)]
-            materialise(self.store, paths, progress=lambda done, total: self.post_message(self.Progress(done, total)),
-                        cancelled=lambda: self._cancelled) if paths else None
+            # A field the store does not keep is read from every event first, with progress.
+            paths = [path for path in self.ref.paths if read_from_events(path)]
+            if paths:
+                materialise(self.store, paths, progress=lambda done, total: self.post_message(self.Progress(done, total)),
+                            cancelled=lambda: self._cancelled)
             found = frequencies(self.store, [self.ref], self.rows, spark_buckets=buckets, spark_top=MAX_VALUES,
                                 since_us=self.since_us, until_us=self.until_us)
             span = spark_range(self.store, self.rows, buckets, since_us=self.since_us, until_us=self.until_us)
