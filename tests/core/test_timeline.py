@@ -333,3 +333,26 @@ def test_only_fields_the_store_does_not_keep_are_read_from_every_event():
         assert not any(read_from_events(path) for path in field_ref(name).paths), name
     for name in ["initiator.host.agent", "requestData.lock", "correlationId", "message"]:
         assert all(read_from_events(path) for path in field_ref(name).paths), name
+
+
+def test_frequencies_of_a_store_read_out_of_time_order(tmp_path):
+    """The later file read holds the older events: the table's order is two runs of rows, not one."""
+    newer, older = tmp_path / "b.log", tmp_path / "a.log"
+    generator.write_file(newer, 600, seed=8)
+    events = [orjson.loads(raw) for raw in newer.read_bytes().splitlines()]
+    shifted = []
+    for ev in events[:300]:
+        t = parse_time_us(ev["eventTime"]) - 30 * 24 * HOUR
+        shifted.append(dict(ev, eventTime=f"{t // 1_000_000}"))
+    older.write_bytes(b"".join(line(e) for e in shifted))
+    store = read_paths(newer, older)
+    rows = Filter(store, parse("")).rows()
+    assert list(rows) != sorted(rows)
+    for fields in (["action"], ["outcome"], ["initiator"]):
+        refs = [field_ref(f) for f in fields]
+        found = frequencies(store, refs, rows, spark_buckets=16)
+        assert {f.values: (f.count, f.failures, f.first_us, f.last_us) for f in found} == \
+            reference_frequencies(store, refs, rows)
+        start, width = spark_range(store, rows, 16)
+        expected = reference_sparks(store, refs, rows, start, width, 16)
+        assert {f.values: list(f.spark) for f in found} == dict(expected)

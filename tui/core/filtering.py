@@ -321,16 +321,15 @@ def byte_codes(store: Store, ref: FieldRef, rows: Sequence[int]) -> tuple[bytes,
     else:
         return None
     n = len(store)
-    everything = is_everything(store, rows)
+    runs = view_runs(store, rows)
     odd = _odd_rows(store, n)
-    if odd and (everything or not set(odd).isdisjoint(rows)):
+    if odd and (runs is not None or not set(odd).isdisjoint(rows)):
         return None
     found = store.column_codes.setdefault(name, ColumnCodes()).byte_codes(column, n)
     if found is None:
         return None
     codes, values = found
-    seq = codes if everything else bytes(map(codes.__getitem__, rows))
-    return seq, lambda code: read(values[code])
+    return gather(codes, rows, runs), lambda code: read(values[code])
 
 
 class _FirstOf:
@@ -347,18 +346,27 @@ class _FirstOf:
         return out
 
 
-def is_everything(store: Store, rows: Sequence[int]) -> bool:
-    """Whether rows are every stored row in row order (a file read in time order: a column needs no reordering)."""
+def view_runs(store: Store, rows: Sequence[int]) -> list[tuple[int, int]] | None:
+    """The rows as runs of consecutive row ids (first row, length) when they are every stored row in
+    the store's order (the table with no query), worked out once per version of the order (queries
+    use the same); None for other rows, or an order too fragmented for runs to pay."""
     n = len(store)
-    if len(rows) != n or not n or rows[0] != 0 or rows[-1] != n - 1 or not isinstance(rows, array) \
-            or rows.typecode != "I":
-        return False
-    # The store's order as runs is worked out once per version (queries use it): one run is 0..n-1,
-    # and rows equal to it (a C comparison) are too.
+    if len(rows) != n or not n or not isinstance(rows, array) or rows.typecode != "I":
+        return None
     version, order = store.version, store.order
-    if len(order) != n or rows != order[:n]:
-        return False
-    return order_runs(store, order, version) == [(0, n)]
+    if len(order) != n or rows != order[:n]:  # a C comparison
+        return None
+    return order_runs(store, order, version)
+
+
+def gather(data: bytes, rows: Sequence[int], runs: list[tuple[int, int]] | None) -> bytes:
+    """One byte per row of rows, from data (one byte per stored row): by runs when there are (a few
+    slices), else row by row."""
+    if runs is not None:
+        if len(runs) == 1 and runs[0][0] == 0 and runs[0][1] == len(data):
+            return bytes(data)
+        return b"".join(data[first:first + length] for first, length in runs)
+    return bytes(map(data.__getitem__, rows))
 
 
 # ----------------------------------------------------------------------------- free text

@@ -17,7 +17,7 @@ from itertools import compress
 from typing import Sequence
 
 from .decode import FLAG_NO_TIME
-from .filtering import Filter, byte_codes, exact_codes, field_texts, is_everything
+from .filtering import Filter, byte_codes, exact_codes, field_texts, gather, view_runs
 from .query import FieldRef, parse
 from .store import Store
 from .timespec import TimeSpecError
@@ -232,7 +232,7 @@ def frequencies(store: Store, refs: Sequence[FieldRef], rows: Sequence[int], *,
         readers = [str] * len(refs)
     keys: Sequence[object] = per_field[0] if len(per_field) == 1 else list(zip(*per_field))
     counts = Counter(keys)
-    kinds = bytes(map(_kinds(store, n).__getitem__, rows))
+    kinds = gather(_kinds(store, n), rows, view_runs(store, rows))
     failures = Counter(compress(keys, kinds.translate(_FAILED)))
     timed = kinds.translate(_TIMED)
     timed_keys, timed_rows = list(compress(keys, timed)), list(compress(rows, timed))
@@ -263,9 +263,7 @@ def _frequencies_of_bytes(store: Store, rows: Sequence[int], seq: bytes, read, s
                           spark_top: int, since_us: int | None, until_us: int | None) -> list[Frequency]:
     """frequencies of a field the store keeps as one byte per row (at most 256 values): counted by
     Counter over bytes and found by find/rfind (memchr), never a Python statement per event."""
-    kinds = _kinds(store, len(store))
-    if not is_everything(store, rows):
-        kinds = bytes(map(kinds.__getitem__, rows))
+    kinds = gather(_kinds(store, len(store)), rows, view_runs(store, rows))
     failures = Counter(compress(seq, kinds.translate(_FAILED)))
     timed_mask = kinds.translate(_TIMED)
     if timed_mask.count(0):
