@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import compress
 
@@ -66,7 +66,8 @@ def related(store: Store, row: int, *, window_us: int = WINDOW_US, listed: int |
     ]
     target_name, target_field = ("target_id", "target.id") if store.target_id[row] else ("target_name", "target.name")
     target_column = getattr(store, target_name)
-    same_target = _rows_with(store, target_name, target_column, target_column[row]) if target_column[row] else []
+    same_target: Sequence[int] = (_rows_with(store, target_name, target_column, target_column[row])
+                                  if target_column[row] else [])
     groups.append(_request(store, row, same_target))
     target = store.strings[target_column[row]]
     groups.append(_group(store, row, "same target", target, same_target, listed,
@@ -88,21 +89,23 @@ class ValueIndex:
         self.n = limit
         self.rows = array("I", sorted(order, key=column.__getitem__))  # stable: each value's rows stay in time order
 
-    def rows_with(self, store: Store, column: array, code: int) -> list[int]:
+    def rows_with(self, store: Store, column: array, code: int) -> Sequence[int]:
         """The rows whose column holds code, in time order."""
         key = column.__getitem__
         rows = self.rows
-        found = list(rows[bisect_left(rows, code, key=key):bisect_right(rows, code, key=key)])
+        # A slice of the array: a target with a hundred thousand events makes no int objects (nor a
+        # collection of the garbage they would leave).
+        found: Sequence[int] = rows[bisect_left(rows, code, key=key):bisect_right(rows, code, key=key)]
         end = min(len(store), len(column))
         if end > self.n:
             extra = list(compress(range(self.n, end), map(code.__eq__, column[self.n:end])))
             if extra:
                 times = store.times
-                found = sorted(found + extra, key=lambda r: (times[r], r))
+                found = sorted([*found, *extra], key=lambda r: (times[r], r))
         return found
 
 
-def _rows_with(store: Store, name: object, column: array, code: int) -> list[int]:
+def _rows_with(store: Store, name: object, column: array, code: int) -> Sequence[int]:
     """The rows whose column (called name among the store's indexes) holds code, in time order."""
     index = store.value_indexes.get(name)
     if index is None or min(len(store), len(column)) - index.n > REINDEX_AFTER:
@@ -124,7 +127,7 @@ def _by_field(store: Store, row: int, path: tuple[str, ...], why: str, field: st
     return _group(store, row, why, value, rows, listed, f"{field}:{quote_value(value)}")
 
 
-def _request(store: Store, row: int, same_target: list[int]) -> RelatedGroup | None:
+def _request(store: Store, row: int, same_target: Sequence[int]) -> RelatedGroup | None:
     """The pending event and the one that closes the same request: same action and target, outcome
     pending, then the next event of that action on that target, whose outcome is not pending.
 
@@ -163,7 +166,7 @@ def _request(store: Store, row: int, same_target: list[int]) -> RelatedGroup | N
     return RelatedGroup(why, "", (other,), 1)
 
 
-def _position(store: Store, row: int, rows: list[int]) -> int | None:
+def _position(store: Store, row: int, rows: Sequence[int]) -> int | None:
     """Where row is in rows (in time order), None when it is not there."""
     times = store.times
     i = bisect_left(rows, times[row], key=times.__getitem__)
@@ -204,7 +207,7 @@ def _initiator_nearby(store: Store, row: int, window_us: int, listed: int | None
                   f"identity:{quote_value(label)}")
 
 
-def _group(store: Store, row: int, why: str, value: str, rows: list[int], listed: int | None,
+def _group(store: Store, row: int, why: str, value: str, rows: Sequence[int], listed: int | None,
            query: str = "") -> RelatedGroup:
     """A group of the rows (in time order) other than row: the listed nearest in time, in time order."""
     times = store.times

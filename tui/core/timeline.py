@@ -14,7 +14,7 @@ from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, replace
 from itertools import compress
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .decode import FLAG_NO_TIME
 from .filtering import Filter, byte_codes, exact_codes, field_texts, gather, view_runs
@@ -259,7 +259,7 @@ def frequencies(store: Store, refs: Sequence[FieldRef], rows: Sequence[int], *,
     return sparked + [f for f, _ in out[spark_top:]]
 
 
-def _frequencies_of_bytes(store: Store, rows: Sequence[int], seq: bytes, read, spark_buckets: int,
+def _frequencies_of_bytes(store: Store, rows: Sequence[int], seq: bytes, read: Callable[[int], str], spark_buckets: int,
                           spark_top: int, since_us: int | None, until_us: int | None) -> list[Frequency]:
     """frequencies of a field the store keeps as one byte per row (at most 256 values): counted by
     Counter over bytes and found by find/rfind (memchr), never a Python statement per event."""
@@ -367,7 +367,8 @@ class Person:
 
 
 def person(store: Store, label: str, *, since_us: int | None = None, until_us: int | None = None,
-           spark_buckets: int = 0, progress=None, cancelled=None) -> Person:
+           spark_buckets: int = 0, progress: Callable[[int, int], None] | None = None,
+           cancelled: Callable[[], bool] | None = None) -> Person:
     """The identity a name or id belongs to, and what its events say: actions, addresses (initiator.host.address),
     agents (with how they came: UI, CLI, API key, trusted profile, service ID), first and last seen.
 

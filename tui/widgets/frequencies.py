@@ -4,7 +4,6 @@ sparkline over the view's time range; and the prompt that asks which field."""
 from __future__ import annotations
 
 import time
-from array import array
 from collections.abc import Sequence
 
 from rich.text import Text
@@ -54,6 +53,7 @@ def value_cell(value: str, width: int, *, action: bool = False) -> Text:
 
 
 def number(n: int) -> Text:
+    """A count in its column, right-aligned, with thousands separated."""
     return Text(f"{n:,}", justify="right")
 
 
@@ -87,7 +87,7 @@ class StatLayout:
         return Text(" " + (text[:11] if self.time == 12 else text))
 
 
-def _pad(text: Text) -> Text:
+def padded(text: Text) -> Text:
     """A cell with the space that parts it from the column before."""
     return Text(" ") + text
 
@@ -262,7 +262,7 @@ class FrequencyScreen(ModalScreen[tuple[str, str, bool] | None]):
                 Text(f"{share:.1f}%" if share < 99.95 else "100%", justify="right"),
                 Text(f"{f.failures:,}", justify="right", style="bold red" if f.failures else "dim"),
                 layout.moment(f.first_us, local=self.local), layout.moment(f.last_us, local=self.local),
-                _pad(Text(spark_text(f.spark, scale) if f.spark else "", style="cyan")),
+                padded(Text(spark_text(f.spark, scale) if f.spark else "", style="cyan")),
                 key=str(i),
             )
 
@@ -365,8 +365,3 @@ def _duration(us: int) -> str:
     if minutes:
         return f"{minutes}m {secs}s" if secs and minutes < 10 else f"{minutes}m"
     return f"{secs}s"
-
-
-def view_rows(order: Sequence[int], lo: int, hi: int) -> array:
-    """A copy of the view's rows lo..hi (the table's own array grows as events arrive)."""
-    return array("I", order[lo:hi])

@@ -18,7 +18,7 @@ from ..core.present import printable
 from ..core.query import and_clause, quote_value
 from ..core.store import Store
 from ..core.timeline import ADDRESS, AGENT, Frequency, Person, person, spark_text
-from .frequencies import FIGURES, StatLayout, _pad, moment_text, number, value_cell
+from .frequencies import FIGURES, StatLayout, moment_text, number, padded, value_cell
 from .key_line import KeyLine
 
 #: Lines listed per part (actions, addresses, agents) at most.
@@ -161,10 +161,10 @@ class PersonScreen(ModalScreen[str | None]):
         scale = max(found.spark, default=0)
 
         def add(of: str, value: Text, f: Frequency, query: str) -> None:
-            table.add_row(Text(of, style="bold"), _pad(value), number(f.count),
+            table.add_row(Text(of, style="bold"), padded(value), number(f.count),
                           Text(f"{f.failures:,}", justify="right", style="bold red" if f.failures else "dim"),
                           layout.moment(f.first_us, local=self.local), layout.moment(f.last_us, local=self.local),
-                          _pad(Text(spark_text(f.spark, scale) if f.spark else "", style="cyan")))
+                          padded(Text(spark_text(f.spark, scale) if f.spark else "", style="cyan")))
             self.queries.append(query)
 
         whole = Frequency((found.label,), found.events, found.failures, found.first_us, found.last_us, found.spark)
