@@ -111,6 +111,12 @@ async def test_f_without_a_cell_asks_for_a_field_with_completion(tmp_path: Path)
         assert counts == {"IBM Cloud CLI": "20", "curl/8": "20", "IBM Cloud CLI 2.29.1": "10", "Not Set": "10"}
         await pilot.press("escape")
         assert app.screen is app.main_screen and grid.count == 60 and app.query_text == ""
+        # A field no event has is said, not shown as one empty value alone.
+        await pilot.press("F")
+        await pilot.press(*"requestData.nothing", "enter")
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.found is not None, "the field read")
+        assert "no event in the view has requestData.nothing" in screen_text(app)
 
 
 async def test_f_in_the_detail_pane_counts_the_highlighted_field(tmp_path: Path) -> None:
@@ -138,6 +144,33 @@ async def test_f_in_the_detail_pane_counts_the_highlighted_field(tmp_path: Path)
         assert app.screen is app.main_screen
         assert app.query_text == "correlationId:corr-0"
         del tree
+
+
+async def test_f_and_r_in_the_detail_pane_beside_the_table(tmp_path: Path) -> None:
+    app = AtlensApp([InputSpec(str(story_log(tmp_path)), "file")])
+    async with app.run_test(size=(160, 40)) as pilot:
+        grid = await loaded_app(pilot, app)
+        await wait_for(pilot, lambda: app.detail.display and app.detail.record is not None, "the side pane")
+        await pilot.press("up", "enter")  # event 58: the pane beside the table takes the keys
+        pane = app.detail
+        await wait_for(pilot, lambda: pane.record is not None and pane.record.row == grid.cursor_row, "its event")
+        for _ in range(30):
+            if pane.field is not None and pane.field.path == "initiator.host.agent":
+                break
+            await pilot.press("down")
+        assert pane.field.path == "initiator.host.agent"
+        await pilot.press("F")
+        screen = app.screen
+        assert isinstance(screen, FrequencyScreen) and screen.field == "initiator.host.agent"
+        await wait_for(pilot, lambda: screen.found is not None, "the agents counted")
+        await pilot.press("escape")
+        assert app.screen is app.main_screen
+        pane.focus_content()
+        await pilot.press("R")
+        related_screen = app.screen
+        assert isinstance(related_screen, RelatedScreen) and related_screen.row == pane.record.row
+        await wait_for(pilot, lambda: related_screen.groups is not None, "the related events")
+        assert [g.why for g in related_screen.groups][0] == "same initiator within 5 minutes"
 
 
 # ----------------------------------------------------------------------------- p: a person

@@ -235,8 +235,12 @@ class FrequencyScreen(ModalScreen[tuple[str, str, bool] | None]):
         buckets = len(message.found[0].spark) if message.found and message.found[0].spark else 0
         self.query_one("#freq-title", Static).update(self._title(message.span, buckets))
         progress = self.query_one("#freq-progress", Static)
-        progress.display = not message.found
-        progress.update(Text("no events in the view" if not self.rows else ""))
+        absent = len(message.found) == 1 and not message.found[0].values[0]
+        progress.display = not message.found or absent
+        if not self.rows:
+            progress.update(Text("no events in the view"))
+        elif absent:
+            progress.update(Text(f"no event in the view has {self.field}", style="bold"))
         self._fill(message.found)
 
     def _fill(self, found: list[Frequency]) -> None:
