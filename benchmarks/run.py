@@ -7,7 +7,8 @@ from outside, as a user sees them: the real program runs in tmux and the screen 
 `capture-pane`. CPU comes from the process's own accounting (/proc/PID/stat). `--only faults`
 (benchmarks/faults.py) follows a log rotated at speed and counts the events lost and repeated.
 `--only archive` reads `--since 1h` from 30 days of hourly Event Routing objects, pruned by their
-names and, beside it, every file read.
+names and, beside it, every file read. `--only views` times the frequency view (F) and the related
+events (R) beside the table's own queries.
 """
 
 from __future__ import annotations
@@ -553,6 +554,81 @@ print(json.dumps(result))
 """
 
 
+# ----------------------------------------------------------------------------- the story across events
+
+VIEWS = """
+import json, random, statistics, sys, time
+sys.path.insert(0, sys.argv[2])
+from tui.core.store import Store
+from tui.core.sources import Reader, resolve_inputs
+from tui.core.filtering import Filter
+from tui.core.query import field_ref, parse
+from tui.core.related import related
+from tui.core.timeline import frequencies
+store = Store()
+reader = Reader(store, resolve_inputs([sys.argv[1]], follow=False))
+reader.load(follow=False)
+reader.close()
+result = {"events": len(store), "table": {}, "freq": {}, "related": {}}
+
+def timed(work, times=5):
+    first = None; samples = []
+    for i in range(times):
+        t = time.perf_counter(); answer = work(); ms = 1000 * (time.perf_counter() - t)
+        if first is None: first = ms
+        else: samples.append(ms)
+    return first, statistics.median(samples), max(samples), answer
+
+# The table's own figures, in the same run: a new query on indexed columns (every time a new Filter).
+for q in ["action:iam-identity.*", "outcome:failure", "initiator:*example.org"]:
+    first, median, worst, rows = timed(lambda q=q: Filter(store, parse(q)).rows())
+    result["table"][q] = (first, median, worst, len(rows))
+everything = Filter(store, parse("")).rows()
+failures = Filter(store, parse("outcome:failure")).rows()
+# The frequency view as F opens it (30 bars of sparkline, from 150 columns): the view's rows taken
+# from the table, every value counted, the sparklines of the 1,000 most frequent.
+for field, rows, name in [("action", everything, "action, every event"), ("outcome", everything, "outcome, every event"),
+                          ("initiator", everything, "initiator (name, else id), every event"),
+                          ("action", failures, "action, the failures")]:
+    ref = field_ref(field)
+    first, median, worst, found = timed(lambda ref=ref, rows=rows: frequencies(store, [ref], rows, spark_buckets=30))
+    result["freq"][name] = (first, median, worst, len(found))
+ref = field_ref("initiator.host.agent")
+first, median, worst, found = timed(lambda: frequencies(store, [ref], everything, spark_buckets=30), times=3)
+result["freq"]["initiator.host.agent (read from every event first)"] = (first, median, worst, len(found))
+# Related events: the first reads correlationId and the transaction id from every event and indexes
+# the columns; then one event's related ones, for events chosen at random.
+rng = random.Random(1)
+t = time.perf_counter(); groups = related(store, rng.randrange(len(store))); first = 1000 * (time.perf_counter() - t)
+samples = []; sizes = []
+for _ in range(200):
+    row = rng.randrange(len(store))
+    t = time.perf_counter(); groups = related(store, row); samples.append(1000 * (time.perf_counter() - t))
+    sizes.append(sum(g.total for g in groups))
+result["related"] = (first, statistics.median(samples), max(samples), statistics.median(sizes), len(samples))
+print(json.dumps(result))
+"""
+
+
+def bench_views(path: Path) -> None:
+    """The frequency view and the related events at 1M events, beside the table's own queries in the same run."""
+    warm(path)
+    out = subprocess.run([sys.executable, "-c", VIEWS, str(path), str(REPO)], capture_output=True, text=True,
+                         check=True).stdout
+    r = json.loads(out)
+    print(f"\n## The story across events at {r['events']:,} events (in process, after indexing)\n")
+    print("| what | first | median | worst | answer | target |")
+    print("|---|---:|---:|---:|---:|---|")
+    for q, (first, median, worst, n) in r["table"].items():
+        print(f"| table: new query `{q}` | {first:.0f} ms | {median:.0f} ms | {worst:.0f} ms | {n:,} rows | (the table's own) |")
+    for name, (first, median, worst, n) in r["freq"].items():
+        target = "< 200 ms" if "every event first" not in name else "with progress"
+        print(f"| frequency view: {name} | {first:.0f} ms | {median:.0f} ms | {worst:.0f} ms | {n:,} values | {target} |")
+    first, median, worst, size, count = r["related"]
+    print(f"| related events of one event ({count} at random; first: reading and indexing) | {first:.0f} ms | "
+          f"{median:.1f} ms | {worst:.1f} ms | {size:,.0f} related | < 100 ms |")
+
+
 def count_command(shell: str) -> tuple[float, int] | None:
     """Wall time and the last number a shell pipeline prints (bash, pipefail), or None when it
     fails; each tool in it is expected to run under `timeout TOOL_TIMEOUT`."""
@@ -754,7 +830,7 @@ def bench_archive(quick: bool) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100k events only, shorter follow runs, fault cases at 2,000/s only")
-    every_part = ["index", "screen", "render", "follow", "idle", "query", "keys", "faults", "archive"]
+    every_part = ["index", "screen", "render", "follow", "idle", "query", "keys", "views", "faults", "archive"]
     parser.add_argument("--only", action="append", choices=every_part, help="run only these parts (repeatable)")
     args = parser.parse_args()
     parts = set(args.only or every_part)
@@ -789,6 +865,8 @@ def main() -> int:
         bench_interactions(data_file(sizes[-1]))
     if "query" in parts:
         bench_query(data_file(sizes[-1]))
+    if "views" in parts:
+        bench_views(data_file(sizes[-1]))
     if "faults" in parts:
         faults.bench_faults(args.quick)
     if "archive" in parts:

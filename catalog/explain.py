@@ -288,18 +288,52 @@ def _catalog_facts(ctx: _Context) -> None:
         ctx.detail(f"The action belongs to the service '{service}': '{entry.name}' stands for any service's name.")
 
 
+def channel(agent: str, client_id: str = "") -> str:
+    """Where a request came from, told by its agent (initiator.host.agent) or its login's client_id:
+    "UI" (the console), "CLI" (the IBM Cloud CLI), "" when neither says (an SDK, curl, a browser's
+    own agent string: an API call). An agent holding control characters is none of them."""
+    if _HIDDEN.search(agent):
+        return ""
+    if agent.lower() == "not set" or client_id == CONSOLE_CLIENT:
+        return "UI"
+    if agent.startswith("IBM Cloud CLI") or client_id == CLI_CLIENT:
+        return "CLI"
+    return ""
+
+
+#: What an initiator's credential type says, in the words the detail pane uses.
+_CREDENTIALS = {"apikey": "API key", "token": "token", "user": "password or passcode", "profile": "trusted profile"}
+
+
+def agent_kind(agent: str, credential: str = "", type_uri: str = "", client_id: str = "") -> str:
+    """How an initiator came, in a few words: the channel (UI, CLI, else API), the credential
+    (API key, trusted profile...), and service ID or trusted profile when the initiator is one
+    (its typeURI), such as "CLI, API key" or "API, service ID, API key"."""
+    parts = [channel(agent, client_id) or "API"]
+    kind = type_uri.rsplit("/", 1)[-1].lower() if type_uri else ""
+    if kind == "serviceid":
+        parts.append("service ID")
+    elif kind == "profile":
+        parts.append("trusted profile")
+    cred = _CREDENTIALS.get(credential.lower(), "")
+    if cred and cred not in parts:
+        parts.append(cred)
+    return ", ".join(parts)
+
+
 def _origin(ctx: _Context) -> None:
     client = _str(ctx.request.get("client_id"))
+    where = channel(ctx.agent, client)
     if "initiator.host.agent" in ctx.hidden:
         # "IBM Cloud CLI" followed by an escape sequence is not the CLI: where it came from is unknown.
         ctx.origin = "from an agent whose name holds control characters"
         ctx.detail(f'initiator.host.agent "{text(ctx.agent, 80)}" holds control characters: where the request '
                    "came from cannot be told from it.")
-    elif ctx.agent.lower() == "not set" or client == CONSOLE_CLIENT:
+    elif where == "UI":
         ctx.origin = "from the IBM Cloud console (UI)"
         if ctx.agent.lower() == "not set":
             ctx.detail('initiator.host.agent "Not Set" means the request came from the IBM Cloud console (UI).')
-    elif ctx.agent.startswith("IBM Cloud CLI") or client == CLI_CLIENT:
+    elif where == "CLI":
         ctx.origin = "from the IBM Cloud CLI"
         if ctx.agent.startswith("IBM Cloud CLI"):
             ctx.detail(f'initiator.host.agent "{ctx.agent}" means the request came from the IBM Cloud CLI.')

@@ -23,7 +23,8 @@ from textual.containers import Horizontal, Vertical
 from catalog import Catalog, CatalogError, explain
 from catalog import loader as catalog_loader
 
-from .core.fields import MissingField, documented_paths, missing_fields, query_fields, still_missing
+from .core.compare import query_field
+from .core.fields import MissingField, documented_paths, known_names, missing_fields, query_fields, still_missing
 from .core.filtering import Cancelled, Filter, QueryView
 from .core.present import WIDE, columns_for, format_local_us, format_time_us, inputs_text, time_range_text
 from .core.query import Path, QuerySyntaxError, and_clause, parse, quick_filter
@@ -39,6 +40,9 @@ from .widgets.jump_screen import JumpScreen
 from .widgets.key_line import KeyLine
 from .widgets.columns_screen import ColumnsScreen
 from .widgets.detail_pane import CompareScreen, DetailPane
+from .widgets.frequencies import COLUMN_FIELDS, FieldScreen, FrequencyScreen
+from .widgets.person import PersonScreen
+from .widgets.related import RelatedScreen
 from .widgets.screens import DetailScreen, ErrorsScreen
 from .widgets.status_bar import StatusBar
 
@@ -156,6 +160,9 @@ class AtlensApp(App[int]):
         Binding("t", "local_time", "UTC/local time", show=False),
         Binding("T", "jump_time", "Jump to a time", show=False),
         Binding("C", "columns", "Columns", show=False),
+        Binding("F", "frequencies", "Frequencies of the highlighted column or field (else asks which)", show=False),
+        Binding("p", "person", "The person of the event under the cursor: actions, addresses, agents", show=False),
+        Binding("R", "related", "Events related to the one under the cursor, by why", show=False),
         # Where the panes stand beside the table; narrower, the second binding of each key answers
         # (the catalog in the table's place; the detail pane needs the width). The key line offers
         # them with the table's keys (EventGrid): beside the detail pane's own, they did not fit.
@@ -431,6 +438,9 @@ class AtlensApp(App[int]):
         `/` only on the main screen and where it is not typed (a priority binding answers first)."""
         if action in ("toggle_pane", "narrow_pane"):
             return (self.size.width >= WIDE) == (action == "toggle_pane")
+        if action in ("frequencies", "person", "related"):
+            # From the table or an event, not over a view of their own (or the help, the catalog...).
+            return len(self.screen_stack) == 1 or isinstance(self.screen, DetailScreen)
         if action == "filter":
             # Textual keeps the app's priority keys from a focused text box only for keys it names
             # a character for, and it names none for `slash`: ask the box itself.
@@ -568,6 +578,136 @@ class AtlensApp(App[int]):
             except CatalogError as exc:
                 self.notify(str(exc), severity="error", timeout=10, markup=False)
         return record, title, explanation
+
+    # ------------------------------------------------------------------ the story across events
+
+    def _focused_detail(self) -> DetailPane | None:
+        """The detail pane that has the keys (beside the table or full-screen), if one has."""
+        focused = self.focused
+        if focused is None:
+            return None
+        return next((node for node in focused.ancestors_with_self if isinstance(node, DetailPane)), None)
+
+    def _event_row(self) -> int | None:
+        """The event the keys are about: the one the focused detail pane shows, else the table's cursor's."""
+        pane = self._focused_detail()
+        if pane is not None and pane.record is not None:
+            return pane.record.row
+        return self.grid.cursor_row
+
+    def action_frequencies(self) -> None:
+        """How often each value of a field comes in the view: the detail pane's highlighted field, the
+        table's highlighted column, else a field asked for."""
+        pane = self._focused_detail()
+        field: str | None = None
+        if pane is not None:
+            node = pane.field
+            field = query_field(node.parts) if node is not None and node.parts and node.queryable else None
+            if field is None:
+                self.status_bar.show_message("highlight a field of the event to count its values", seconds=6)
+                self.bell()
+                return
+        else:
+            key = self.grid.cursor_column
+            field = COLUMN_FIELDS.get(key) if key is not None else None
+        if field is not None:
+            self.show_frequencies(field)
+            return
+        known = known_names(self.store, self._documented_paths())
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.show_frequencies(text)
+
+        self.push_screen(FieldScreen(known), chosen)
+
+    def show_frequencies(self, field: str) -> None:
+        """The frequency view of a field over the table's events."""
+        grid = self.grid
+
+        def chosen(choice: tuple[str, str, bool] | None) -> None:
+            if choice is None:
+                return
+            name, value, exclude = choice
+            if value:
+                query = quick_filter(self.query_text, name, value, exclude=exclude)
+            else:  # the events without the field: keep them, or hide them
+                query = and_clause(self.query_text, f"{'' if exclude else '-'}_exists_:{name}")
+            self._back_to_table()
+            if self.apply_query(query):
+                grid.focus()
+
+        self.push_screen(FrequencyScreen(self.store, field, grid.view_rows(), since_us=self.since_us,
+                                         until_us=self.until_us, local=grid.local_time, query=self._shown_query),
+                         chosen)
+
+    @on(FrequencyScreen.PersonRequested)
+    def _person_requested(self, message: FrequencyScreen.PersonRequested) -> None:
+        self.show_person(message.label)
+
+    def action_person(self) -> None:
+        """The person behind the initiator of the event under the cursor."""
+        row = self._event_row()
+        if row is None:
+            self.status_bar.show_message("no event under the cursor", seconds=4)
+            return
+        label = self.store.text("initiator_name", row) or self.store.text("initiator_id", row)
+        if not label:
+            self.status_bar.show_message("this event names no initiator", seconds=6)
+            self.bell()
+            return
+        self.show_person(label)
+
+    def show_person(self, label: str) -> None:
+        """The person view of an identity (any of its names or ids)."""
+
+        def chosen(query: str | None) -> None:
+            if query:
+                self._back_to_table()
+                if self.apply_query(query):
+                    self.grid.focus()
+
+        self.push_screen(PersonScreen(self.store, label, since_us=self.since_us, until_us=self.until_us,
+                                      local=self.grid.local_time), chosen)
+
+    def action_related(self) -> None:
+        """The events related to the one under the cursor, grouped by why; Enter goes to one."""
+        row = self._event_row()
+        if row is None:
+            self.status_bar.show_message("no event under the cursor", seconds=4)
+            return
+
+        def chosen(target: int | None) -> None:
+            if target is not None:
+                self._back_to_table()
+                self.go_to_event(target)
+
+        self.push_screen(RelatedScreen(self.store, row, local=self.grid.local_time), chosen)
+
+    def go_to_event(self, row: int) -> None:
+        """Put the table's cursor on an event: the query is cleared when it hides the event, and said."""
+        grid = self.grid
+        if not self.store.within(row, self.since_us, self.until_us):
+            self.status_bar.show_message("that event is outside the time range the table shows", seconds=8)
+            self.bell()
+            return
+        if grid.go_to_row(row):
+            grid.focus()
+            self.status_bar.show_message("on the related event", seconds=4)
+            return
+        hidden = self.query_text
+        self.apply_query("")
+        if grid.go_to_row(row):
+            self.status_bar.show_message(f"the query {hidden} hid that event: cleared (/ and Up brings it back)",
+                                         seconds=10)
+        grid.focus()
+
+    def _back_to_table(self) -> None:
+        """Back to the table from the views a view was opened over (the full-screen event, the
+        frequencies a person was opened from), when it sends the user there."""
+        while len(self.screen_stack) > 1 and isinstance(self.screen, (DetailScreen, FrequencyScreen, PersonScreen,
+                                                                      RelatedScreen)):
+            self.pop_screen()
 
     @on(EventGrid.QuickFilter)
     def _quick_filter(self, message: EventGrid.QuickFilter) -> None:
@@ -893,6 +1033,9 @@ class AtlensCommands(Provider):
             ("Choose columns", "the table's columns and their order (C)", app.action_columns),
             ("Show or hide the catalog pane", "beside the table ([)", lambda: app.pane_key("catalog")),
             ("Show or hide the detail pane", "beside the table (])", lambda: app.pane_key("detail")),
+            ("Frequencies", "each value of the highlighted column or a field, with a sparkline (F)", app.action_frequencies),
+            ("Person", "actions, addresses and agents of the initiator under the cursor (p)", app.action_person),
+            ("Related events", "events sharing a request, target or initiator with this one (R)", app.action_related),
             ("Mark event", "mark the event under the cursor to compare another with it (m)", app.action_mark),
             ("Compare with the marked event", "the fields that differ (d)", app.action_compare),
             ("Redraw the screen", "draw everything again (Ctrl+L)", app.action_redraw),

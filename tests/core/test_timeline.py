@@ -22,7 +22,11 @@ from tui.core.timeline import (
     histogram,
     interval_text,
     parse_interval,
+    person,
+    spark_range,
+    spark_text,
 )
+from tui.core.people import identity_texts
 from tui.core.timespec import TimeSpecError
 
 MINUTE = 60_000_000
@@ -224,3 +228,131 @@ def test_frequencies_at_column_speed_agree_with_the_generated_stream(generated):
     rows = Filter(store, parse("")).rows()
     found = frequencies(store, refs, rows)
     assert {f.values: (f.count, f.failures, f.first_us, f.last_us) for f in found} == reference_frequencies(store, refs, rows)
+
+
+# ----------------------------------------------------------------------------- sparklines
+
+
+def reference_sparks(store, refs, rows, start: int, width: int, buckets: int) -> dict:
+    """Value -> events per bucket, from each event's own time."""
+    keys = list(zip(*(field_texts(store, ref, rows) for ref in refs)))
+    out: dict = defaultdict(lambda: [0] * buckets)
+    for key, row in zip(keys, rows):
+        t = parse_time_us(store.event(row).event.get("eventTime"))
+        if t is not None and start <= t < start + width * buckets:
+            out[key][(t - start) // width] += 1
+    return out
+
+
+@pytest.mark.parametrize("fields", [["action"], ["outcome"], ["initiator"], ["initiator.host.address"], ["identity"]])
+@pytest.mark.parametrize("query", ["", "outcome:failure"])
+def test_sparklines_match_a_reading_of_every_event(generated, fields, query):
+    _, store, _ = generated
+    refs = [field_ref(f) for f in fields]
+    rows = Filter(store, parse(query)).rows()
+    found = frequencies(store, refs, rows, spark_buckets=24, spark_top=10)
+    start, width = spark_range(store, rows, 24)
+    expected = reference_sparks(store, refs, rows, start, width, 24)
+    for f in found[:10]:
+        assert list(f.spark) == expected[f.values], f.values
+        assert sum(f.spark) == f.count  # every event of the view is in the range
+    assert all(f.spark == () for f in found[10:])
+
+
+def test_sparklines_cover_the_time_range_asked_for(generated):
+    _, store, events = generated
+    times = sorted(t for t in (parse_time_us(e.get("eventTime")) for e in events) if t is not None)
+    since, until = times[len(times) // 2], times[-1] + HOUR
+    rows = Filter(store, parse(""), since_us=since, until_us=until).rows()
+    found = frequencies(store, [field_ref("outcome")], rows, spark_buckets=10, since_us=since, until_us=until)
+    start, width = spark_range(store, rows, 10, since_us=since, until_us=until)
+    assert start == since and start + 10 * width >= until > start + 9 * width
+    expected = reference_sparks(store, [field_ref("outcome")], rows, start, width, 10)
+    assert {f.values: list(f.spark) for f in found} == dict(expected)
+
+
+def test_spark_text_draws_the_highest_bucket_full_and_empty_ones_blank():
+    assert spark_text([0, 1, 2, 4, 8]) == " ▁▂▄█"
+    assert spark_text([1, 1]) == "██"
+    assert spark_text([0, 0]) == "  "
+    assert spark_text([1, 100]) == "▁█"
+    assert spark_text([2], scale=16) == "▁"
+
+
+# ----------------------------------------------------------------------------- a person
+
+
+def test_a_person_is_every_event_of_their_identity(generated):
+    from catalog.explain import agent_kind
+
+    _, store, _ = generated
+    rows = list(Filter(store, parse("")).rows())
+    labels = identity_texts(store, rows)
+    label = Counter(labels).most_common(3)[-1][0]
+    mine = [r for r, text in zip(rows, labels) if text == label]
+    found = person(store, label, spark_buckets=12)
+    assert found.label == label and found.events == len(mine)
+    evs = [store.event(r).event for r in mine]
+    assert found.failures == sum(map(is_failure, evs))
+    stamps = [parse_time_us(e.get("eventTime")) for e in evs]
+    assert (found.first_us, found.last_us) == (min(stamps), max(stamps))
+    assert {f.values[0]: f.count for f in found.actions} == Counter(e["action"] for e in evs)
+    assert {f.values[0]: f.count for f in found.addresses} == Counter(e["initiator"]["host"]["address"] for e in evs)
+    agents = Counter(e["initiator"]["host"]["agent"] for e in evs)
+    assert {a.agent: a.frequency.count for a in found.agents} == agents
+    assert [a.frequency.count for a in found.agents] == sorted(agents.values(), reverse=True)
+    for a in found.agents:
+        kinds = Counter(agent_kind(e["initiator"]["host"]["agent"], e["initiator"]["credential"]["type"],
+                                   e["initiator"]["typeURI"]) for e in evs if e["initiator"]["host"]["agent"] == a.agent)
+        assert a.kind in kinds
+    assert sum(found.spark) == found.events
+    assert len(Filter(store, parse(found.query)).rows()) == found.events
+    # Called by any of their names or ids, a person is the same.
+    for member in found.members:
+        assert person(store, member).events == found.events
+
+
+@pytest.mark.parametrize(("agent", "credential", "type_uri", "kind"), [
+    ("Not Set", "token", "service/security/account/user", "UI, token"),
+    ("IBM Cloud CLI 2.29.1 / linux", "apikey", "service/security/account/user", "CLI, API key"),
+    ("ibm-cloud-sdk-go/1.2", "apikey", "service/security/account/serviceid", "API, service ID, API key"),
+    ("curl/8", "profile", "service/security/account/profile", "API, trusted profile"),
+    ("IBM Cloud CLI\x1b[31m", "apikey", "", "API, API key"),
+])
+def test_how_an_agent_came_reuses_what_the_detail_pane_says(agent, credential, type_uri, kind):
+    from catalog.explain import agent_kind
+
+    assert agent_kind(agent, credential, type_uri) == kind
+
+
+def test_only_fields_the_store_does_not_keep_are_read_from_every_event():
+    from tui.core.filtering import read_from_events
+
+    kept = ["action", "outcome", "severity", "initiator", "target", "code", "identity", "section", "initiator.id"]
+    for name in kept:
+        assert not any(read_from_events(path) for path in field_ref(name).paths), name
+    for name in ["initiator.host.agent", "requestData.lock", "correlationId", "message"]:
+        assert all(read_from_events(path) for path in field_ref(name).paths), name
+
+
+def test_frequencies_of_a_store_read_out_of_time_order(tmp_path):
+    """The later file read holds the older events: the table's order is two runs of rows, not one."""
+    newer, older = tmp_path / "b.log", tmp_path / "a.log"
+    generator.write_file(newer, 600, seed=8)
+    events = [orjson.loads(raw) for raw in newer.read_bytes().splitlines()]
+    shifted = []
+    for ev in events[:300]:
+        t = parse_time_us(ev["eventTime"]) - 30 * 24 * HOUR
+        shifted.append(dict(ev, eventTime=f"{t // 1_000_000}"))
+    older.write_bytes(b"".join(line(e) for e in shifted))
+    store = read_paths(newer, older)
+    rows = Filter(store, parse("")).rows()
+    assert list(rows) != sorted(rows)
+    for fields in (["action"], ["outcome"], ["initiator"]):
+        refs = [field_ref(f) for f in fields]
+        found = frequencies(store, refs, rows, spark_buckets=16)
+        assert {f.values: (f.count, f.failures, f.first_us, f.last_us) for f in found} == \
+            reference_frequencies(store, refs, rows)
+        start, width = spark_range(store, rows, 16)
+        expected = reference_sparks(store, refs, rows, start, width, 16)
+        assert {f.values: list(f.spark) for f in found} == dict(expected)

@@ -24,6 +24,7 @@ from tui.app import AtlensApp
 from tui.core.sources import InputSpec
 from tui.widgets.catalog_browser import CatalogBrowser
 from tui.widgets.filter_bar import FilterBar
+from tui.widgets.frequencies import FrequencyScreen
 from tui.widgets.screens import DetailScreen
 
 from tests.tui.helpers import screen_text, wait_for
@@ -168,6 +169,25 @@ def test_catalog_open(snap_compare, size) -> None:
         await wait_for(pilot, lambda: app._counted == SAMPLE_EVENTS, "the catalog's counts")
         if not wide(app):
             assert not app.query_one("#table").display
+        no_blink(app)
+        await settled(pilot)
+
+    assert snap_compare(new_app(), terminal_size=size, run_before=run_before)
+
+
+@SIZES
+def test_frequencies_of_the_action_column(snap_compare, size) -> None:
+    """F on the action column: each action with its events, share, failures, first and last seen and sparkline."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await loaded(pilot)
+        app = pilot.app
+        await pilot.press("l", "l", "l", "l")  # time, severity, outcome, action
+        assert app.grid.cursor_column == "action"
+        await pilot.press("F")
+        screen = app.screen
+        assert isinstance(screen, FrequencyScreen)
+        await wait_for(pilot, lambda: screen.found is not None, "the actions counted")
         no_blink(app)
         await settled(pilot)
 

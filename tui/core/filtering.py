@@ -276,19 +276,97 @@ class ColumnCodes:
     def mask(self, column: array, n: int, accept: Callable[[int], bool]) -> bytearray | None:
         """For rows 0..n, 1 where `accept` takes the row's value, else 0; None when the column has too many values."""
         with self._lock:
-            index = self._index
+            index = self._extended(column, n)
             if index is None:
                 return None
-            done = len(self.codes)
-            if done < n:
-                try:
-                    self.codes += bytes(map(index.__getitem__, column[done:n]))
-                except _TooMany:
-                    self._index, self.codes = None, bytearray()
-                    return None
             # The index may hold values only found beyond row n: their verdicts go unused.
             table = bytes(map(accept, index)).ljust(256, b"\0")
             return self.codes[:n].translate(table)
+
+    def byte_codes(self, column: array, n: int) -> tuple[bytes, list[int]] | None:
+        """Rows 0..n as one byte each, and the column value each byte stands for; None when the column has too many values."""
+        with self._lock:
+            index = self._extended(column, n)
+            if index is None:
+                return None
+            return bytes(self.codes[:n]), list(index)
+
+    def _extended(self, column: array, n: int) -> _CodeIndex | None:
+        """The index, with the codes extended to row n (called under the lock); None when given up."""
+        index = self._index
+        if index is None:
+            return None
+        done = len(self.codes)
+        if done < n:
+            try:
+                self.codes += bytes(map(index.__getitem__, column[done:n]))
+            except _TooMany:
+                self._index, self.codes = None, bytearray()
+                return None
+        return index
+
+
+def byte_codes(store: Store, ref: FieldRef, rows: Sequence[int]) -> tuple[bytes, Callable[[int], str]] | None:
+    """A field's value for each of rows as one byte, and how a byte reads as the text field_texts gives;
+    None unless the store keeps the field as one column of at most 256 values, exactly on each of rows."""
+    if ref.paths == (REASON_CODE,):
+        name, column, read = "reason", store.reason, str
+    elif all(p in STRING_COLUMNS for p in ref.paths):
+        # An alias (initiator: its name, else its id) is coded as the column of its first value.
+        names = [STRING_COLUMNS[p] for p in ref.paths]
+        name = "|".join(names)
+        columns = [getattr(store, n) for n in names]
+        column = columns[0] if len(columns) == 1 else _FirstOf(columns)
+        read = store.strings.__getitem__
+    else:
+        return None
+    n = len(store)
+    runs = view_runs(store, rows)
+    odd = _odd_rows(store, n)
+    if odd and (runs is not None or not set(odd).isdisjoint(rows)):
+        return None
+    found = store.column_codes.setdefault(name, ColumnCodes()).byte_codes(column, n)
+    if found is None:
+        return None
+    codes, values = found
+    return gather(codes, rows, runs), lambda code: read(values[code])
+
+
+class _FirstOf:
+    """String columns read as one: each row's first non-empty string (an alias such as initiator)."""
+
+    def __init__(self, columns: list[array]) -> None:
+        self.columns = columns
+
+    def __getitem__(self, rows: slice) -> list[int]:
+        parts = [column[rows] for column in self.columns]
+        out = list(parts[-1])
+        for earlier in reversed(parts[:-1]):
+            out = [a or b for a, b in zip(earlier, out)]
+        return out
+
+
+def view_runs(store: Store, rows: Sequence[int]) -> list[tuple[int, int]] | None:
+    """The rows as runs of consecutive row ids (first row, length) when they are every stored row in
+    the store's order (the table with no query), worked out once per version of the order (queries
+    use the same); None for other rows, or an order too fragmented for runs to pay."""
+    n = len(store)
+    if len(rows) != n or not n or not isinstance(rows, array) or rows.typecode != "I":
+        return None
+    version, order = store.version, store.order
+    if len(order) != n or rows != order[:n]:  # a C comparison
+        return None
+    return order_runs(store, order, version)
+
+
+def gather(data: bytes, rows: Sequence[int], runs: list[tuple[int, int]] | None) -> bytes:
+    """One byte per row of rows, from data (one byte per stored row): by runs when there are (a few
+    slices), else row by row."""
+    if runs is not None:
+        if len(runs) == 1 and runs[0][0] == 0 and runs[0][1] == len(data):
+            return bytes(data)
+        return b"".join(data[first:first + length] for first, length in runs)
+    return bytes(map(data.__getitem__, rows))
 
 
 # ----------------------------------------------------------------------------- free text
@@ -1036,6 +1114,12 @@ def _path_texts(store: Store, path: Path, rows: Sequence[int]) -> list[str]:
             text = cache[i] = value_text(values[i])
         out.append(text)
     return out
+
+
+def read_from_events(path: Path) -> bool:
+    """Whether a field's values are read from every event (materialised) rather than kept by the store
+    (its columns, the catalog's facts about the action, the initiator's identity)."""
+    return not (path == people.PATH or path in catalog_fields.FIELDS or path in STRING_COLUMNS or path == REASON_CODE)
 
 
 def _counted_by_code(ref: FieldRef) -> bool:

@@ -112,6 +112,8 @@ class Store:
         self.order_runs: tuple[int, int, list[tuple[int, int]] | None] | None = None
         #: which initiator names and ids are one identity (people.Identities), learnt when first asked
         self.identities = None
+        #: per column, its rows sorted by value then time (related.ValueIndex), built when first asked
+        self.value_indexes: dict = {}
         self._events_cache: OrderedDict[int, EventRecord] = OrderedDict()
         self._lock = threading.Lock()
         #: what the reader said about the inputs, in order (see Notice)
@@ -141,6 +143,10 @@ class Store:
             sid = self._string_ids[text] = len(self.strings)
             self.strings.append(text)
         return sid
+
+    def string_id(self, text: str) -> int | None:
+        """The id of a string in the shared table, None when no event holds it."""
+        return self._string_ids.get(text)
 
     def add(self, segment_id: int, batch: Batch, *, with_errors: bool = True) -> int:
         """Add a batch's events and error records; returns the number of events added."""

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import compress
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .decode import FLAG_NO_TIME
-from .filtering import Filter, exact_codes, field_texts
+from .filtering import Filter, byte_codes, exact_codes, field_texts, gather, view_runs
 from .query import FieldRef, parse
 from .store import Store
 from .timespec import TimeSpecError
@@ -173,14 +173,56 @@ class Frequency:
     #: the first and last eventTime among them (None: none has a readable time)
     first_us: int | None
     last_us: int | None
+    #: events with the value per bucket of the spark range (see frequencies' spark arguments); () when not asked
+    spark: tuple[int, ...] = ()
+
+
+#: Up to this many values of a column kept as bytes are counted value by value (bytes.count), more by a Counter.
+_FEW_VALUES = 32
+#: A sparkline's levels, lowest first: a bucket with no event is a space, one with any a bar.
+SPARK_BARS = "▁▂▃▄▅▆▇█"
+
+
+def spark_text(counts: Sequence[int], scale: int | None = None) -> str:
+    """Counts per bucket as a row of ▁▂▃▄▅▆▇█, the highest (or scale) a full bar; no event is a space."""
+    top = scale if scale is not None else max(counts, default=0)
+    if top <= 0:
+        return " " * len(counts)
+    bars = SPARK_BARS
+    return "".join(bars[min(7, (8 * c - 1) // top)] if c > 0 else " " for c in counts)
+
+
+def spark_range(store: Store, rows: Sequence[int], buckets: int, *, since_us: int | None = None,
+                until_us: int | None = None) -> tuple[int, int] | None:
+    """The start and the width of the buckets a sparkline cuts a view's time range into: from since_us
+    (else the view's first timed event) to until_us (else just after its last); None when no event has a time."""
+    flags, times = store.flags, store.times
+    low, high = since_us, until_us
+    if low is None:
+        low = next((times[r] for r in rows if not flags[r] & FLAG_NO_TIME), None)
+    if high is None:
+        high = next((times[r] + 1 for r in reversed(rows) if not flags[r] & FLAG_NO_TIME), None)
+    if low is None or high is None or high <= low or buckets <= 0:
+        return None
+    return low, -(-(high - low) // buckets)
 
 
 def frequencies(store: Store, refs: Sequence[FieldRef], rows: Sequence[int], *,
-                texts: Sequence[Sequence[str]] | None = None) -> list[Frequency]:
+                texts: Sequence[Sequence[str]] | None = None, spark_buckets: int = 0, spark_top: int = 1000,
+                since_us: int | None = None, until_us: int | None = None) -> list[Frequency]:
     """Each value (or combination of values) of the fields over a view's rows (in time order),
     most frequent first: the texts `field_texts` gives, counted by column codes where the store
     keeps the fields exactly. texts: each field's text per row, when the caller has them in
-    another form (the event time as the table shows it)."""
+    another form (the event time as the table shows it).
+
+    spark_buckets: cut the view's time range (since_us..until_us, else its first to its last event)
+    into this many buckets and count the events of each of the spark_top most frequent values in
+    each (Frequency.spark): one pass over the view, a Counter per bucket, whatever the values.
+    """
+    if texts is None and len(refs) == 1:
+        coded = byte_codes(store, refs[0], rows)
+        if coded is not None:
+            return _frequencies_of_bytes(store, rows, *coded, spark_buckets, spark_top, since_us, until_us)
     n = len(store)
     exact = None if texts is not None else exact_codes(store, refs, rows)
     if exact is not None:
@@ -190,7 +232,7 @@ def frequencies(store: Store, refs: Sequence[FieldRef], rows: Sequence[int], *,
         readers = [str] * len(refs)
     keys: Sequence[object] = per_field[0] if len(per_field) == 1 else list(zip(*per_field))
     counts = Counter(keys)
-    kinds = bytes(map(_kinds(store, n).__getitem__, rows))
+    kinds = gather(_kinds(store, n), rows, view_runs(store, rows))
     failures = Counter(compress(keys, kinds.translate(_FAILED)))
     timed = kinds.translate(_TIMED)
     timed_keys, timed_rows = list(compress(keys, timed)), list(compress(rows, timed))
@@ -204,8 +246,175 @@ def frequencies(store: Store, refs: Sequence[FieldRef], rows: Sequence[int], *,
         parts = (key,) if single else key
         values = tuple(read(part) for read, part in zip(readers, parts))
         row_first, row_last = first.get(key), last.get(key)
-        out.append(Frequency(values, count, failures[key],
-                             times[row_first] if row_first is not None else None,
-                             times[row_last] if row_last is not None else None))
-    out.sort(key=lambda f: (-f.count, f.values))
+        out.append((Frequency(values, count, failures[key],
+                              times[row_first] if row_first is not None else None,
+                              times[row_last] if row_last is not None else None), key))
+    out.sort(key=lambda pair: (-pair[0].count, pair[0].values))
+    span = spark_range(store, rows, spark_buckets, since_us=since_us, until_us=until_us) if spark_buckets else None
+    if span is None:
+        return [f for f, _ in out]
+    per_bucket = _bucket_counts(times, timed_keys, timed_rows, span[0], span[1], spark_buckets)
+    top = out[:spark_top]
+    sparked = [replace(f, spark=tuple(bucket[key] for bucket in per_bucket)) for f, key in top]
+    return sparked + [f for f, _ in out[spark_top:]]
+
+
+def _frequencies_of_bytes(store: Store, rows: Sequence[int], seq: bytes, read: Callable[[int], str], spark_buckets: int,
+                          spark_top: int, since_us: int | None, until_us: int | None) -> list[Frequency]:
+    """frequencies of a field the store keeps as one byte per row (at most 256 values): counted by
+    Counter over bytes and found by find/rfind (memchr), never a Python statement per event."""
+    kinds = gather(_kinds(store, len(store)), rows, view_runs(store, rows))
+    failures = Counter(compress(seq, kinds.translate(_FAILED)))
+    timed_mask = kinds.translate(_TIMED)
+    if timed_mask.count(0):
+        timed_seq, timed_rows = bytes(compress(seq, timed_mask)), list(compress(rows, timed_mask))
+    else:
+        timed_seq, timed_rows = seq, rows
+    times = store.times
+    span = spark_range(store, rows, spark_buckets, since_us=since_us, until_us=until_us) if spark_buckets else None
+    per_bucket: list[Counter] = []
+    bounds: list[int] = []
+    if span is not None:
+        start, width = span
+        key = times.__getitem__
+        bounds = [bisect_left(timed_rows, start + i * width, key=key) for i in range(spark_buckets + 1)]
+        whole = timed_seq is seq and bounds[0] == 0 and bounds[-1] == len(seq)
+    else:
+        whole = False
+    # A few values are counted by bytes.count (a C loop over the bytes per value), many by one Counter.
+    present = [code for code in range(256) if seq.find(bytes((code,))) >= 0] if len(seq) > 50_000 else sorted(set(seq))
+    few = len(present) <= _FEW_VALUES
+    if span is not None:
+        if few:
+            per_bucket = [Counter({code: timed_seq.count(bytes((code,)), bounds[i], bounds[i + 1]) for code in present})
+                          for i in range(spark_buckets)]
+        else:
+            per_bucket = [Counter(timed_seq[bounds[i]:bounds[i + 1]]) for i in range(spark_buckets)]
+    if whole:  # every row is in a bucket: the buckets add up to the counts
+        counts: Counter = Counter()
+        for bucket in per_bucket:
+            counts.update(bucket)
+    elif few:
+        counts = Counter({code: seq.count(bytes((code,))) for code in present})
+    else:
+        counts = Counter(seq)
+    out = []
+    for code, count in counts.items():
+        if not count:
+            continue
+        byte = bytes((code,))
+        first, last = timed_seq.find(byte), timed_seq.rfind(byte)
+        out.append((Frequency((read(code),), count, failures[code],
+                              times[timed_rows[first]] if first >= 0 else None,
+                              times[timed_rows[last]] if last >= 0 else None), code))
+    out.sort(key=lambda pair: (-pair[0].count, pair[0].values))
+    if span is None:
+        return [f for f, _ in out]
+    sparked = [replace(f, spark=tuple(bucket[code] for bucket in per_bucket)) for f, code in out[:spark_top]]
+    return sparked + [f for f, _ in out[spark_top:]]
+
+
+def _bucket_counts(times: Sequence[int], keys: Sequence[object], rows: Sequence[int], start: int, width: int,
+                   buckets: int) -> list[Counter]:
+    """For each of buckets intervals of width from start, how many of the (time-ordered) rows in it have each key."""
+    key = times.__getitem__
+    out = []
+    lo = bisect_left(rows, start, key=key)
+    for i in range(buckets):
+        hi = bisect_left(rows, start + (i + 1) * width, lo, key=key)
+        out.append(Counter(keys[lo:hi]))
+        lo = hi
     return out
+
+
+# ----------------------------------------------------------------------------- people
+
+
+#: The fields a person's view counts, besides their actions.
+ADDRESS = "initiator.host.address"
+AGENT = "initiator.host.agent"
+CREDENTIAL = "initiator.credential.type"
+INITIATOR_TYPE = "initiator.typeURI"
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """An agent a person came with, how (agent_kind: "CLI, API key"), and their events with it."""
+
+    agent: str
+    kind: str
+    frequency: Frequency
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What one identity did over a view: its names and ids, actions, addresses and agents."""
+
+    label: str
+    #: every name and id of the identity, the one it is called by first
+    members: tuple[str, ...]
+    #: the query that finds the identity's events (identity:"…")
+    query: str
+    events: int
+    failures: int
+    first_us: int | None
+    last_us: int | None
+    #: events per bucket of the time range (see frequencies' spark arguments)
+    spark: tuple[int, ...]
+    actions: tuple[Frequency, ...]
+    addresses: tuple[Frequency, ...]
+    agents: tuple[Agent, ...]
+
+
+def person(store: Store, label: str, *, since_us: int | None = None, until_us: int | None = None,
+           spark_buckets: int = 0, progress: Callable[[int, int], None] | None = None,
+           cancelled: Callable[[], bool] | None = None) -> Person:
+    """The identity a name or id belongs to, and what its events say: actions, addresses (initiator.host.address),
+    agents (with how they came: UI, CLI, API key, trusted profile, service ID), first and last seen.
+
+    Counts every event of the identity within since_us..until_us (not only a query's): the person's
+    whole story. The addresses and agents are read once from every event (materialised, with progress).
+    """
+    from catalog.explain import agent_kind  # the catalog package imports core: not at import time
+
+    from . import people
+    from .filtering import materialise
+    from .query import field_ref, quote_value
+
+    found = people.identities(store)
+    code = store.string_id(label)
+    members = tuple(found.members(code)) if code is not None else ()
+    name = found.label(code) if code is not None and members else label
+    query = f"identity:{quote_value(name)}"
+    rows = Filter(store, parse(query), since_us=since_us, until_us=until_us).rows(cancelled=cancelled)
+    refs = {text: field_ref(text) for text in (ADDRESS, AGENT, CREDENTIAL, INITIATOR_TYPE)}
+    materialise(store, [path for ref in refs.values() for path in ref.paths], progress=progress, cancelled=cancelled)
+    spark_args = dict(spark_buckets=spark_buckets, since_us=since_us, until_us=until_us)
+    whole = frequencies(store, [field_ref("identity")], rows, **spark_args)
+    total = whole[0] if whole else Frequency((name,), 0, 0, None, None)
+    actions = frequencies(store, [field_ref("action")], rows, **spark_args)
+    addresses = frequencies(store, [refs[ADDRESS]], rows, **spark_args)
+    ways = frequencies(store, [refs[AGENT], refs[CREDENTIAL], refs[INITIATOR_TYPE]], rows, **spark_args)
+    # One line per agent: its credentials and types summed, called by the kind most of its events say.
+    agents: dict[str, list] = {}
+    for way in ways:
+        agent, credential, type_uri = way.values
+        kind = agent_kind(agent, credential, type_uri)
+        entry = agents.get(agent)
+        if entry is None:
+            agents[agent] = [kind, way]
+        else:
+            entry[1] = _merged(entry[1], way)
+    return Person(name, members or (name,), query, total.count, total.failures, total.first_us, total.last_us,
+                  total.spark, tuple(actions), tuple(addresses),
+                  tuple(Agent(agent, kind, replace(way, values=(agent,)))
+                        for agent, (kind, way) in sorted(agents.items(), key=lambda item: (-item[1][1].count, item[0]))))
+
+
+def _merged(a: Frequency, b: Frequency) -> Frequency:
+    """Two frequencies of one value counted together."""
+    firsts = [t for t in (a.first_us, b.first_us) if t is not None]
+    lasts = [t for t in (a.last_us, b.last_us) if t is not None]
+    spark = tuple(x + y for x, y in zip(a.spark, b.spark)) if a.spark and b.spark else a.spark or b.spark
+    return Frequency(a.values, a.count + b.count, a.failures + b.failures, min(firsts, default=None),
+                     max(lasts, default=None), spark)

@@ -237,6 +237,11 @@ class DetailPane(Widget):
         Binding("y", "copy_field", "Copy field"),
         Binding("equals_sign", "keep_field", "Filter on field"),
         Binding("minus,exclamation_mark", "drop_field", "Exclude field"),
+        # The app's views of the story across events, reached from the full-screen event too: a
+        # modal screen keeps the app's own bindings from its keys.
+        Binding("F", "app.frequencies", "Frequencies of the field", show=False),
+        Binding("p", "app.person", "The person of this event", show=False),
+        Binding("R", "app.related", "Events related to this one", show=False),
     ]
 
     #: True while the raw JSON is shown instead of the explanation.

@@ -776,6 +776,22 @@ class EventGrid(ScrollView, can_focus=True):
             self._move_cursor(index)
         return position
 
+    def view_rows(self) -> array:
+        """The store rows the table shows, in time order (a copy: the table's own grows as events arrive)."""
+        return array("I", self._order[self._lo:self._hi])
+
+    def go_to_row(self, row: int) -> bool:
+        """Pause and put the cursor on a store row, in the middle of the screen; False when the table does not show it."""
+        if not self.count:
+            return False
+        index = self._find(row)
+        if self.row_at(index) != row:
+            return False
+        self._pause()
+        self.scroll_to(y=max(0, index - self.size.height // 2), animate=False, immediate=True, force=True)
+        self._move_cursor(index)
+        return True
+
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         if self.following:
             self._pause()

@@ -92,8 +92,14 @@ class HelpScreen(ModalScreen[None]):
         from .event_grid import EventGrid
         from .filter_bar import QueryInput
 
+        from .frequencies import FrequencyScreen
+        from .person import PersonScreen
+        from .related import RelatedScreen
+
         sections: list[tuple[str, type]] = [("Everywhere", AtlensApp), ("Event table", EventGrid),
-                                            ("Filter bar", QueryInput), ("Catalog", CatalogTree)]
+                                            ("Filter bar", QueryInput), ("Catalog", CatalogTree),
+                                            ("Frequencies (F)", FrequencyScreen), ("Person (p)", PersonScreen),
+                                            ("Related events (R)", RelatedScreen)]
         try:
             from .detail_pane import DetailPane
 
