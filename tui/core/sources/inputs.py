@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from . import s3
 from .streams import sniff_compression
 
 #: File names a directory scan picks up without looking inside.
@@ -31,7 +32,7 @@ class InputSpec:
     """One input as the user gave it."""
 
     text: str
-    kind: str  # "file", "dir", "glob", "stdin" or "stream" (a named pipe or device, read like stdin)
+    kind: str  # "file", "dir", "glob", "stdin", "stream" (a named pipe or device, read like stdin) or "s3" (a bucket's prefix)
 
     def describe(self) -> str:
         """How the status line names it."""
@@ -49,6 +50,12 @@ def resolve_inputs(args: list[str], *, follow: bool = False) -> list[InputSpec]:
     for text in args:
         if text == "-":
             specs.append(InputSpec(text, "stdin"))
+            continue
+        if s3.is_s3(text):
+            s3.parse_location(text)
+            if not s3.available():
+                raise InputError(f"{text}: {s3.INSTALL_HINT}")
+            specs.append(InputSpec(text, "s3"))
             continue
         if any(c in text for c in "*?[") and not os.path.lexists(text):
             if not glob.glob(text, recursive=True) and not follow:

@@ -15,6 +15,7 @@ from ..workers import WorkerPool
 from . import spool as spools
 from .inputs import STDIN_NAME, InputSpec, expand, why
 from .rawbytes import FileBytes
+from .s3 import Fetched, ObjectInfo, S3Input, S3Problem, S3Settings
 from .ranges import CHUNK_BYTES, _value_boundary, index_range
 from .spool import Spool, SpoolFull
 from .streams import SNIFF_BYTES, Damaged, Expander, describe, sniff_compression, unreadable_format
@@ -37,6 +38,9 @@ class ReadProgress:
     done_bytes: int
     total_bytes: int
     finished: bool
+    #: objects of s3:// inputs read so far, and listed to be read (0 and 0 without such inputs)
+    objects_done: int = 0
+    objects_total: int = 0
 
 
 @dataclass(slots=True, eq=False)
@@ -69,7 +73,10 @@ class Reader:
                  on_grow: Callable[[], None] | None = None,
                  on_status: Callable[[Notice], None] | None = None,
                  on_progress: Callable[[ReadProgress], None] | None = None,
-                 stdin_fd: int | None = None, parallel: bool = True) -> None:
+                 stdin_fd: int | None = None, parallel: bool = True,
+                 s3: S3Settings | None = None, since_us: int | None = None, until_us: int | None = None) -> None:
+        """s3: how s3:// inputs are reached and cached; since_us and until_us: the time range asked
+        for, which prunes the listing of buckets (events outside it are left to the query)."""
         self.store = store
         self.specs = specs
         self.on_grow = on_grow or (lambda: None)
@@ -90,6 +97,11 @@ class Reader:
         self._said: set[str] = set()
         #: whether everything there was has been read once (then following keeps recent bytes)
         self.loaded = False
+        self.s3_settings = s3 or S3Settings()
+        self.since_us = since_us
+        self.until_us = until_us
+        #: one per s3:// input, made when the inputs are first read
+        self.s3_inputs: list[S3Input] = []
 
     # -- what the user is told
 
@@ -310,7 +322,8 @@ class Reader:
             tail = self._tail_for(path, display)
             if tail is not None:
                 opened.append(tail)
-        total = sum(t.size() for t in opened)
+        listed = self._list_buckets()
+        total = sum(t.size() for t in opened) + sum(o.size for _, objects in listed for o in objects)
         done = 0
         self.on_progress(ReadProgress(0, total, False))
         big = [t for t in opened if not t.multiline and t.archive is None and t.size() > PARALLEL_THRESHOLD and self.parallel]
@@ -324,10 +337,66 @@ class Reader:
             self.on_progress(ReadProgress(done, total, False))
         if big:
             done = self._load_parallel(big, done, total)
+        objects_total = sum(len(objects) for _, objects in listed)
+        objects_done = 0
+        for bucket, objects in listed:
+            try:
+                for fetched in bucket.fetch(objects):
+                    self.read_object(fetched)
+                    done += fetched.obj.size
+                    objects_done += 1
+                    self.on_progress(ReadProgress(done, total, False, objects_done, objects_total))
+            except S3Problem as exc:
+                self.cannot_read(bucket.text, str(exc))
+            if bucket.full_reason:
+                self.report(bucket.full_reason, problem=True)
         for stream in self.streams:
             stream.check(final=not follow)
         self.loaded = True
-        self.on_progress(ReadProgress(total, total, True))
+        self.on_progress(ReadProgress(total, total, True, objects_total, objects_total))
+
+    # -- buckets
+
+    def _list_buckets(self) -> list[tuple[S3Input, list[ObjectInfo]]]:
+        """Every s3:// input with the objects to read, newest first; one that cannot be listed is said."""
+        listed: list[tuple[S3Input, list[ObjectInfo]]] = []
+        for spec in self.specs:
+            if spec.kind != "s3":
+                continue
+            bucket = S3Input(spec.text, self.s3_settings, since_us=self.since_us, until_us=self.until_us)
+            self.s3_inputs.append(bucket)
+            try:
+                listed.append((bucket, bucket.list()))
+            except S3Problem as exc:
+                self.cannot_read(spec.text, str(exc))
+        return listed
+
+    def read_object(self, fetched: Fetched) -> int:
+        """Read an object fetched into the cache, as any local file is read (it does not change)."""
+        tail = Tail(self, fetched.path, fetched.display)
+        if not tail.open():
+            return 0
+        added = tail.read_new(final=True)
+        tail.close()
+        if tail.raw is not None:
+            tail.raw.pinned = False  # its path names it for good: its descriptor may be closed and opened again
+        return added
+
+    def _poll_buckets(self) -> int:
+        """Read what the buckets' pollers fetched; say what they could not do."""
+        added = 0
+        for bucket in self.s3_inputs:
+            for found in bucket.take_found():
+                if found.problem:
+                    self.cannot_read(bucket.text, found.problem)
+                    continue
+                self.readable_again(bucket.text)
+                for fetched in found.fetched:
+                    self.report(f"new object {fetched.display}")
+                    added += self.read_object(fetched)
+                if found.full:
+                    self.report(found.full, problem=True)
+        return added
 
     def _tail_for(self, path: str, display: str) -> Tail | None:
         """A Tail reading a file newly seen; None when it cannot be read, or holds content already read."""
@@ -470,7 +539,7 @@ class Reader:
         Without rescan (the change notifications told of nothing but changes to the content of
         known files), the files open are taken to be the ones at their paths.
         """
-        added = 0
+        added = self._poll_buckets()
         for stream in self.streams:
             added += stream.check(final=False)
         for tail, grew in list(self.draining.items()):
@@ -535,6 +604,8 @@ class Reader:
 
         Never ends on an error: what went wrong is said, and following goes on.
         """
+        for bucket in self.s3_inputs:
+            bucket.start_polling(stop, self.on_grow)
         while not stop.is_set():
             try:
                 self._follow(stop)
@@ -586,11 +657,12 @@ class Reader:
             tail.close()
         self.draining.clear()
         folder = self._spool_folder
+        caches = [b.cache.folder + os.sep for b in self.s3_inputs if not b.cache.keep]
         for segment in self.store.segments:
             raw = segment.reader
             if not isinstance(raw, FileBytes):
                 continue
-            if folder is not None and raw.path.startswith(folder + os.sep):
+            if (folder is not None and raw.path.startswith(folder + os.sep)) or raw.path.startswith(tuple(caches)):
                 # The spools go now, their events stay readable: through a descriptor held open.
                 raw.hold()
             else:
@@ -598,6 +670,8 @@ class Reader:
         if folder is not None:
             spools.remove_folder(folder)
             self._spool_folder = None
+        for bucket in self.s3_inputs:
+            bucket.close()
 
 
 class _Stream:
