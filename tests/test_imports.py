@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CORE_MODULES = ["tui.core.decode", "tui.core.store", "tui.core.sources", "tui.core.present",
                 "tui.core.timespec", "tui.core.workers", "tui.core.generator", "tui.core.query",
-                "tui.core.filtering", "tui.core.fields", "tui.core.compare", "tui.preview", "catalog", "catalog.explain", "catalog.loader"]
+                "tui.core.filtering", "tui.core.fields", "tui.core.compare", "tui.core.sources.s3", "tui.preview", "catalog", "catalog.explain", "catalog.loader"]
 
 
 def test_core_and_catalog_import_no_ui_library():
@@ -26,3 +26,17 @@ def test_core_and_catalog_import_no_ui_library():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"UI libraries imported by the core: {result.stdout.strip()}"
+
+
+def test_boto3_is_imported_only_for_an_s3_input():
+    """Reading local files never pays for boto3 (the `archives` extra): it is imported when an s3:// input is read."""
+    sample = next(p for p in sorted((ROOT / "sample_logs").rglob("*")) if p.is_file() and p.suffix in (".log", ".jsonl", ".json"))
+    code = (
+        "import io, sys\n"
+        "from tui.cli import run_query\n"
+        f"run_query([{str(sample)!r}, '--count'], stdout=io.StringIO(), stderr=io.StringIO())\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 's3transfer'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"imported for a local file: {result.stdout.strip()}"

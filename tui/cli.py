@@ -25,6 +25,7 @@ from .core.query import FieldRef, Node, Path, QuerySyntaxError, field_ref, parse
 from .core.regex import RegexTooComplex
 from .core.sources import InputError, InputSpec, Reader, remove_spools, resolve_inputs
 from .core.sources.inputs import why
+from .core.sources.s3 import DEFAULT_CACHE_LIMIT, DEFAULT_POLL_SECONDS, S3Settings, parse_size
 from .core.store import Notice, Store
 from .core.timespec import TimeSpecError, parse_bound
 
@@ -54,6 +55,44 @@ def _time_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", metavar="WHEN", help="only events before WHEN (same forms as --since)")
 
 
+def _s3_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "object storage (s3://BUCKET/PREFIX: IBM Cloud Object Storage or any S3-compatible store)",
+        "HMAC keys come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or from a profile; objects are "
+        "fetched newest first into a local cache and only the hours that --since/--until can match are listed")
+    group.add_argument("--endpoint", metavar="URL",
+                       help="the store's endpoint, as https://s3.us-south.cloud-object-storage.appdomain.cloud "
+                            "(default: $AWS_ENDPOINT_URL, else AWS)")
+    group.add_argument("--profile", metavar="NAME", help="a profile of ~/.aws/credentials to take the keys from (default: $AWS_PROFILE)")
+    group.add_argument("--cache", metavar="DIR",
+                       help="keep fetched objects in DIR after atlens ends, and reuse them next time "
+                            "(default: a private temporary folder, removed on exit)")
+    group.add_argument("--cache-size", metavar="SIZE", default=None,
+                       help=f"the most the cache may hold, as 500M or 10G (default {DEFAULT_CACHE_LIMIT // 1024**3}G); "
+                            "older objects beyond it are not read, and that is said")
+    group.add_argument("--poll", metavar="SECONDS", type=float, default=None,
+                       help=f"while following, list a bucket for new objects this often (default {DEFAULT_POLL_SECONDS:g})")
+
+
+def _s3_settings(args: argparse.Namespace) -> S3Settings:
+    """How s3:// inputs are reached, from the options (checked before anything is read)."""
+    limit = DEFAULT_CACHE_LIMIT
+    if args.cache_size is not None:
+        try:
+            limit = parse_size(args.cache_size)
+        except ValueError:
+            raise UsageError(f"--cache-size {args.cache_size!r} is not a size: give one as 500M, 10G or 1T") from None
+        if limit <= 0:
+            raise UsageError("--cache-size must be more than 0")
+    poll = DEFAULT_POLL_SECONDS if args.poll is None else args.poll
+    if not poll > 0:
+        raise UsageError("--poll must be a number of seconds above 0, as 30 or 0.5")
+    if args.cache is not None and os.path.exists(args.cache) and not os.path.isdir(args.cache):
+        raise UsageError(f"--cache {args.cache}: not a directory")
+    return S3Settings(endpoint=args.endpoint or None, profile=args.profile or None, cache_dir=args.cache,
+                      cache_limit=limit, poll_seconds=poll)
+
+
 def _bounds(args: argparse.Namespace) -> tuple[int | None, int | None]:
     try:
         since = parse_bound(args.since) if args.since else None
@@ -74,13 +113,16 @@ def build_tui_parser() -> argparse.ArgumentParser:
         description="Follow, read and explain IBM Cloud Activity Tracker events in a terminal.",
         epilog="Sub-commands: 'atlens query PATH ...' prints events headless; 'atlens explain PATH' explains events "
                "in plain words; 'atlens catalog [TEXT]' searches the documented actions; 'atlens demo' opens a live "
-               "generated stream. Inputs: files, globs, directories (recursive), gzip, '-' for standard input.",
+               "generated stream. Inputs: files, globs, directories (recursive), gzip, '-' for standard input, "
+               "s3://BUCKET/PREFIX.",
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="log files, globs or directories; '-' reads standard input")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="log files, globs or directories; '-' reads standard input; s3://BUCKET/PREFIX a bucket")
     parser.add_argument("-q", "--query", metavar="QUERY", default="",
                         help="start with the table filtered (the query language of 'atlens query --help'; / edits it)")
     _time_args(parser)
     _catalog_arg(parser)
+    _s3_args(parser)
     return parser
 
 
@@ -115,7 +157,8 @@ def build_query_parser() -> argparse.ArgumentParser:
     """`atlens query PATH ...`."""
     parser = _Parser(prog="atlens query", description="Print events headless, in time order.",
                      epilog=_QUERY_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="log files, globs or directories; '-' reads standard input")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="log files, globs or directories; '-' reads standard input; s3://BUCKET/PREFIX a bucket")
     parser.add_argument("-q", "--query", metavar="QUERY", default="",
                         help="only the events that match QUERY (syntax below)")
     parser.add_argument("--format", choices=("table", "jsonl", "csv"), default="table",
@@ -129,6 +172,7 @@ def build_query_parser() -> argparse.ArgumentParser:
     parser.add_argument("--follow", "-f", action="store_true", help="keep printing events as they arrive")
     parser.add_argument("--errors", action="store_true", help="print the lines that are not events (file, line, byte, reason) instead of events")
     _time_args(parser)
+    _s3_args(parser)
     return parser
 
 
@@ -349,9 +393,10 @@ def run_query(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
     stats = _field_refs(args.stats, "--stats")
     if stats and (args.follow or args.count or fields or args.errors):
         raise UsageError("--stats counts what has been read: it cannot be combined with --follow, --count, --fields or --errors")
+    s3 = _s3_settings(args)
     specs = resolve_inputs(args.paths, follow=args.follow)
     store = Store()
-    reader = Reader(store, specs, on_status=_teller(err))
+    reader = Reader(store, specs, on_status=_teller(err), s3=s3, since_us=since, until_us=until)
     try:
         reader.load(follow=args.follow)
         query = Filter(store, node, since_us=since, until_us=until)
@@ -514,12 +559,13 @@ def build_explain_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="atlens explain",
                      description="Explain events in plain words: what happened, what to notice, what each field means.")
     parser.add_argument("path", nargs="?", metavar="PATH",
-                        help="a log file (or gzip, glob, directory); '-' or nothing reads standard input")
+                        help="a log file (or gzip, glob, directory, s3://BUCKET/PREFIX); '-' or nothing reads standard input")
     parser.add_argument("--line", type=int, metavar="N", help="only the event that starts on line N of the file")
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                         help="text (for a terminal), markdown (for a report), json (one document per line)")
     parser.add_argument("--all-fields", action="store_true", help="also list the fields the catalog does not document")
     _catalog_arg(parser)
+    _s3_args(parser)
     return parser
 
 
@@ -691,9 +737,10 @@ def run_explain(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO
             raise UsageError("give a log file, or pipe events in (… | atlens explain); see 'atlens explain --help'")
         args.path = "-"
     catalog = _load_catalog(args.catalog)
+    s3 = _s3_settings(args)
     specs = resolve_inputs([args.path])
     store = Store()
-    reader = Reader(store, specs, on_status=_teller(err))
+    reader = Reader(store, specs, on_status=_teller(err), s3=s3)
     width = max(MIN_WIDTH, shutil.get_terminal_size().columns)
     explained = 0
     try:
@@ -718,7 +765,7 @@ def run_explain(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO
             explained += 1
         out.flush()
         if args.line is None:
-            if not explained and not store.errors:
+            if not explained and not store.errors and not store.unreadable:
                 err.write(f"atlens: {printable(args.path if args.path != '-' else 'standard input')}: no event to explain\n")
             elif store.errors:
                 err.write(_not_events(store, "'atlens query --errors'"))
@@ -777,6 +824,7 @@ def run_tui(argv: list[str]) -> int:
     """`atlens PATH ...`: the live table."""
     args = build_tui_parser().parse_args(_glue_query(argv))
     since, until = _bounds(args)
+    s3 = _s3_settings(args)
     _parse_query(args.query)  # a bad query is told before the screen is taken
     if not args.paths:
         raise UsageError("give a log file, directory, glob or '-' for standard input (or run 'atlens demo')")
@@ -802,7 +850,7 @@ def run_tui(argv: list[str]) -> int:
         from .app import AtlensApp  # Textual is imported only when a screen is needed
 
         app = AtlensApp(specs, stdin_fd=stdin_fd, since_us=since, until_us=until, catalog_dirs=args.catalog,
-                        initial_query=args.query)
+                        initial_query=args.query, s3=s3)
         app.run()
     finally:
         # Textual enters the preview's alternate screen and leaves it on exit; if it never
