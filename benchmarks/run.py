@@ -6,6 +6,8 @@ orjson-parses every line, and jq and lnav where they are installed. Latencies ar
 from outside, as a user sees them: the real program runs in tmux and the screen is polled with
 `capture-pane`. CPU comes from the process's own accounting (/proc/PID/stat). `--only faults`
 (benchmarks/faults.py) follows a log rotated at speed and counts the events lost and repeated.
+`--only archive` reads `--since 1h` from 30 days of hourly Event Routing objects, pruned by their
+names and, beside it, every file read.
 """
 
 from __future__ import annotations
@@ -650,13 +652,104 @@ def bench_query(path: Path) -> None:
         print(line)
 
 
+# ----------------------------------------------------------------------------- archives by name
+
+
+ARCHIVE_QUERY = """
+import json, sys, time
+sys.path.insert(0, sys.argv[2])
+from tui.core.store import Store
+from tui.core.sources import Reader, resolve_inputs
+from tui.core.filtering import Filter
+from tui.core.query import parse
+from tui.core.timespec import parse_bound
+since = parse_bound(sys.argv[3])
+prune = sys.argv[4] == "prune"
+t = time.perf_counter()
+store = Store()
+reader = Reader(store, resolve_inputs([sys.argv[1]]), since_us=since if prune else None)
+reader.load(follow=False)
+rows = Filter(store, parse(""), since_us=since).rows()
+elapsed = time.perf_counter() - t
+print(json.dumps({"seconds": elapsed, "opened": len(reader.tails), "listed": reader.listed or len(reader.tails),
+                  "events": len(store), "matched": len(rows), "said": [n.text for n in store.notices]}))
+reader.close()
+"""
+
+
+def routing_bucket(root: Path, days: int, per_hour: int) -> int:
+    """A downloaded Event Routing bucket: one object an hour for days, the last hour being this one,
+    each holding per_hour generated events spread over its hour; returns its size in bytes."""
+    import orjson
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    events = generator.generate_events(days * 24 * per_hour, seed=3)
+    size = 0
+    for h in range(days * 24):
+        hour = now - timedelta(hours=days * 24 - 1 - h)
+        folder = root / "0123456789abcdef" / "us-south" / f"{hour:%Y-%m-%dT%H}"
+        folder.mkdir(parents=True)
+        lines = []
+        for i in range(per_hour):
+            event = next(events)
+            event["eventTime"] = (hour + timedelta(seconds=3600 * i / per_hour)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-4] + "+0000"
+            lines.append(orjson.dumps(event))
+        path = folder / f"{hour:%Y-%m-%dT%H}:{(h * 7) % 60:02d}+00_{uuid.UUID(int=h)}.log"
+        path.write_bytes(b"\n".join(lines) + b"\n")
+        size += path.stat().st_size
+    return size
+
+
+def bench_archive(quick: bool) -> None:
+    """`--since 1h` over 30 days of hourly Event Routing objects: the files opened and the time,
+    with pruning by object name and without it (the same query reading every file), in one run."""
+    days, per_hour = 30, 60 if quick else 300
+    with tempfile.TemporaryDirectory(prefix="atlens-bucket-") as folder:
+        root = Path(folder) / "bucket"
+        size = routing_bucket(root, days, per_hour)
+        files = sorted(str(p) for p in root.rglob("*.log"))
+        for name in files:
+            warm(Path(name))
+        runs: dict[str, list[dict]] = {"prune": [], "all": []}
+        for _ in range(3):
+            for mode in runs:
+                out = subprocess.run([sys.executable, "-c", ARCHIVE_QUERY, str(root), str(REPO), "1h", mode],
+                                     capture_output=True, text=True, check=True).stdout
+                runs[mode].append(json.loads(out))
+        # The whole command as a user runs it: the directory (pruned), and every file named (never pruned).
+        cli = [sys.executable, "-m", "tui.cli", "query", "--since", "1h", "--count"]
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        walls: dict[str, list[float]] = {"prune": [], "all": []}
+        counts: dict[str, str] = {}
+        for _ in range(3):
+            for mode, inputs in (("prune", [str(root)]), ("all", files)):
+                t = time.perf_counter()
+                done = subprocess.run([*cli, *inputs], capture_output=True, text=True, env=env, cwd=REPO)
+                walls[mode].append(time.perf_counter() - t)
+                counts[mode] = done.stdout.strip()
+    print(f"\n## `--since 1h` over a downloaded bucket: {len(files)} hourly Event Routing objects "
+          f"({days} days, {per_hour} events each, {size / 1e6:,.0f} MB, in the page cache)\n")
+    print("| reading | files opened | events read | matched | read + query (median of 3) | `atlens query --count` wall (median of 3) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for mode, label in (("prune", "directory, pruned by object name"), ("all", "every file read (no pruning)")):
+        last = runs[mode][-1]
+        print(f"| {label} | {last['opened']:,} of {len(files):,} | {last['events']:,} | {last['matched']:,} "
+              f"| {statistics.median(r['seconds'] for r in runs[mode]):.3f} s | {statistics.median(walls[mode]):.2f} s |")
+    speed = statistics.median(r["seconds"] for r in runs["all"]) / statistics.median(r["seconds"] for r in runs["prune"])
+    print(f"\nPruned: {speed:,.0f}x faster to read and query; said on stderr: {runs['prune'][-1]['said']}")
+    if runs["prune"][-1]["matched"] != runs["all"][-1]["matched"] or counts["prune"] != counts["all"]:
+        print(f"WARNING: pruning changed the answer: {runs['prune'][-1]['matched']} against {runs['all'][-1]['matched']} "
+              f"(command: {counts['prune']} against {counts['all']})")
+
+
 # ----------------------------------------------------------------------------- main
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100k events only, shorter follow runs, fault cases at 2,000/s only")
-    every_part = ["index", "screen", "render", "follow", "idle", "query", "keys", "faults"]
+    every_part = ["index", "screen", "render", "follow", "idle", "query", "keys", "faults", "archive"]
     parser.add_argument("--only", action="append", choices=every_part, help="run only these parts (repeatable)")
     args = parser.parse_args()
     parts = set(args.only or every_part)
@@ -693,6 +786,8 @@ def main() -> int:
         bench_query(data_file(sizes[-1]))
     if "faults" in parts:
         faults.bench_faults(args.quick)
+    if "archive" in parts:
+        bench_archive(args.quick)
     return 0
 
 

@@ -58,3 +58,19 @@ async def test_an_unreadable_input_and_a_damaged_archive_are_in_the_status_line_
         assert any("not-a-file.log" in r and "is a directory" in r for r in reasons), reasons
         assert any("old.log.gz" in r and "checksum" in r for r in reasons), reasons
         assert "input problem" in str(table.border_title)
+
+
+async def test_files_skipped_for_the_time_range_are_said_in_the_status_line(tmp_path: Path) -> None:
+    # A downloaded Event Routing bucket: one object an hour from 08:00 to 13:00 on 20 November 2026.
+    for hour in range(8, 14):
+        folder = tmp_path / "bucket" / "us-south" / f"2026-11-20T{hour:02d}"
+        folder.mkdir(parents=True)
+        events = [make_event(i, eventTime=f"2026-11-20T{hour:02d}:{i:02d}:00.00+0000") for i in range(3)]
+        (folder / f"2026-11-20T{hour:02d}:05+00.log").write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
+    since = 1795176000 * 1_000_000  # 2026-11-20T12:00:00Z: the objects of 08:00 to 10:00 cannot hold its events
+    app = AtlensApp([InputSpec(str(tmp_path / "bucket"), "dir")], since_us=since)
+    async with app.run_test(size=(160, 30)) as pilot:
+        grid = app.query_one(EventGrid)
+        await wait_for(pilot, lambda: grid.count == 6, "the events of 12:00 and 13:00")
+        await wait_for(pilot, lambda: "skipped 3 of 6 files outside the time range" in status(app),
+                       f"the skipped files said: {status(app)!r}")

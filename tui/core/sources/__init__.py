@@ -3,7 +3,8 @@
 One module per part: `inputs` (what the user named), `streams` (compressed and UTF-16 data),
 `spool` (private copies of archives and streams), `rawbytes` (a file's bytes by offset, within
 a budget of descriptors), `ranges` (a worker's byte range), `tail` (one file followed),
-`reader` (all of them, into a store).
+`reader` (all of them, into a store), `layouts` (the hour an archived object's name says its
+events lie in, to pass over objects outside a time range).
 """
 
 from .inputs import LOG_SUFFIXES, STDIN_NAME, Expansion, InputError, InputSpec, expand, looks_like_log, resolve_inputs, scan_directory

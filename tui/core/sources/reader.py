@@ -14,6 +14,7 @@ from ..store import Notice, Store
 from ..workers import WorkerPool
 from . import spool as spools
 from .inputs import STDIN_NAME, InputSpec, expand, why
+from .layouts import can_hold, span_of
 from .rawbytes import FileBytes
 from .s3 import Fetched, ObjectInfo, S3Input, S3Problem, S3Settings
 from .ranges import CHUNK_BYTES, _value_boundary, index_range
@@ -76,7 +77,7 @@ class Reader:
                  stdin_fd: int | None = None, parallel: bool = True,
                  s3: S3Settings | None = None, since_us: int | None = None, until_us: int | None = None) -> None:
         """s3: how s3:// inputs are reached and cached; since_us and until_us: the time range asked
-        for, which prunes the listing of buckets (events outside it are left to the query)."""
+        for, which prunes directories, globs and the listing of buckets by the hours in names."""
         self.store = store
         self.specs = specs
         self.on_grow = on_grow or (lambda: None)
@@ -84,6 +85,12 @@ class Reader:
         self.on_progress = on_progress or (lambda progress: None)
         self.stdin_fd = stdin_fd
         self.parallel = parallel
+        #: the time range asked for: files of a directory or glob whose names put them outside it are not opened
+        self.since_us = since_us
+        self.until_us = until_us
+        #: files of directories and globs at the last scan, and those passed over by their names
+        self.listed = 0
+        self.skipped: list[str] = []
         self.tails: dict[str, Tail] = {}
         self.adopted: set[tuple[int, int]] = set()  # files whose content is read under another name
         #: files renamed away that are still read (their writer may not have reopened yet): tail -> when it last grew
@@ -98,8 +105,6 @@ class Reader:
         #: whether everything there was has been read once (then following keeps recent bytes)
         self.loaded = False
         self.s3_settings = s3 or S3Settings()
-        self.since_us = since_us
-        self.until_us = until_us
         #: one per s3:// input, made when the inputs are first read
         self.s3_inputs: list[S3Input] = []
 
@@ -294,12 +299,22 @@ class Reader:
     def current_files(self) -> list[tuple[str, str]]:
         """(path, display name) of every file the inputs stand for now; folders that cannot be read are said."""
         files: list[tuple[str, str]] = []
+        bounded = self.since_us is not None or self.until_us is not None
+        self.listed, self.skipped = 0, []
         for spec in self.specs:
             if spec.kind in ("stdin", "stream"):
                 continue
             found = expand(spec)
             for path in found.files:
-                files.append((str(path), str(path)))
+                name = str(path)
+                # A file found in a directory or by a glob whose name says an hour outside the
+                # range holds none of its events (see layouts); a file the user named is read.
+                if bounded and spec.kind in ("dir", "glob"):
+                    self.listed += 1
+                    if not can_hold(name, self.since_us, self.until_us):
+                        self.skipped.append(name)
+                        continue
+                files.append((name, name))
             for path, reason in found.unreadable.items():
                 self.cannot_read(path, reason)
             if spec.kind == "dir":
@@ -317,6 +332,7 @@ class Reader:
             for stream in self.streams:
                 stream.done.wait()
         files = [f for f in self.current_files() if f[0] not in self.tails]
+        self._say_skipped()
         opened: list[Tail] = list(self.tails.values())
         for path, display in files:
             tail = self._tail_for(path, display)
@@ -369,6 +385,11 @@ class Reader:
                 listed.append((bucket, bucket.list()))
             except S3Problem as exc:
                 self.cannot_read(spec.text, str(exc))
+                continue
+            stats = bucket.stats
+            if stats.folders_skipped:
+                self.report(f"{spec.text}: skipped {stats.folders_skipped:,} of {stats.folders:,} folders outside the time "
+                            "range, by the hours in their names (not listed)")
         return listed
 
     def read_object(self, fetched: Fetched) -> int:
@@ -397,6 +418,14 @@ class Reader:
                 if found.full:
                     self.report(found.full, problem=True)
         return added
+
+    def _say_skipped(self) -> None:
+        """How many files were passed over for the time range, and why (not a problem: nothing is lost)."""
+        if not self.skipped:
+            return
+        layouts = sorted({span.layout for span in map(span_of, self.skipped) if span is not None})
+        self.report(f"skipped {len(self.skipped):,} of {self.listed:,} files outside the time range, "
+                    f"by the hours in their names ({', '.join(layouts)})")
 
     def _tail_for(self, path: str, display: str) -> Tail | None:
         """A Tail reading a file newly seen; None when it cannot be read, or holds content already read."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 from urllib.parse import quote, urlsplit
 
+from . import layouts
 from . import spool as spools
 
 SCHEME = "s3://"
@@ -150,6 +151,9 @@ class S3Stats:
     downloaded: int = 0
     bytes: int = 0
     list_requests: int = 0
+    #: folders listed under the prefix, and those not opened because their names lie outside the time range
+    folders: int = 0
+    folders_skipped: int = 0
 
 
 # ----------------------------------------------------------------------------- the store
@@ -473,25 +477,29 @@ class S3Input:
     def list(self) -> list[ObjectInfo]:
         """Objects under the prefix that can hold events of the time range and were not read yet,
         newest first. Pruned by the archive layouts when they know the names; else every object."""
-        objects = self._list_all()
-        new = [o for o in objects if self.seen.get(o.key) != o.etag]
-        return sorted(new, key=lambda o: (_key_time(o), o.key), reverse=True)
+        objects = self._list_all(self.since_us, self.until_us)
+        new = [o for o in objects if self.seen.get(o.key) != o.etag and not layouts.is_manifest(o.key)]
+        return sorted(new, key=_newest_first)
 
-    def _list_all(self) -> list[ObjectInfo]:
-        pruner = _pruner(self.prefix, self.since_us, self.until_us)
-        if pruner is None:
+    def _list_all(self, since_us: int | None, until_us: int | None) -> list[ObjectInfo]:
+        if since_us is None and until_us is None:
+            # Every object is wanted: one request per thousand objects.
             _, objects, requests = self.bucket.list_level(self.prefix, delimiter=None)
             self.stats.list_requests += requests
             return objects
-        # Level by level with Delimiter='/': only the prefixes that can hold the range are opened.
+        # Level by level with Delimiter='/': only the folders whose names can hold the range
+        # (an hour, a day, a month: layouts) are opened; others are not listed at all.
         found: list[ObjectInfo] = []
         pending = [self.prefix]
         while pending:
-            prefix = pending.pop()
+            prefix = pending.pop(0)
             children, objects, requests = self.bucket.list_level(prefix)
             self.stats.list_requests += requests
-            found.extend(o for o in objects if pruner.keep_object(o.key))
-            pending.extend(c for c in children if pruner.keep_prefix(c))
+            found.extend(o for o in objects if layouts.can_hold(o.key, since_us, until_us))
+            kept = layouts.folders_that_can_hold(prefix, children, since_us, until_us)
+            self.stats.folders += len(children)
+            self.stats.folders_skipped += len(children) - len(kept)
+            pending.extend(kept)
         return found
 
     # -- fetching
@@ -598,40 +606,10 @@ class S3Input:
         self.cache.close()
 
 
-def _key_time(obj: ObjectInfo) -> float:
-    """When an object's events were written, as far as its name or listing tells."""
-    pruner_time = None
-    try:
-        from . import layouts  # noqa: F401  (the archive layouts, when this tree has them)
-    except ImportError:
-        layouts = None  # type: ignore[assignment]
-    if layouts is not None:
-        pruner_time = _layout_time(layouts, obj.key)
-    return pruner_time if pruner_time is not None else obj.modified
-
-
-class _Pruner:
-    """Which child prefixes and objects of a listing can hold events of a time range."""
-
-    def __init__(self, keep_prefix: Callable[[str], bool], keep_object: Callable[[str], bool]) -> None:
-        self.keep_prefix = keep_prefix
-        self.keep_object = keep_object
-
-
-def _pruner(prefix: str, since_us: int | None, until_us: int | None) -> _Pruner | None:
-    """A pruner over the archive layouts, or None when there is no time range (or no layouts)."""
-    if since_us is None and until_us is None:
-        return None
-    try:
-        from . import layouts
-    except ImportError:
-        return None
-    return _layout_pruner(layouts, since_us, until_us)
-
-
-def _layout_pruner(layouts, since_us: int | None, until_us: int | None) -> _Pruner | None:  # noqa: ANN001
-    return None
-
-
-def _layout_time(layouts, key: str) -> float | None:  # noqa: ANN001
-    return None
+def _newest_first(obj: ObjectInfo) -> tuple[int, float, str]:
+    """Objects newest first: by the hour their names say (layouts), else by when they were written."""
+    span = layouts.span_of(obj.key)
+    order = layouts.newest_first(obj.key)[2]
+    if span is None:
+        return (0, -obj.modified, order)
+    return (1, -span.start_us / 1e6, order)
