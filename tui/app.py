@@ -499,6 +499,7 @@ class AtlensApp(App[int]):
         p = message.progress
         status = self.status_bar
         status.progress = (p.done_bytes, p.total_bytes, p.finished)
+        status.objects = (p.objects_done, p.objects_total)
         status.refresh()
         if p.finished and not status.live:
             status.start_live()

@@ -36,6 +36,8 @@ class StatusBar(Widget):
         self.following = True
         self.new_while_paused = 0
         self.progress: tuple[int, int, bool] = (0, 0, True)
+        #: objects of s3:// inputs fetched and to fetch in the first read ((0, 0) without any)
+        self.objects: tuple[int, int] = (0, 0)
         self.message = ""
         self.message_is_problem = False
         self._message_until = 0.0
@@ -170,7 +172,10 @@ class StatusBar(Widget):
         if self.unreadable:
             add((f"│ {self.unreadable:,} input{'s' if self.unreadable != 1 else ''} unreadable (e) ", problem))
         done, total, finished = self.progress
-        if not finished and total:
+        fetched, objects = self.objects
+        if not finished and objects:
+            add((f"│ fetching {fetched:,} of {objects:,} objects ({_megabytes(done)} of {_megabytes(total)} MB) ", "bold cyan"))
+        elif not finished and total:
             add((f"│ indexing {100 * done // total}% ", "bold cyan"))
         rate = self.rate()
         if rate >= 0.5:
@@ -184,6 +189,10 @@ class StatusBar(Widget):
     def render_text(self) -> str:
         """The line as plain text (what a test or a screen reader sees)."""
         return "".join(text for text, _ in self.parts())
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:,.1f}"
 
 
 @lru_cache(maxsize=32)

@@ -340,8 +340,9 @@ class Reader:
                 opened.append(tail)
         listed = self._list_buckets()
         total = sum(t.size() for t in opened) + sum(o.size for _, objects in listed for o in objects)
+        objects_total = sum(len(objects) for _, objects in listed)
         done = 0
-        self.on_progress(ReadProgress(0, total, False))
+        self.on_progress(ReadProgress(0, total, False, 0, objects_total))
         big = [t for t in opened if not t.multiline and t.archive is None and t.size() > PARALLEL_THRESHOLD and self.parallel]
         # Small files first (they are often the newest: today's log beside yesterday's archives).
         for tail in opened:
@@ -353,7 +354,6 @@ class Reader:
             self.on_progress(ReadProgress(done, total, False))
         if big:
             done = self._load_parallel(big, done, total)
-        objects_total = sum(len(objects) for _, objects in listed)
         objects_done = 0
         for bucket, objects in listed:
             try:
