@@ -25,7 +25,7 @@ from .core.query import FieldRef, Node, Path, QuerySyntaxError, field_ref, parse
 from .core.regex import RegexTooComplex
 from .core.sources import InputError, InputSpec, Reader, remove_spools, resolve_inputs
 from .core.sources.inputs import why
-from .core.sources.s3 import DEFAULT_CACHE_LIMIT, DEFAULT_POLL_SECONDS, S3Settings, parse_size
+from .core.sources.s3 import DEFAULT_CACHE_LIMIT, DEFAULT_POLL_SECONDS, S3Input, S3Settings, parse_size
 from .core.store import Notice, Store
 from .core.timespec import TimeSpecError, parse_bound
 
@@ -834,6 +834,9 @@ def run_tui(argv: list[str]) -> int:
     # and the app reuse this load (loader.default keeps it).
     _load_catalog(args.catalog)
     stdin_fd = _stdin_for_tui(specs)
+    # A bucket is listed and its newest object fetched while Textual is imported.
+    s3_started = {spec.text: S3Input(spec.text, s3, since_us=since, until_us=until).start_early()
+                  for spec in specs if spec.kind == "s3"}
     # Importing Textual takes 0.3 s: meanwhile the newest rows of plain files are on screen,
     # drawn as the app will draw them (best effort: never raises, draws nothing when unsure).
     previewed = False
@@ -850,7 +853,7 @@ def run_tui(argv: list[str]) -> int:
         from .app import AtlensApp  # Textual is imported only when a screen is needed
 
         app = AtlensApp(specs, stdin_fd=stdin_fd, since_us=since, until_us=until, catalog_dirs=args.catalog,
-                        initial_query=args.query, s3=s3)
+                        initial_query=args.query, s3=s3, s3_started=s3_started)
         app.run()
     finally:
         # Textual enters the preview's alternate screen and leaves it on exit; if it never

@@ -14,7 +14,7 @@ import pytest
 from tests.core.follow_helpers import wait_for
 from tests.s3_server import ACCESS_KEY, HOURS, PER_OBJECT, SECRET_KEY, START, closed_port, er_key, hour_events
 from tui.core.sources import InputError, Reader, resolve_inputs
-from tui.core.sources.s3 import S3Settings, parse_location
+from tui.core.sources.s3 import S3Input, S3Settings, parse_location
 from tui.core.store import Notice, Store
 
 US = 1_000_000
@@ -81,6 +81,27 @@ def test_each_layout_is_read(s3_env):
             assert not problems(said), said
         finally:
             reader.close()
+
+
+def test_a_bucket_listed_early_is_read_once_and_whole(s3_env):
+    """The TUI lists a bucket and fetches its newest object while Textual loads; the reader goes on from there."""
+    early = S3Input("s3://atlens-er/", S3Settings()).start_early()
+    store = Store()
+    reader = Reader(store, resolve_inputs(["s3://atlens-er/"]), s3=S3Settings(), s3_started={"s3://atlens-er/": early})
+    try:
+        reader.load(follow=False)
+        assert reader.s3_inputs == [early]
+        assert early.stats.downloaded == HOURS and early.stats.objects == HOURS
+        assert len(store) == HOURS * PER_OBJECT
+    finally:
+        reader.close()
+    missing = S3Input("s3://atlens-no-such-bucket/", S3Settings()).start_early()
+    said: list[Notice] = []
+    reader = Reader(Store(), resolve_inputs(["s3://atlens-no-such-bucket/"]), on_status=said.append,
+                    s3_started={"s3://atlens-no-such-bucket/": missing})
+    reader.load(follow=False)
+    reader.close()
+    assert any("does not exist" in text for text in problems(said))
 
 
 def test_progress_counts_objects_and_bytes(s3_env):

@@ -75,9 +75,11 @@ class Reader:
                  on_status: Callable[[Notice], None] | None = None,
                  on_progress: Callable[[ReadProgress], None] | None = None,
                  stdin_fd: int | None = None, parallel: bool = True,
-                 s3: S3Settings | None = None, since_us: int | None = None, until_us: int | None = None) -> None:
+                 s3: S3Settings | None = None, since_us: int | None = None, until_us: int | None = None,
+                 s3_started: dict[str, S3Input] | None = None) -> None:
         """s3: how s3:// inputs are reached and cached; since_us and until_us: the time range asked
-        for, which prunes directories, globs and the listing of buckets by the hours in names."""
+        for, which prunes directories, globs and the listing of buckets by the hours in names;
+        s3_started: s3:// inputs already being listed (S3Input.start_early), by their text."""
         self.store = store
         self.specs = specs
         self.on_grow = on_grow or (lambda: None)
@@ -105,6 +107,7 @@ class Reader:
         #: whether everything there was has been read once (then following keeps recent bytes)
         self.loaded = False
         self.s3_settings = s3 or S3Settings()
+        self._s3_started = dict(s3_started or {})
         #: one per s3:// input, made when the inputs are first read
         self.s3_inputs: list[S3Input] = []
 
@@ -379,7 +382,8 @@ class Reader:
         for spec in self.specs:
             if spec.kind != "s3":
                 continue
-            bucket = S3Input(spec.text, self.s3_settings, since_us=self.since_us, until_us=self.until_us)
+            bucket = self._s3_started.pop(spec.text, None) or S3Input(spec.text, self.s3_settings, since_us=self.since_us,
+                                                                      until_us=self.until_us)
             self.s3_inputs.append(bucket)
             try:
                 listed.append((bucket, bucket.list()))

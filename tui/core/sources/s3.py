@@ -166,7 +166,7 @@ class Bucket:
         self.bucket = bucket
         self.settings = settings
         self._client = None
-        self._local = threading.local()
+        self._lock = threading.Lock()
 
     def _new_client(self):
         try:
@@ -188,9 +188,10 @@ class Bucket:
 
     def client(self):
         """A client (boto3's are thread-safe; one is made and shared)."""
-        if self._client is None:
-            self._client = self._new_client()
-        return self._client
+        with self._lock:
+            if self._client is None:
+                self._client = self._new_client()
+            return self._client
 
     def list_level(self, prefix: str, delimiter: str | None = "/") -> tuple[list[str], list[ObjectInfo], int]:
         """(child prefixes, objects, requests made) right under prefix; with delimiter None, every object below it."""
@@ -469,14 +470,59 @@ class S3Input:
         self.seen: dict[str, str] = {}
         self._found: queue.Queue[_Polled] = queue.Queue()
         self._poller: threading.Thread | None = None
+        #: the listing and the newest object fetched before the reader asked (start_early)
+        self._early: threading.Thread | None = None
+        self._early_listing: list[ObjectInfo] | None = None
+        self._early_problem: S3Problem | None = None
+        self._prefetched: dict[str, Future[bool]] = {}
         #: why the last fetch stopped before the end (the cache limit), "" when it did not
         self.full_reason = ""
 
     # -- listing
 
+    def start_early(self) -> S3Input:
+        """List the prefix and fetch its newest object on a thread of its own, now: the TUI starts
+        this before it loads Textual, so the first screen does not wait for both in turn."""
+
+        def run() -> None:
+            try:
+                objects = self._early_listing = self._list_new()
+                if not objects:
+                    return
+                obj = objects[0]
+                path = self.cache.path_for(self.bucket_name, obj.key)
+                if self.cache.held(path, obj) or not self.cache.reserve(path, obj.size):
+                    return
+                os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+                done: Future[bool] = Future()
+                try:
+                    done.set_result(self.bucket.download(obj, path))
+                except S3Problem as exc:
+                    done.set_exception(exc)
+                self._prefetched[obj.key] = done
+            except S3Problem as exc:
+                self._early_problem = exc
+            except Exception as exc:  # said when the reader lists; never a traceback on a thread
+                self._early_problem = S3Problem(f"{self.text}: listing failed ({type(exc).__name__})")
+
+        self._early = threading.Thread(target=run, name="atlens-s3-early", daemon=True)
+        self._early.start()
+        return self
+
     def list(self) -> list[ObjectInfo]:
         """Objects under the prefix that can hold events of the time range and were not read yet,
         newest first. Pruned by the archive layouts when they know the names; else every object."""
+        if self._early is not None:
+            self._early.join()
+            self._early = None
+            if self._early_problem is not None:
+                raise self._early_problem
+            if self._early_listing is not None:
+                listing, self._early_listing = self._early_listing, None
+                return listing
+        return self._list_new()
+
+    def _list_new(self) -> list[ObjectInfo]:
         objects = self._list_all(self.since_us, self.until_us)
         new = [o for o in objects if self.seen.get(o.key) != o.etag and not layouts.is_manifest(o.key)]
         return sorted(new, key=_newest_first)
@@ -526,6 +572,10 @@ class S3Input:
                         return False
                     i, obj = item
                     path = self.cache.path_for(self.bucket_name, obj.key)
+                    early = self._prefetched.pop(obj.key, None)
+                    if early is not None:
+                        pending.append((obj, path, early))
+                        return True
                     if self.cache.held(path, obj):
                         self.cache.reserve(path, obj.size)
                         pending.append((obj, path, None))
@@ -537,12 +587,16 @@ class S3Input:
                     pending.append((obj, path, pool.submit(self.bucket.download, obj, path)))
                     return True
 
-                while len(pending) < DOWNLOADERS * 2 and submit():
+                # The newest object alone first, at the whole bandwidth: the first screen waits for
+                # it only; the others are fetched DOWNLOADERS at a time while it is read.
+                ahead = 1
+                while len(pending) < ahead and submit():
                     pass
                 while pending:
                     obj, path, future = pending.pop(0)
                     kept = True if future is None else future.result()
-                    while len(pending) < DOWNLOADERS * 2 and submit():
+                    ahead = DOWNLOADERS * 2
+                    while len(pending) < ahead and submit():
                         pass
                     if not kept:
                         self.cache.release(path, obj.size)
