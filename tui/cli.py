@@ -30,6 +30,8 @@ from .core.store import Notice, Store
 from .core.timespec import TimeSpecError, parse_bound
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_USAGE = 0, 1, 2
+#: Seconds the TUI waits for a bucket's newest object to draw it before Textual is loaded.
+S3_PREVIEW_WAIT = 1.5
 SUBCOMMANDS = ("query", "explain", "catalog", "demo")
 
 
@@ -845,7 +847,14 @@ def run_tui(argv: list[str]) -> int:
         try:
             from . import preview
 
-            previewed = preview.show(specs, since_us=since, until_us=until, catalog_dirs=tuple(args.catalog))
+            if not s3_started:
+                previewed = preview.show(specs, since_us=since, until_us=until, catalog_dirs=tuple(args.catalog))
+            elif len(specs) == 1:
+                # A bucket alone: its newest object, once fetched, is previewed as a file is.
+                newest = s3_started[specs[0].text].newest_path(timeout=S3_PREVIEW_WAIT)
+                if newest is not None:
+                    previewed = preview.show([InputSpec(newest, "file")], since_us=since, until_us=until,
+                                             catalog_dirs=tuple(args.catalog), inputs=specs[0].text)
         except Exception:
             previewed = False
     app = None

@@ -140,6 +140,26 @@ def test_a_kept_cache_is_reused(s3_env, tmp_path):
         reader.close()
 
 
+def test_a_kept_cache_makes_room_by_removing_objects_of_earlier_runs(s3_env, tmp_path):
+    cache = tmp_path / "cache"
+    size = len(hour_events(START))
+    store, reader, _ = read("s3://atlens-er-old/", cache_dir=str(cache))
+    reader.close()
+    s3_env.client.create_bucket(Bucket="atlens-evict")
+    for h in range(5):
+        s3_env.put("atlens-evict", er_key(START + timedelta(hours=h)), hour_events(START + timedelta(hours=h)))
+    limit = size * (HOURS + 2) + 10
+    store, reader, said = read("s3://atlens-evict/", cache_dir=str(cache), cache_limit=limit)
+    try:
+        assert len(store) == 5 * PER_OBJECT and not problems(said)
+        files = [p for p in cache.rglob("*") if p.is_file()]
+        assert sum(p.stat().st_size for p in files) <= limit
+        assert len([p for p in files if "atlens-evict" in str(p)]) == 5
+        assert len([p for p in files if "atlens-er-old" in str(p)]) == HOURS - 3
+    finally:
+        reader.close()
+
+
 def test_object_names_cannot_leave_the_cache(s3_env, tmp_path):
     s3_env.client.create_bucket(Bucket="atlens-dots")
     s3_env.put("atlens-dots", "../../escape.log", hour_events(START))

@@ -342,6 +342,8 @@ class ObjectCache:
             self.folder = spools.new_folder()
         #: bytes of the objects this run holds
         self.used = 0
+        #: bytes in a kept folder, this run's and earlier runs' (-1 until first needed)
+        self._kept = -1
         self._mine: set[str] = set()
         self._lock = threading.Lock()
 
@@ -361,19 +363,24 @@ class ObjectCache:
             return False
         return st.st_size == obj.size and (not obj.modified or abs(st.st_mtime - obj.modified) < 1)
 
-    def reserve(self, path: str, size: int) -> bool:
-        """Count an object against the limit; False when it does not fit."""
+    def reserve(self, path: str, size: int, *, held: bool = False) -> bool:
+        """Count an object against the limit; False when it does not fit. held: it is in the kept
+        cache already (it takes no more room, and is not removed to make room for others)."""
         with self._lock:
             if path in self._mine:
                 return True
+            if held:
+                self._mine.add(path)
+                self.used += size
+                return True
             if self.used + size > self.limit:
                 return False
-            if self.keep:
-                self._make_room(size, path)
-                if self._kept_size() + size > self.limit and self.used + size > self.limit:
-                    return False
+            if self.keep and not self._make_room(size):
+                return False
             self.used += size
             self._mine.add(path)
+            if self.keep:
+                self._kept += size
             return True
 
     def release(self, path: str, size: int) -> None:
@@ -382,9 +389,8 @@ class ObjectCache:
             if path in self._mine:
                 self._mine.discard(path)
                 self.used -= size
-
-    def _kept_size(self) -> int:
-        return sum(size for _, size, _ in self._files())
+                if self.keep:
+                    self._kept -= size
 
     def _files(self) -> Iterator[tuple[str, int, float]]:
         for root, _, names in os.walk(self.folder):
@@ -396,20 +402,22 @@ class ObjectCache:
                     continue
                 yield path, st.st_size, st.st_atime
 
-    def _make_room(self, size: int, wanted: str) -> None:
-        """Remove objects of earlier runs, least recently used first, until size fits under the limit."""
-        files = list(self._files())
-        total = sum(s for _, s, _ in files)
-        if total + size <= self.limit:
-            return
-        for path, s, _ in sorted((f for f in files if f[0] not in self._mine and f[0] != wanted), key=lambda f: f[2]):
+    def _make_room(self, size: int) -> bool:
+        """Whether size more bytes fit in the kept folder, after removing objects of earlier runs
+        that this one does not use, least recently used first, as far as needed."""
+        if self._kept < 0:
+            self._kept = sum(s for _, s, _ in self._files())  # once: then counted as objects come and go
+        if self._kept + size <= self.limit:
+            return True
+        for path, s, _ in sorted((f for f in self._files() if f[0] not in self._mine), key=lambda f: f[2]):
             try:
                 os.unlink(path)
             except OSError:
                 continue
-            total -= s
-            if total + size <= self.limit:
-                return
+            self._kept -= s
+            if self._kept + size <= self.limit:
+                return True
+        return False
 
     def close(self) -> None:
         """A temporary cache goes; a named one stays."""
@@ -444,7 +452,7 @@ class Fetched:
 
 
 @dataclass(slots=True)
-class _Polled:
+class Polled:
     """What a poll of a followed prefix found: objects fetched, or why it failed."""
 
     fetched: list[Fetched] = field(default_factory=list)
@@ -468,7 +476,7 @@ class S3Input:
         self.stats = S3Stats()
         #: keys read (or left unread for lack of room), with the ETag they had
         self.seen: dict[str, str] = {}
-        self._found: queue.Queue[_Polled] = queue.Queue()
+        self._found: queue.Queue[Polled] = queue.Queue()
         self._poller: threading.Thread | None = None
         #: the listing and the newest object fetched before the reader asked (start_early)
         self._early: threading.Thread | None = None
@@ -508,6 +516,17 @@ class S3Input:
         self._early = threading.Thread(target=run, name="atlens-s3-early", daemon=True)
         self._early.start()
         return self
+
+    def newest_path(self, timeout: float) -> str | None:
+        """The newest object's path once start_early has fetched it (waiting up to timeout), else None."""
+        if self._early is not None:
+            self._early.join(timeout)
+            if self._early.is_alive():
+                return None
+        for key, done in list(self._prefetched.items()):
+            if done.done() and done.exception() is None and done.result():
+                return self.cache.path_for(self.bucket_name, key)
+        return None
 
     def list(self) -> list[ObjectInfo]:
         """Objects under the prefix that can hold events of the time range and were not read yet,
@@ -550,7 +569,7 @@ class S3Input:
 
     # -- fetching
 
-    def fetch(self, objects: list[ObjectInfo], *, on_fetched: Callable[[Fetched], None] | None = None) -> Iterator[Fetched]:
+    def fetch(self, objects: list[ObjectInfo]) -> Iterator[Fetched]:
         """Download objects (DOWNLOADERS at a time) and yield each in the order given, as it is ready.
 
         Stops at the cache limit: the objects left are not fetched, and `full_reason` says so.
@@ -577,7 +596,7 @@ class S3Input:
                         pending.append((obj, path, early))
                         return True
                     if self.cache.held(path, obj):
-                        self.cache.reserve(path, obj.size)
+                        self.cache.reserve(path, obj.size, held=True)
                         pending.append((obj, path, None))
                         return True
                     if not self.cache.reserve(path, obj.size):
@@ -595,9 +614,10 @@ class S3Input:
                 while pending:
                     obj, path, future = pending.pop(0)
                     kept = True if future is None else future.result()
-                    ahead = DOWNLOADERS * 2
-                    while len(pending) < ahead and submit():
-                        pass
+                    if ahead > 1 or not kept:
+                        ahead = DOWNLOADERS * 2
+                        while len(pending) < ahead and submit():
+                            pass
                     if not kept:
                         self.cache.release(path, obj.size)
                         self.seen[obj.key] = obj.etag
@@ -608,6 +628,12 @@ class S3Input:
                         self.stats.downloaded += 1
                         self.stats.bytes += obj.size
                     yield Fetched(obj, path, f"s3://{self.bucket_name}/{obj.key}")
+                    if ahead == 1:
+                        # The newest object is read (the first screen is drawn): the others now,
+                        # not while it was read (they would have shared the processor with it).
+                        ahead = DOWNLOADERS * 2
+                        while len(pending) < ahead and submit():
+                            pass
                 if stopped_at is not None:
                     rest = objects[stopped_at:]
                     for obj in rest:
@@ -631,7 +657,7 @@ class S3Input:
 
         def poll() -> None:
             while not stop.wait(self.settings.poll_seconds):
-                found = _Polled()
+                found = Polled()
                 try:
                     objects = self.list()
                     # Oldest first while following: each new object arrives after the one before.
@@ -647,9 +673,9 @@ class S3Input:
         self._poller = threading.Thread(target=poll, name="atlens-s3-poll", daemon=True)
         self._poller.start()
 
-    def take_found(self) -> list[_Polled]:
+    def take_found(self) -> list[Polled]:
         """What the poller found since the last call."""
-        found: list[_Polled] = []
+        found: list[Polled] = []
         while True:
             try:
                 found.append(self._found.get_nowait())
