@@ -7,7 +7,9 @@ from outside, as a user sees them: the real program runs in tmux and the screen 
 `capture-pane`. CPU comes from the process's own accounting (/proc/PID/stat). `--only faults`
 (benchmarks/faults.py) follows a log rotated at speed and counts the events lost and repeated.
 `--only archive` reads `--since 1h` from 30 days of hourly Event Routing objects, pruned by their
-names and, beside it, every file read.
+names and, beside it, every file read. `--only s3` (benchmarks/s3bench.py) serves archives from a
+local S3 server: the first screen of 1M events in objects, and `--since 1h` over 30 days of
+hourly objects listed through the layouts against every object fetched.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from tui.core import generator  # noqa: E402
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import faults  # noqa: E402  (following through rotation: lost, repeated, CPU)
+import s3bench  # noqa: E402  (s3:// buckets in a local S3 server)
 
 
 # ----------------------------------------------------------------------------- data
@@ -749,7 +752,7 @@ def bench_archive(quick: bool) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100k events only, shorter follow runs, fault cases at 2,000/s only")
-    every_part = ["index", "screen", "render", "follow", "idle", "query", "keys", "faults", "archive"]
+    every_part = ["index", "screen", "render", "follow", "idle", "query", "keys", "faults", "archive", "s3"]
     parser.add_argument("--only", action="append", choices=every_part, help="run only these parts (repeatable)")
     args = parser.parse_args()
     parts = set(args.only or every_part)
@@ -788,6 +791,9 @@ def main() -> int:
         faults.bench_faults(args.quick)
     if "archive" in parts:
         bench_archive(args.quick)
+    if "s3" in parts:
+        s3bench.bench_first_screen(data_file(sizes[-1]), Tmux, ROW)
+        s3bench.bench_since(REPO, routing_bucket, args.quick)
     return 0
 
 

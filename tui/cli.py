@@ -831,14 +831,15 @@ def run_tui(argv: list[str]) -> int:
     if not args.paths:
         raise UsageError("give a log file, directory, glob or '-' for standard input (or run 'atlens demo')")
     specs = resolve_inputs(args.paths, follow=True)
+    # A bucket is listed and its newest object fetched (boto3 imported, the connection made) while
+    # the catalog and Textual load.
+    s3_started = {spec.text: S3Input(spec.text, s3, since_us=since, until_us=until).start_early()
+                  for spec in specs if spec.kind == "s3"}
     # A malformed user catalog is told before the screen is taken, as the other commands tell it:
     # a screen without the user's actions would explain their events as undocumented. The preview
     # and the app reuse this load (loader.default keeps it).
     _load_catalog(args.catalog)
     stdin_fd = _stdin_for_tui(specs)
-    # A bucket is listed and its newest object fetched while Textual is imported.
-    s3_started = {spec.text: S3Input(spec.text, s3, since_us=since, until_us=until).start_early()
-                  for spec in specs if spec.kind == "s3"}
     # Importing Textual takes 0.3 s: meanwhile the newest rows of plain files are on screen,
     # drawn as the app will draw them (best effort: never raises, draws nothing when unsure).
     previewed = False
