@@ -38,6 +38,7 @@ def routed(hour: datetime, minute: int = 5, seq: int = 0, account: str = "012345
 @pytest.mark.parametrize("name, layout", [
     (f"0123456789abcdef/us-south/2025-06-01T13/2025-06-01T13:05+00_{UUID}.log", EVENT_ROUTING),
     (f"/home/ann/bucket/0123456789abcdef/eu-de/2025-06-01T13/2025-06-01T13:59+17_{UUID}.log", EVENT_ROUTING),
+    (f"s3://audit-bucket/0123456789abcdef/us-south/2025-06-01T13/2025-06-01T13:05+00_{UUID}.log", EVENT_ROUTING),
     ("us-south/2025-06-01T13/2025-06-01T13:05:27.123Z+03.log", EVENT_ROUTING),
     ("us-south/2025-06-01T13/1748782800+03.log", EVENT_ROUTING),  # the old timestamp's form is not documented
     ("us-south/2025-06-01T13/2025-06-01T13:05+03.log.gz", EVENT_ROUTING),
@@ -263,3 +264,26 @@ def test_newest_first_orders_by_hour_then_by_name_unknown_names_first() -> None:
     ]
     ordered = sorted(names, key=newest_first)
     assert ordered == [names[2], names[1], names[4], names[3], names[0], names[5]]
+
+
+@settings(max_examples=300)
+@given(hour=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31, 23)),
+       since_offset=st.integers(-70 * 24 * HOUR_US, 70 * 24 * HOUR_US), length=st.integers(1, 90 * 24 * HOUR_US),
+       open_end=st.sampled_from(["none", "since", "until"]))
+def test_every_folder_above_an_object_that_can_hold_the_range_is_descended_into(hour: datetime, since_offset: int, length: int,
+                                                                                open_end: str) -> None:
+    hour = hour.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
+    since: int | None = us(hour.year, hour.month, hour.day, hour.hour) + since_offset
+    until: int | None = since + length  # type: ignore[operator]
+    if open_end == "since":
+        since = None
+    elif open_end == "until":
+        until = None
+    for parts in ([f"year={hour:%Y}/", f"month={hour:%m}/", f"day={hour:%d}/", f"acct.{hour:%Y-%m-%d}.{hour:%H}00.json.gz"],
+                  ["cx/parquet/v1/team_id=1/", f"dt={hour:%Y-%m-%d}/", f"hr={hour:%H}/", f"{UUID}.parquet"],
+                  ["acct/us-south/", f"{hour:%Y-%m-%dT%H}/", f"{hour:%Y-%m-%dT%H}:05+00_{UUID}.log"]):
+        if not can_hold("".join(parts), since, until):
+            continue
+        for depth in range(1, len(parts) - 1):
+            prefix = "".join(parts[:depth])
+            assert folders_that_can_hold(prefix, [parts[depth]], since, until) == [parts[depth]], (prefix, parts[depth])
