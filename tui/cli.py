@@ -268,8 +268,11 @@ def _write_errors(errors: Sequence[ErrorRecord], unreadable: dict[str, str], fmt
     records = [(e.source, e.line, e.offset, e.reason, e.excerpt) for e in errors]
     records += [(name, None, None, f"cannot be read: {reason}", "") for name, reason in unreadable.items()]
     if fmt == "jsonl":
-        for record in records:
-            out.write(_json_line(dict(zip(("source", "line", "offset", "reason", "text"), record))) + "\n")
+        for record, error in zip(records, [*errors, *[None] * len(unreadable)]):
+            fields = dict(zip(("source", "line", "offset", "reason", "text"), record))
+            if error is not None and error.place:
+                fields["place"] = error.place  # a Parquet file's row group and row
+            out.write(_json_line(fields) + "\n")
     elif fmt == "csv":
         write = _csv_writer(out)
         if header:
@@ -453,7 +456,7 @@ def _not_events(store: Store, lister: str) -> str:
     count = len(store.errors)
     first = store.errors[0]
     said = "1 line read was not an event" if count == 1 else f"{count} lines read were not events"
-    return (f"atlens: {said} (first: {printable(first.source)}:{first.line}: {printable(first.reason)}); "
+    return (f"atlens: {said} (first: {printable(first.where())}: {printable(first.reason)}); "
             f"{lister} lists {'it' if count == 1 else 'them'}\n")
 
 

@@ -57,9 +57,17 @@ class ErrorRecord:
     offset: int
     reason: str
     excerpt: str
+    #: where it is when a line and byte would not find it: a Parquet file's "row group 2, row 17"
+    place: str = ""
+
+    def where(self) -> str:
+        """Where it is, as a person would look for it: `file:line`, or a Parquet file's row group and row."""
+        return f"{self.source}, {self.place}" if self.place else f"{self.source}:{self.line}"
 
     def describe(self) -> str:
         """One line for a terminal: where, why and what the input said."""
+        if self.place:
+            return f"{self.where()}: {self.reason}: {self.excerpt}"
         return f"{self.source}:{self.line} (byte {self.offset}): {self.reason}: {self.excerpt}"
 
 

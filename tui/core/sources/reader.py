@@ -14,6 +14,7 @@ from ..store import Notice, Store
 from ..workers import WorkerPool
 from . import spool as spools
 from .inputs import STDIN_NAME, InputSpec, expand, why
+from .parquet import NEEDS_PYARROW, ParquetPart, is_complete, is_parquet
 from .rawbytes import FileBytes
 from .ranges import CHUNK_BYTES, _value_boundary, index_range
 from .spool import Spool, SpoolFull
@@ -88,6 +89,10 @@ class Reader:
         self._undecided: dict[tuple[int, int], tuple[int, float]] = {}
         self._spool_folder: str | None = None
         self._said: set[str] = set()
+        #: Parquet files read (path -> identity): read once, whole (they are written once, whole)
+        self.parquet_read: dict[str, tuple[int, int]] = {}
+        #: Parquet files that could not be read for want of pyarrow
+        self.parquet_waiting: set[str] = set()
         #: whether everything there was has been read once (then following keeps recent bytes)
         self.loaded = False
 
@@ -305,6 +310,10 @@ class Reader:
             for stream in self.streams:
                 stream.done.wait()
         files = [f for f in self.current_files() if f[0] not in self.tails]
+        parquet = [f for f in files if _is_parquet_file(f[0])]
+        if parquet:
+            files = [f for f in files if f not in parquet]
+            self._load_parquet(parquet)
         opened: list[Tail] = list(self.tails.values())
         for path, display in files:
             tail = self._tail_for(path, display)
@@ -486,7 +495,15 @@ class Reader:
         # Known files first: a rotation must be seen before its copy looks like a new file.
         for tail in list(self.tails.values()):
             added += tail.poll(replaced=rescan)
+        new_parquet: list[tuple[str, str]] = []
         for path, display in (self.current_files() if rescan else ()):
+            if path in self.parquet_read or path in self.parquet_waiting:
+                continue
+            if path not in self.tails and _is_parquet_file(path):
+                # Written once, whole: read when its footer is there (a copy may still be arriving).
+                if is_complete(path):
+                    new_parquet.append((path, display))
+                continue
             if path not in self.tails:
                 # An empty new file may be an archive whose first bytes are not written yet:
                 # what kind of file it is is decided when there is something in it.
@@ -499,7 +516,76 @@ class Reader:
                 if tail is not None:
                     self.report(f"new file {display}")
                     added += tail.read_new(final=False)
+        if new_parquet:
+            before = len(self.store)
+            for _, display in new_parquet:
+                self.report(f"new file {display}")
+            self._load_parquet(new_parquet)
+            added += len(self.store) - before
         return added
+
+    # -- Parquet archives
+
+    def _load_parquet(self, files: list[tuple[str, str]]) -> None:
+        """Read Parquet files (a Cloud Logs archive), each whole into a spool of its rows; several
+        at a time in worker processes when there are several (pyarrow is imported there only)."""
+        jobs = []
+        for path, display in files:
+            try:
+                st = os.stat(path)
+            except OSError as exc:
+                self.cannot_read(display, why(exc))
+                continue
+            self.parquet_read[path] = (st.st_dev, st.st_ino)
+            jobs.append((path, display, self.spool_path(os.path.basename(path) + ".jsonl"), st.st_size))
+        if not jobs:
+            return
+        total = sum(job[3] for job in jobs)
+        done = 0
+        if self.parallel and len(jobs) > 1 or total > PARALLEL_THRESHOLD and self.parallel:
+            pool = WorkerPool()
+            try:
+                results = pool.run(("parquet", job[:3]) for job in jobs)
+                for job, part in zip(jobs, results):
+                    assert isinstance(part, ParquetPart)
+                    self._add_parquet(job[0], job[2], part)
+                    done += job[3]
+                    self.on_progress(ReadProgress(done, total, False))
+            finally:
+                pool.close()
+        else:
+            from .parquet import read_file
+
+            for path, display, spool, size in jobs:
+                self._add_parquet(path, spool, read_file(path, display, spool))
+                done += size
+                self.on_progress(ReadProgress(done, total, False))
+        self._say_skipped()
+
+    def _add_parquet(self, path: str, spool: str, part: ParquetPart) -> None:
+        """A Parquet file read: its events into the store, its problem said."""
+        if part.no_pyarrow:
+            self.parquet_read.pop(path, None)
+            self.parquet_waiting.add(path)
+            count = len(self.parquet_waiting)
+            self.report(NEEDS_PYARROW + (f" ({count:,} Parquet files not read)" if count > 1 else f" ({part.source} not read)"),
+                        problem=True)
+            return
+        if os.path.exists(spool):
+            segment = self.store.add_segment(part.source, FileBytes(spool), "parquet")
+            self.store.add(segment, part.batch)
+            self.on_grow()
+        if part.skipped:
+            self.store.skipped.update(part.skipped)
+        if part.problem:
+            self.report(part.problem, problem=True)
+
+    def _say_skipped(self) -> None:
+        """The rows of other applications in Cloud Logs archives, counted by application: said,
+        never shown as events or errors (a total that grows is said again)."""
+        skipped = self.store.skipped
+        if skipped:
+            self.report(skipped_text(skipped))
 
     def watch_paths(self) -> list[str]:
         """Folders to watch, each on its own: every readable folder below a followed directory,
@@ -743,6 +829,26 @@ def same_start(head: bytes, fingerprint: bytes) -> bool:
     events can share their first hundred bytes, a time and an action)."""
     n = len(fingerprint)
     return n >= SAME_CONTENT_BYTES and len(head) >= n and head[:n] == fingerprint
+
+
+def skipped_text(skipped: dict[str, int]) -> str:
+    """"skipped 1,204 rows of other applications: k8s-app 1,100, my-api 104" (the most first)."""
+    total = sum(skipped.values())
+    ranked = sorted(skipped.items(), key=lambda item: (-item[1], item[0]))
+    shown = ", ".join(f"{name or '(no name)'} {count:,}" for name, count in ranked[:6])
+    more = f" and {len(ranked) - 6:,} more" if len(ranked) > 6 else ""
+    return f"skipped {total:,} row{'s' if total != 1 else ''} of other applications: {shown}{more}"
+
+
+def _is_parquet_file(path: str) -> bool:
+    """Whether a file is a Parquet file, by its name or its first bytes."""
+    if path.lower().endswith(".parquet"):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            return is_parquet(path, fh.read(4))
+    except OSError:
+        return False
 
 
 def _mtime(path: str) -> float:
