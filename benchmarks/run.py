@@ -134,6 +134,93 @@ def bench_index(path: Path) -> None:
             print(f"| lnav -n (load and index) | {ln:.2f} | {ours[1] / ln:,.0f} | {ln / loop[0]:.2f}x | |")
 
 
+# ----------------------------------------------------------------------------- Cloud Logs archives (Parquet)
+
+
+#: Rows of other applications mixed into the archive, one per this many audit events.
+OTHER_EVERY = 20
+
+
+def archive_dir(path: Path) -> Path:
+    """The events of a generated log as an IBM Cloud Logs archive (made once, kept beside it):
+    cx/parquet/v1/team_id=<TEAM>/dt=/hr= by event time, two files an hour, labels and metadata as
+    Cloud Logs writes them, a row of another application every OTHER_EVERY events, and a _manifest."""
+    root = path.with_suffix(".archive")
+    done = root / ".complete"
+    if done.exists():
+        return root
+    import orjson
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    print(f"  writing {path.name} as a Cloud Logs archive into {root} …", flush=True)
+    shutil.rmtree(root, ignore_errors=True)
+    base = root / "cx" / "parquet" / "v1" / "team_id=0a1b2c3d"
+    (base / "_manifest").mkdir(parents=True)
+    (base / "_manifest" / "manifest.json").write_text('{"version": 1}\n')
+    rows: dict[str, list[list[str]]] = {}
+    n = 0
+
+    def flush(hour: str, final: bool) -> None:
+        cols = rows.pop(hour) if final else rows[hour]
+        if not cols[0]:
+            return
+        folder = base / f"dt={hour[:10]}" / f"hr={hour[11:13]}"
+        folder.mkdir(parents=True, exist_ok=True)
+        table = pa.table({"src_obj__event_metadata": pa.array(cols[0], pa.string()),
+                          "src_obj__event_labels": pa.array(cols[1], pa.string()),
+                          "src_obj__user_data": pa.array(cols[2], pa.string())})
+        pq.write_table(table, folder / f"{uuid.UUID(int=n)}.parquet", row_group_size=16384, compression="zstd")
+        if not final:
+            rows[hour] = [[], [], []]
+
+    with open(path, "rb") as fh:
+        for line in fh:
+            n += 1
+            event = orjson.loads(line)
+            hour = event["eventTime"][:13]
+            cols = rows.setdefault(hour, [[], [], []])
+            service = event["action"].split(".")[0]
+            labels = orjson.dumps({"applicationname": "ibm-audit-event", "subsystemname": f"{service}:",
+                                   "computername": "", "ipaddress": "", "threadid": ""}).decode()
+            metadata = orjson.dumps({"timestamp": event["eventTime"], "severity": "Info", "priorityclass": "medium",
+                                     "logid": str(uuid.UUID(int=n))}).decode()
+            cols[0].append(metadata)
+            cols[1].append(labels)
+            cols[2].append(line.rstrip(b"\n").decode())
+            if n % OTHER_EVERY == 0:
+                cols[0].append(metadata)
+                cols[1].append('{"applicationname":"k8s-app","subsystemname":"ingress"}')
+                cols[2].append('{"log":"GET /healthz 200"}')
+            if len(cols[0]) >= 30_000:  # two files or more an hour, as Cloud Logs writes them
+                flush(hour, False)
+    for hour in list(rows):
+        flush(hour, True)
+    done.touch()
+    return root
+
+
+def bench_parquet(path: Path) -> None:
+    """Index the same events from a Cloud Logs archive and from JSON lines, in the same run."""
+    archive = archive_dir(path)
+    warm(path)
+    for file in archive.rglob("*.parquet"):
+        warm(file)
+    lines = run_python(ATLENS_INDEX, str(path), str(REPO))
+    parquet = run_python(ATLENS_INDEX, str(archive), str(REPO))
+    size = sum(f.stat().st_size for f in archive.rglob("*.parquet")) / 1e6
+    files = sum(1 for _ in archive.rglob("*.parquet"))
+    print(f"\n## Index {parquet[1]:,} events from a Cloud Logs archive ({files} Parquet files, {size:,.0f} MB, zstd) "
+          f"beside the same events as JSON lines ({path.stat().st_size / 1e6:,.0f} MB)\n")
+    print("| input | seconds | events/s | vs JSON lines | peak RSS | vs JSON lines | targets met |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for name, (sec, n, rss, child) in (("JSON lines", lines), ("Parquet archive", parquet)):
+        mem = f"{rss / 1024:,.0f} MB" + (f" (+ workers {child / 1024:,.0f} MB each)" if child else "")
+        ratio, mem_ratio = sec / lines[0], rss / lines[2]
+        met = "" if name == "JSON lines" else ("yes" if ratio <= 1.25 and mem_ratio <= 1.2 else "NO") + " (≤ 1.25x time, ≤ 1.2x RSS)"
+        print(f"| {name} | {sec:.2f} | {n / sec:,.0f} | {ratio:.2f}x | {mem} | {mem_ratio:.2f}x | {met} |")
+
+
 # ----------------------------------------------------------------------------- the real program in tmux
 
 
@@ -656,7 +743,7 @@ def bench_query(path: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100k events only, shorter follow runs, fault cases at 2,000/s only")
-    every_part = ["index", "screen", "render", "follow", "idle", "query", "keys", "faults"]
+    every_part = ["index", "parquet", "screen", "render", "follow", "idle", "query", "keys", "faults"]
     parser.add_argument("--only", action="append", choices=every_part, help="run only these parts (repeatable)")
     args = parser.parse_args()
     parts = set(args.only or every_part)
@@ -669,6 +756,13 @@ def main() -> int:
     if "index" in parts:
         for count in sizes:
             bench_index(data_file(count))
+    if "parquet" in parts:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            print("\n## Cloud Logs archives: not measured (pyarrow is not installed: pip install 'atlens[archives]')")
+        else:
+            bench_parquet(data_file(sizes[-1]))
     if parts & {"screen", "render"}:
         big = data_file(sizes[-1])
         if "screen" in parts:

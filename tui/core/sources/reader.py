@@ -542,7 +542,8 @@ class Reader:
             return
         total = sum(job[3] for job in jobs)
         done = 0
-        if self.parallel and len(jobs) > 1 or total > PARALLEL_THRESHOLD and self.parallel:
+        waiting = len(self.parquet_waiting)
+        if self.parallel and (len(jobs) > 1 or total > PARALLEL_THRESHOLD):
             pool = WorkerPool()
             try:
                 results = pool.run(("parquet", job[:3]) for job in jobs)
@@ -560,6 +561,10 @@ class Reader:
                 self._add_parquet(path, spool, read_file(path, display, spool))
                 done += size
                 self.on_progress(ReadProgress(done, total, False))
+        if len(self.parquet_waiting) > waiting:
+            count = len(self.parquet_waiting)
+            self.report(NEEDS_PYARROW + (f" ({count:,} Parquet files not read)" if count > 1 else f" ({next(iter(self.parquet_waiting))} not read)"),
+                        problem=True)
         self._say_skipped()
 
     def _add_parquet(self, path: str, spool: str, part: ParquetPart) -> None:
@@ -567,10 +572,7 @@ class Reader:
         if part.no_pyarrow:
             self.parquet_read.pop(path, None)
             self.parquet_waiting.add(path)
-            count = len(self.parquet_waiting)
-            self.report(NEEDS_PYARROW + (f" ({count:,} Parquet files not read)" if count > 1 else f" ({part.source} not read)"),
-                        problem=True)
-            return
+            return  # said once for all (see _load_parquet)
         if os.path.exists(spool):
             segment = self.store.add_segment(part.source, FileBytes(spool), "parquet")
             self.store.add(segment, part.batch)
