@@ -159,6 +159,7 @@ def archive_dir(path: Path) -> Path:
     (base / "_manifest").mkdir(parents=True)
     (base / "_manifest" / "manifest.json").write_text('{"version": 1}\n')
     rows: dict[str, list[list[str]]] = {}
+    written: list[Path] = []
     n = 0
 
     def flush(hour: str, final: bool) -> None:
@@ -170,7 +171,8 @@ def archive_dir(path: Path) -> Path:
         table = pa.table({"src_obj__event_metadata": pa.array(cols[0], pa.string()),
                           "src_obj__event_labels": pa.array(cols[1], pa.string()),
                           "src_obj__user_data": pa.array(cols[2], pa.string())})
-        pq.write_table(table, folder / f"{uuid.UUID(int=n)}.parquet", row_group_size=16384, compression="zstd")
+        written.append(folder / f"{uuid.UUID(int=len(written))}.parquet")
+        pq.write_table(table, written[-1], row_group_size=16384, compression="zstd")
         if not final:
             rows[hour] = [[], [], []]
 

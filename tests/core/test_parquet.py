@@ -115,3 +115,13 @@ def test_rows_with_null_columns_and_events_without_labels_are_not_lost(tmp_path)
     assert [e.place for e in store.errors] == ["row group 0, row 2"]
     shown = events(store)
     assert "labels" in shown[0] and "labels" not in shown[1]
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["in-process", "worker-processes"])
+def test_files_of_one_name_in_two_folders_are_both_read(tmp_path, parallel):
+    rows = [audit_row(audit_event(n, n)) for n in range(3)]
+    for team in ("team_id=a", "team_id=b"):
+        write_parquet(tmp_path / "archive" / team / "dt=2026-11-20" / "hr=09" / "0000.parquet", rows)
+    store = read_paths(tmp_path / "archive", parallel=parallel)
+    assert len(store) == 6 and not [n.text for n in store.notices if n.problem]
+    assert len(events(store)) == 6

@@ -121,7 +121,8 @@ def _embedded(raw: bytes | None, loads) -> tuple[object, bytes]:
 
 
 def read_file(path: str, display: str, spool_path: str) -> ParquetPart:
-    """Read one Parquet file of a Cloud Logs archive into a new spool at spool_path.
+    """Read one Parquet file of a Cloud Logs archive into the spool at spool_path (made empty,
+    private, by the reader: two files of one name in two folders must not share one).
 
     Never raises for what the file holds: a file that is not Parquet, is damaged or lacks the
     columns comes back with `problem` said, and the events before it stay read.
@@ -136,7 +137,7 @@ def read_file(path: str, display: str, spool_path: str) -> ParquetPart:
     import pyarrow as pa
 
     try:
-        spool = Spool(spool_path, keep_open=True)
+        spool = Spool(spool_path, keep_open=True, created=True)
     except OSError as exc:
         part.problem = f"{display}: could not make a copy to read events back ({exc.strerror})"
         return part

@@ -536,8 +536,14 @@ class Reader:
             except OSError as exc:
                 self.cannot_read(display, why(exc))
                 continue
+            spool = self.spool_path(os.path.basename(path) + ".jsonl")
+            try:
+                Spool(spool)  # made here, empty: the next file of the same name gets another path
+            except OSError as exc:
+                self.report(f"{display}: could not make a copy to read events back ({exc.strerror})", problem=True)
+                continue
             self.parquet_read[path] = (st.st_dev, st.st_ino)
-            jobs.append((path, display, self.spool_path(os.path.basename(path) + ".jsonl"), st.st_size))
+            jobs.append((path, display, spool, st.st_size))
         if not jobs:
             return
         total = sum(job[3] for job in jobs)
