@@ -125,3 +125,21 @@ def test_files_of_one_name_in_two_folders_are_both_read(tmp_path, parallel):
     store = read_paths(tmp_path / "archive", parallel=parallel)
     assert len(store) == 6 and not [n.text for n in store.notices if n.problem]
     assert len(events(store)) == 6
+
+
+def test_an_event_of_a_file_changed_since_it_was_read_is_said_not_shown_wrong(tmp_path):
+    """The copy an event is re-read from is written when it is first needed: from the same file only."""
+    from tui.core.sources import Reader
+    from tui.core.store import Store
+
+    path = write_parquet(tmp_path / "a.parquet", [audit_row(audit_event(n, n)) for n in range(3)])
+    store = Store()
+    reader = Reader(store, resolve_inputs([str(path)]), parallel=False)
+    try:
+        reader.load(follow=False)
+        write_parquet(path, [audit_row(audit_event(n + 10, n)) for n in range(4)])  # replaced by another export
+        record = store.event(store.order[0])
+        assert record.event is None
+        assert "changed since it was read" in record.problem
+    finally:
+        reader.close()

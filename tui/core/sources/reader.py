@@ -14,7 +14,7 @@ from ..store import Notice, Store
 from ..workers import WorkerPool
 from . import spool as spools
 from .inputs import STDIN_NAME, InputSpec, expand, why
-from .parquet import NEEDS_PYARROW, ParquetPart, is_complete, is_parquet
+from .parquet import NEEDS_PYARROW, ParquetCopy, ParquetPart, is_complete, is_parquet
 from .rawbytes import FileBytes
 from .ranges import CHUNK_BYTES, _value_boundary, index_range
 from .spool import Spool, SpoolFull
@@ -552,7 +552,7 @@ class Reader:
         if self.parallel and (len(jobs) > 1 or total > PARALLEL_THRESHOLD):
             pool = WorkerPool()
             try:
-                results = pool.run(("parquet", job[:3]) for job in jobs)
+                results = pool.run(("parquet", job[:2]) for job in jobs)
                 for job, part in zip(jobs, results):
                     assert isinstance(part, ParquetPart)
                     self._add_parquet(job[0], job[2], part)
@@ -564,7 +564,7 @@ class Reader:
             from .parquet import read_file
 
             for path, display, spool, size in jobs:
-                self._add_parquet(path, spool, read_file(path, display, spool))
+                self._add_parquet(path, spool, read_file(path, display))
                 done += size
                 self.on_progress(ReadProgress(done, total, False))
         if len(self.parquet_waiting) > waiting:
@@ -579,9 +579,10 @@ class Reader:
             self.parquet_read.pop(path, None)
             self.parquet_waiting.add(path)
             return  # said once for all (see _load_parquet)
-        if os.path.exists(spool):
-            segment = self.store.add_segment(part.source, FileBytes(spool), "parquet")
+        if part.rows:
+            segment = self.store.add_segment(part.source, ParquetCopy(path, spool, part), "parquet")
             self.store.add(segment, part.batch)
+            part.batch = Batch(part.source)  # its columns are the store's now: the copy needs the rest only
             self.on_grow()
         if part.skipped:
             self.store.skipped.update(part.skipped)
@@ -684,7 +685,9 @@ class Reader:
             raw = segment.reader
             if not isinstance(raw, FileBytes):
                 continue
-            if folder is not None and raw.path.startswith(folder + os.sep):
+            # A Parquet file's copy not written yet is not written now (its path would write it).
+            path = raw.where if isinstance(raw, ParquetCopy) else raw.path
+            if folder is not None and path.startswith(folder + os.sep):
                 # The spools go now, their events stay readable: through a descriptor held open.
                 raw.hold()
             else:
