@@ -652,7 +652,9 @@ def _rows_on_line(store: Store, args: argparse.Namespace, err: TextIO) -> list[t
     with open(path, "rb") as fh:
         fh.seek(start)
         text = fh.read(min(end - start, 200)).decode("utf-8", "replace")
-    if not text.strip():
+    if not text.strip() and store.segments[segment].kind == "parquet":
+        err.write(f"atlens: row {number} of {printable(name)} is a record of another application, not an audit event: skipped\n")
+    elif not text.strip():
         err.write(f"atlens: {where} is blank: no event starts on it\n")
     else:
         err.write(f"atlens: no event starts on {where}: {printable(text[:120])}\n")

@@ -74,6 +74,9 @@ def test_explain_line_n_of_a_parquet_file_is_its_row_n(archive):
     result = explain(str(archive.bad_file), "--line", "2", "--format", "json")
     assert result.returncode == 0, result.stderr.decode()
     assert json.loads(result.stdout)["line"] == 2
+    other = explain(str(archive.bad_file), "--line", "3")  # a row of k8s-app
+    assert other.returncode == 1
+    assert "row 3 of" in other.stderr.decode() and "another application" in other.stderr.decode()
     bad = explain(str(archive.bad_file), "--line", "10")
     assert bad.returncode == 1
     assert "line 10 of" in bad.stderr.decode() and "is not an event: user_data is not JSON" in bad.stderr.decode()

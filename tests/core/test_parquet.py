@@ -143,3 +143,33 @@ def test_an_event_of_a_file_changed_since_it_was_read_is_said_not_shown_wrong(tm
         assert "changed since it was read" in record.problem
     finally:
         reader.close()
+
+
+def test_a_file_added_to_a_followed_archive_is_read_once_it_is_complete(tmp_path):
+    from tui.core.sources import Reader
+    from tui.core.store import Store
+
+    root = tmp_path / "archive"
+    write_parquet(root / "dt=2026-11-20" / "hr=09" / "a.parquet", [audit_row(audit_event(n, n)) for n in range(3)])
+    store = Store()
+    reader = Reader(store, resolve_inputs([str(root)], follow=True), parallel=False)
+    try:
+        reader.load(follow=True)
+        assert len(store) == 3
+        whole = write_parquet(tmp_path / "b.parquet", [audit_row(audit_event(n, 100 + n)) for n in range(10, 14)]
+                              + [other_row("k8s-app", 1)]).read_bytes()
+        arriving = root / "dt=2026-11-20" / "hr=10" / "b.parquet"
+        arriving.parent.mkdir(parents=True)
+        arriving.write_bytes(whole[:len(whole) // 2])  # still being copied: no footer yet
+        reader.poll_all()
+        assert len(store) == 3 and not store.errors and not any(n.problem for n in store.notices)
+        arriving.write_bytes(whole)
+        reader.poll_all()
+        assert len(store) == 7
+        assert f"new file {arriving}" in [n.text for n in store.notices]
+        assert "skipped 1 row of other applications: k8s-app 1" in [n.text for n in store.notices]
+        reader.poll_all()
+        assert len(store) == 7  # read once
+        assert store.event(store.order[-1]).event["labels"]["applicationname"] == "ibm-audit-event"
+    finally:
+        reader.close()
