@@ -173,3 +173,16 @@ def test_a_file_added_to_a_followed_archive_is_read_once_it_is_complete(tmp_path
         assert store.event(store.order[-1]).event["labels"]["applicationname"] == "ibm-audit-event"
     finally:
         reader.close()
+
+
+def test_columns_written_over_several_lines_give_the_same_events(tmp_path):
+    import json
+
+    from tests.parquet_archive import Row
+
+    compact = [audit_row(audit_event(n, n)) for n in range(3)]
+    pretty = [Row(json.dumps(json.loads(r.metadata), indent=2), json.dumps(json.loads(r.labels), indent=2),
+                  json.dumps(json.loads(r.user_data), indent=4)) for r in compact]
+    one = read_paths(write_parquet(tmp_path / "compact.parquet", compact))
+    other = read_paths(write_parquet(tmp_path / "pretty.parquet", pretty))
+    assert events(other) == events(one) and len(one) == 3 and not other.errors

@@ -98,11 +98,24 @@ class _Column:
     """One string column of a record batch: its values as slices of one buffer (no Python object
     per value until one is asked for)."""
 
-    __slots__ = ("data", "view", "offsets", "nulls", "newlines")
+    __slots__ = ("data", "view", "offsets", "nulls", "newlines", "indices", "entries")
 
-    def __init__(self, column) -> None:  # column: a pyarrow Array of strings
+    def __init__(self, column) -> None:  # column: a pyarrow Array of strings, or a dictionary of them
         import pyarrow as pa
 
+        #: a dictionary column (labels, read so: they repeat): each row's entry, and the entries
+        self.indices: array | None = None
+        self.entries: list[memoryview | None] = []
+        if pa.types.is_dictionary(column.type):
+            indices = column.indices.cast(pa.int64())
+            self.indices = array("q")
+            self.indices.frombytes(memoryview(indices.buffers()[1])[indices.offset * 8:(indices.offset + len(indices)) * 8])
+            nulls = column.null_count
+            column = column.dictionary
+            self.entries = _Column(column).values()
+            self.nulls = frozenset(i for i, null in enumerate(indices.is_null().to_pylist()) if null) if nulls else frozenset()
+            self.newlines = any(e is not None and not _Column.one_line_text(e) for e in self.entries)
+            return
         kind = column.type
         if pa.types.is_string(kind) or pa.types.is_binary(kind):
             code, width = "i", 4
@@ -122,15 +135,25 @@ class _Column:
         self.newlines = b"\n" in self.data or b"\r" in self.data
 
     def values(self) -> list[memoryview | None]:
-        view, offsets = self.view, self.offsets
-        values: list[memoryview | None] = [view[a:b] for a, b in zip(offsets, offsets[1:])]
+        """Each row's value (the rows of one dictionary entry share one object, hashed once)."""
+        if self.indices is not None:
+            entries = self.entries
+            values = [entries[j] for j in self.indices]
+        else:
+            view, offsets = self.view, self.offsets
+            values = [view[a:b] for a, b in zip(offsets, offsets[1:])]
         for i in self.nulls:
             values[i] = None
         return values
 
     def one_line(self, raw: memoryview) -> bool:
         """Whether a value holds no line end."""
-        return not self.newlines or (b"\n" not in raw.tobytes() and b"\r" not in raw.tobytes())
+        return not self.newlines or self.one_line_text(raw)
+
+    @staticmethod
+    def one_line_text(raw: memoryview) -> bool:
+        text = raw.tobytes()
+        return b"\n" not in text and b"\r" not in text
 
 
 def _embedded(raw: memoryview | None, column: _Column, loads) -> tuple[object, bytes | memoryview]:
@@ -162,6 +185,14 @@ def _record_batches(parquet):  # -> Iterator[tuple[int, int, record batch]]
             first += record_batch.num_rows
 
 
+def _open(pq, path: str):  # -> pq.ParquetFile
+    """A Parquet file opened with its labels read as a dictionary (they repeat from row to row)."""
+    try:
+        return pq.ParquetFile(path, read_dictionary=[LABELS])
+    except KeyError:  # no labels column: said by the caller, which looks at the columns
+        return pq.ParquetFile(path)
+
+
 def _identity(path: str) -> tuple[int, int, int, int]:
     st = os.stat(path)
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
@@ -185,7 +216,7 @@ def read_file(path: str, display: str) -> ParquetPart:
     skipped: Counter[str] = Counter()
     try:
         part.identity = _identity(path)
-        parquet = pq.ParquetFile(path)
+        parquet = _open(pq, path)
     except (pa.ArrowException, OSError) as exc:
         part.problem = f"{display}: not a readable Parquet file ({_arrow_reason(exc)})"
         return part
@@ -328,7 +359,7 @@ def write_copy(path: str, spool_path: str, part: ParquetPart) -> str:
     try:
         if _identity(path) != part.identity:
             return f"{part.source} changed since it was read: its events cannot be shown again"
-        parquet = pq.ParquetFile(path)
+        parquet = _open(pq, path)
     except (ImportError, OSError) as exc:
         return f"{part.source} can no longer be read ({exc})"
     except pa.ArrowException as exc:
