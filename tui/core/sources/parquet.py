@@ -46,7 +46,7 @@ COLUMNS = (METADATA, LABELS, USER_DATA)
 #: What to do without pyarrow, said once.
 NEEDS_PYARROW = "reading Parquet files (IBM Cloud Logs archives) needs pyarrow: pip install 'atlens[archives]'"
 #: Rows decoded at a time: a few megabytes of text, whatever the size of the row groups.
-BATCH_ROWS = 8192
+BATCH_ROWS = 16384
 
 
 class NoPyarrow(Exception):
@@ -180,7 +180,8 @@ def _record_batches(parquet):  # -> Iterator[tuple[int, int, record batch]]
     """(row group, first row in it, record batch) of a file, BATCH_ROWS rows at a time."""
     for group in range(parquet.num_row_groups):
         first = 0
-        for record_batch in parquet.iter_batches(batch_size=BATCH_ROWS, row_groups=[group], columns=list(COLUMNS)):
+        # One thread: files are read by several worker processes at once already.
+        for record_batch in parquet.iter_batches(batch_size=BATCH_ROWS, row_groups=[group], columns=list(COLUMNS), use_threads=False):
             yield group, first, record_batch
             first += record_batch.num_rows
 
@@ -256,7 +257,7 @@ def _index_rows(part: ParquetPart, add, record_batch, group: int, first_in_group
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     metadata_col, labels_col, user_col = (_Column(record_batch.column(i)) for i in range(3))
-    metadata, labels, user_data = metadata_col.values(), labels_col.values(), user_col.values()
+    metadata, user_data = metadata_col.values(), user_col.values()
     errors = batch.errors
     kinds = part.kinds
     mark = kinds.append
@@ -267,16 +268,27 @@ def _index_rows(part: ParquetPart, add, record_batch, group: int, first_in_group
     metadata_lines = metadata_col.newlines
     n = record_batch.num_rows
     batch.lines += n
-    for i in range(n):
-        label = labels[i]
-        # Labels repeat from row to row (one application, a few subsystems): read once per file.
+    def label_hit(label: memoryview | None) -> tuple[object, int]:
+        """(application, length in the copy) of a row's labels, read once per file."""
         hit = label_cache.get(label) if label is not None else None  # type: ignore[call-overload]
         if hit is None:
             label_value, label_raw = _embedded(label, labels_col, loads)
-            application = label_value.get("applicationname") if type(label_value) is dict else None
-            hit = (application, len(label_raw))
+            hit = (label_value.get("applicationname") if type(label_value) is dict else None, len(label_raw))
             if label is not None and len(label_cache) < 4096:
                 label_cache[label.tobytes()] = hit
+        return hit
+
+    # Labels repeat from row to row (one application, a few subsystems): each distinct one is
+    # read once; a dictionary column gives them without looking at every row's text.
+    if labels_col.indices is not None:
+        entry_hits = [label_hit(entry) for entry in labels_col.entries]
+        row_hits = [entry_hits[j] for j in labels_col.indices]
+        for i in labels_col.nulls:
+            row_hits[i] = label_hit(None)
+    else:
+        row_hits = [label_hit(label) for label in labels_col.values()]
+    for i in range(n):
+        hit = row_hits[i]
         application = hit[0]
         if application is not None and application not in audit:
             skipped[application if type(application) is str else orjson.dumps(application).decode()] += 1
