@@ -11,7 +11,7 @@ from typing import Callable
 
 from ..decode import Batch
 from ..store import Notice, Store
-from ..workers import WorkerPool
+from ..workers import WorkerFailed, WorkerPool
 from . import spool as spools
 from .inputs import STDIN_NAME, InputSpec, expand, why
 from .parquet import NEEDS_PYARROW, ParquetCopy, ParquetPart, is_complete, is_parquet
@@ -551,13 +551,20 @@ class Reader:
         waiting = len(self.parquet_waiting)
         if self.parallel and (len(jobs) > 1 or total > PARALLEL_THRESHOLD):
             pool = WorkerPool()
+            read = 0
             try:
                 results = pool.run(("parquet", job[:2]) for job in jobs)
                 for job, part in zip(jobs, results):
                     assert isinstance(part, ParquetPart)
                     self._add_parquet(job[0], job[2], part)
+                    read += 1
                     done += job[3]
                     self.on_progress(ReadProgress(done, total, False))
+            except WorkerFailed as exc:
+                # A file that makes pyarrow itself fail: said, with the files it kept from being read.
+                left = [job[1] for job in jobs[read:]]
+                self.report(f"reading Parquet files stopped at {left[0]} ({exc}): "
+                            f"{len(left):,} file{'s' if len(left) != 1 else ''} not read", problem=True)
             finally:
                 pool.close()
         else:
