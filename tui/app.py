@@ -351,6 +351,7 @@ class AtlensApp(App[int]):
             following=grid.following, new_while_paused=grid.new_while_paused,
             total=len(self.store) if grid.view is not None else None, at_once=at_once,
             unreadable=len(self.store.unreadable), ended=self._reader is not None and self._reader.ended,
+            skipped=sum(self.store.skipped.values()),
         )
 
     def _tick(self) -> None:

@@ -314,8 +314,11 @@ def _write_errors(errors: Sequence[ErrorRecord], unreadable: dict[str, str], fmt
     records = [(e.source, e.line, e.offset, e.reason, e.excerpt) for e in errors]
     records += [(name, None, None, f"cannot be read: {reason}", "") for name, reason in unreadable.items()]
     if fmt == "jsonl":
-        for record in records:
-            out.write(_json_line(dict(zip(("source", "line", "offset", "reason", "text"), record))) + "\n")
+        for record, error in zip(records, [*errors, *[None] * len(unreadable)]):
+            fields = dict(zip(("source", "line", "offset", "reason", "text"), record))
+            if error is not None and error.place:
+                fields["place"] = error.place  # a Parquet file's row group and row
+            out.write(_json_line(fields) + "\n")
     elif fmt == "csv":
         write = _csv_writer(out)
         if header:
@@ -500,7 +503,7 @@ def _not_events(store: Store, lister: str) -> str:
     count = len(store.errors)
     first = store.errors[0]
     said = "1 line read was not an event" if count == 1 else f"{count} lines read were not events"
-    return (f"atlens: {said} (first: {printable(first.source)}:{first.line}: {printable(first.reason)}); "
+    return (f"atlens: {said} (first: {printable(first.where())}: {printable(first.reason)}); "
             f"{lister} lists {'it' if count == 1 else 'them'}\n")
 
 
@@ -697,7 +700,9 @@ def _rows_on_line(store: Store, args: argparse.Namespace, err: TextIO) -> list[t
     with open(path, "rb") as fh:
         fh.seek(start)
         text = fh.read(min(end - start, 200)).decode("utf-8", "replace")
-    if not text.strip():
+    if not text.strip() and store.segments[segment].kind == "parquet":
+        err.write(f"atlens: row {number} of {printable(name)} is a record of another application, not an audit event: skipped\n")
+    elif not text.strip():
         err.write(f"atlens: {where} is blank: no event starts on it\n")
     else:
         err.write(f"atlens: no event starts on {where}: {printable(text[:120])}\n")

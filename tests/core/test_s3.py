@@ -340,3 +340,35 @@ def test_an_endpoint_with_a_password_in_it_is_not_echoed(s3_env):
     port = closed_port()
     problem = _one_problem("s3://atlens-er/", endpoint=f"http://me:pa55-not-shown@127.0.0.1:{port}")
     assert f"127.0.0.1:{port}" in problem and "pa55-not-shown" not in problem
+
+
+# ---------------------------------------------------------------- Parquet objects (IBM Cloud Logs archives)
+
+
+def test_a_cloud_logs_archive_bucket_reads_as_the_same_archive_downloaded(s3_env, tmp_path):
+    pytest.importorskip("pyarrow")
+    from tests.parquet_archive import START as ARCHIVE_START
+    from tests.parquet_archive import build_archive
+
+    archive = build_archive(tmp_path / "archive")
+    s3_env.client.create_bucket(Bucket="atlens-cloudlogs")
+    for path in sorted(p for p in archive.root.rglob("*") if p.is_file()):
+        s3_env.put("atlens-cloudlogs", str(path.relative_to(archive.root)), path.read_bytes())
+    local = Store()
+    Reader(local, resolve_inputs([str(archive.root)])).load(follow=False)
+    store, reader, said = read("s3://atlens-cloudlogs/")
+    try:
+        assert len(store) == len(local) > 0
+        assert sorted(store.times) == sorted(local.times)
+        assert len(store.errors) == len(local.errors)
+        assert store.event(store.order[0]).event is not None
+    finally:
+        reader.close()
+    # The hours outside a range are not listed: dt=/hr= partitions.
+    since = ARCHIVE_START.replace(minute=0) + timedelta(days=1)
+    store, reader, said = read("s3://atlens-cloudlogs/", since=since)
+    try:
+        assert reader.s3_inputs[0].stats.downloaded == 1, said
+        assert len(store) == 7
+    finally:
+        reader.close()

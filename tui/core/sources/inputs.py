@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Iterator
 
 from . import s3
+from .parquet import NOT_DATA_FOLDERS, PARQUET_MAGIC
 from .streams import sniff_compression
 
 #: File names a directory scan picks up without looking inside.
-LOG_SUFFIXES = (".json", ".jsonl", ".ndjson", ".log", ".gz", ".bz2", ".xz")
+LOG_SUFFIXES = (".json", ".jsonl", ".ndjson", ".log", ".gz", ".bz2", ".xz", ".parquet")
 STDIN_NAME = "<stdin>"
 
 
@@ -105,7 +106,8 @@ def looks_like_log(path: Path) -> bool:
         return True
     except OSError:
         return False
-    return head.lstrip()[:1] in (b"{", b"[") or head.startswith(b"data:") or sniff_compression(head) is not None
+    return (head.lstrip()[:1] in (b"{", b"[") or head.startswith(b"data:") or head.startswith(PARQUET_MAGIC)
+            or sniff_compression(head) is not None)
 
 
 @dataclass(slots=True)
@@ -125,7 +127,8 @@ def scan_directory(path: Path, unreadable: dict[str, str] | None = None) -> Iter
             unreadable[exc.filename or str(path)] = why(exc)
 
     for root, dirs, files in os.walk(path, onerror=failed):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        # A Cloud Logs archive's _manifest folder holds Cloud Logs' bookkeeping, not records.
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in NOT_DATA_FOLDERS)
         for name in sorted(files):
             candidate = Path(root) / name
             if candidate.is_file() and looks_like_log(candidate):
