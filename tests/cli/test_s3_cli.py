@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
+import threading
 import sys
 import time
 from datetime import timedelta
@@ -138,16 +140,19 @@ def test_query_follow_prints_objects_put_later(s3_env):
     s3_env.put("atlens-follow-cli", er_key(START), hour_events(START))
     proc = subprocess.Popen([*ATLENS, "query", "--poll", "0.2", "--follow", "--format", "jsonl", "s3://atlens-follow-cli/"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=dict(os.environ))
+    lines: queue.Queue[bytes] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in iter(proc.stdout.readline, b"")], daemon=True).start()
     try:
-        lines = [proc.stdout.readline() for _ in range(PER_OBJECT)]
-        assert all(b"eventTime" in line for line in lines)
+        first = [lines.get(timeout=20) for _ in range(PER_OBJECT)]
+        assert all(b"eventTime" in line for line in first)
         later = START + timedelta(hours=1)
         s3_env.put("atlens-follow-cli", er_key(later), hour_events(later))
-        new = [orjson.loads(proc.stdout.readline()) for _ in range(PER_OBJECT)]
+        new = [orjson.loads(lines.get(timeout=20)) for _ in range(PER_OBJECT)]
         assert all(e["eventTime"].startswith(f"{later:%Y-%m-%dT%H}") for e in new)
     finally:
         proc.terminate()
-        _, err = proc.communicate(timeout=10)
+        proc.wait(timeout=10)
+        err = proc.stderr.read()
     assert b"Traceback" not in err
     assert f"new object s3://atlens-follow-cli/{er_key(later)}".encode() in err
 
