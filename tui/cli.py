@@ -838,7 +838,7 @@ def run_tui(argv: list[str]) -> int:
     specs = resolve_inputs(args.paths, follow=True)
     # A bucket is listed and its newest object fetched (boto3 imported, the connection made) while
     # the catalog and Textual load.
-    s3_started = {spec.text: S3Input(spec.text, s3, since_us=since, until_us=until).start_early()
+    s3_started = {spec.text: S3Input(spec.text, s3, since_us=since, until_us=until).start_early(in_child=True)
                   for spec in specs if spec.kind == "s3"}
     # A malformed user catalog is told before the screen is taken, as the other commands tell it:
     # a screen without the user's actions would explain their events as undocumented. The preview

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import os
+from pathlib import Path
 import threading
 import time
 from datetime import timedelta
@@ -372,3 +373,32 @@ def test_a_cloud_logs_archive_bucket_reads_as_the_same_archive_downloaded(s3_env
         assert len(store) == 7
     finally:
         reader.close()
+
+
+def test_a_bucket_listed_early_in_a_child_process_is_read_once_and_whole(s3_env):
+    """The TUI makes boto3's client, lists and fetches the newest object in a forked child; a fresh
+    interpreter (no threads yet, as atlens has none then) shows the reader going on from there."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "from tui.core.sources import Reader, resolve_inputs\n"
+        "from tui.core.sources.s3 import S3Input, S3Settings\n"
+        "from tui.core.store import Store\n"
+        "early = S3Input('s3://atlens-er/', S3Settings()).start_early(in_child=True)\n"
+        "newest = early.newest_path(timeout=10)\n"
+        "assert newest is not None and os.path.isfile(newest), newest\n"
+        "store = Store()\n"
+        "reader = Reader(store, resolve_inputs(['s3://atlens-er/']), s3_started={'s3://atlens-er/': early})\n"
+        "reader.load(follow=False)\n"
+        "folder = early.cache.folder\n"
+        "print(len(store), early.stats.downloaded, early.stats.objects)\n"
+        "reader.close()\n"
+        "assert not os.path.exists(folder)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 0, result.stderr
+    events, downloaded, objects = result.stdout.split()
+    assert (int(events), int(downloaded), int(objects)) == (HOURS * PER_OBJECT, HOURS, HOURS)

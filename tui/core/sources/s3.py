@@ -11,10 +11,13 @@ appear in them (keys are not echoed, and an endpoint is named without its user p
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
+import json
 import os
 import queue
 import re
+import signal
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -169,17 +172,19 @@ class Bucket:
         self._lock = threading.Lock()
 
     def _new_client(self):
+        # botocore (which boto3 is built on) alone: two requests are all atlens makes, and boto3's
+        # session adds a third of a second to the start for resources and transfers it does not use.
         try:
-            import boto3
+            import botocore.session
             from botocore.config import Config
         except ImportError:
             raise S3Problem(INSTALL_HINT) from None
         connect, read, attempts = self.settings.timeouts()
         try:
-            session = boto3.session.Session(profile_name=self.settings.profile or None)
-            return session.client(
+            session = botocore.session.Session(profile=self.settings.profile or None)
+            return session.create_client(
                 "s3", endpoint_url=self.settings.endpoint_url(),
-                region_name=session.region_name or "us-east-1",
+                region_name=session.get_config_variable("region") or "us-east-1",
                 config=Config(connect_timeout=connect, read_timeout=read, retries={"mode": "standard", "max_attempts": attempts},
                               max_pool_connections=DOWNLOADERS + 2),
             )
@@ -488,9 +493,17 @@ class S3Input:
 
     # -- listing
 
-    def start_early(self) -> S3Input:
-        """List the prefix and fetch its newest object on a thread of its own, now: the TUI starts
-        this before it loads Textual, so the first screen does not wait for both in turn."""
+    def start_early(self, *, in_child: bool = False) -> S3Input:
+        """List the prefix and fetch its newest object now, on a thread of its own: the TUI starts
+        this before it loads the catalog and Textual, so the first screen does not wait for both.
+
+        in_child: do it in a child process instead (forked: call it before any thread starts),
+        on the other processor: making boto3's client is half a second of Python that would
+        otherwise share one interpreter with the catalog and Textual. The child hands over the
+        listing and the object's name through a pipe; the object itself is in the cache.
+        """
+        if in_child and hasattr(os, "fork") and threading.active_count() == 1:
+            return self._start_in_child()
 
         def run() -> None:
             try:
@@ -514,6 +527,79 @@ class S3Input:
                 self._early_problem = S3Problem(f"{self.text}: listing failed ({type(exc).__name__})")
 
         self._early = threading.Thread(target=run, name="atlens-s3-early", daemon=True)
+        self._early.start()
+        return self
+
+    def _start_in_child(self) -> S3Input:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: nothing of the parent's runs here, and it ends by os._exit
+            try:
+                os.close(read_end)
+                found: dict[str, object] = {}
+                try:
+                    objects = self._list_new()
+                    found["listing"] = [[o.key, o.size, o.modified, o.etag] for o in objects]
+                    found["requests"] = self.stats.list_requests
+                    if objects:
+                        obj = objects[0]
+                        path = self.cache.path_for(self.bucket_name, obj.key)
+                        if os.path.isdir(self.cache.folder) and not self.cache.held(path, obj) and obj.size <= self.cache.limit:
+                            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+                            if self.bucket.download(obj, path):
+                                found["fetched"] = obj.key
+                except S3Problem as exc:
+                    found["problem"] = str(exc)
+                except BaseException as exc:
+                    found["problem"] = f"{self.text}: listing failed ({type(exc).__name__})"
+                data = json.dumps(found).encode()
+                while data:
+                    data = data[os.write(write_end, data):]
+            finally:
+                os._exit(0)
+        os.close(write_end)
+
+        def stop_child() -> None:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
+
+        atexit.register(stop_child)  # before the cache is removed (atexit runs last registered first)
+
+        def take() -> None:
+            chunks = []
+            try:
+                while chunk := os.read(read_end, 1 << 16):
+                    chunks.append(chunk)
+            finally:
+                os.close(read_end)
+                try:
+                    os.waitpid(pid, 0)
+                except OSError:
+                    pass
+                atexit.unregister(stop_child)
+            try:
+                found = json.loads(b"".join(chunks) or b"{}")
+            except ValueError:
+                found = {}
+            if found.get("problem"):
+                self._early_problem = S3Problem(str(found["problem"]))
+                return
+            if "listing" not in found:
+                return  # the child ended early (killed): the reader lists again
+            objects = [ObjectInfo(str(k), int(n), float(m), str(e)) for k, n, m, e in found["listing"]]
+            self._early_listing = objects
+            self.stats.list_requests += int(found.get("requests", 0))
+            key = found.get("fetched")
+            if key and objects and objects[0].key == key:
+                path = self.cache.path_for(self.bucket_name, key)
+                if self.cache.reserve(path, objects[0].size):
+                    done: Future[bool] = Future()
+                    done.set_result(True)
+                    self._prefetched[key] = done
+
+        self._early = threading.Thread(target=take, name="atlens-s3-early", daemon=True)
         self._early.start()
         return self
 
