@@ -1,9 +1,10 @@
 """Buckets of an S3-compatible store (IBM Cloud Object Storage, AWS S3, MinIO) read as local files.
 
 An object is downloaded into a local cache and read from there by the same path as any file
-(gzip sniffed, Parquet once that reader exists), so its events are re-read by offset like a
+(gzip sniffed, Parquet read by the Parquet reader), so its events are re-read by offset like a
 file's. The newest objects are read first; a time range prunes the listing through the
-archive layouts. boto3 is imported only when an s3:// input is given (the `archives` extra).
+archive layouts. botocore (boto3's core, of the `archives` extra) is imported only when an
+s3:// input is given.
 
 Errors are said in one line that names the bucket and what to check; credentials never
 appear in them (keys are not echoed, and an endpoint is named without its user part).
@@ -63,7 +64,7 @@ def parse_location(text: str) -> tuple[str, str]:
 
 
 def available() -> bool:
-    """Whether boto3 can be imported (without importing it)."""
+    """Whether boto3 (the archives extra, botocore with it) is installed, without importing it."""
     try:
         return importlib.util.find_spec("boto3") is not None
     except (ImportError, ValueError):
