@@ -167,3 +167,12 @@ def test_keys_come_from_a_named_profile(s3_env, tmp_path):
     missing = atlens("query", "--profile", "nobody", "s3://atlens-er-old/", env=env)
     assert_usage_error(missing, "nobody", "--profile")
     no_secret(missing)
+
+
+def test_an_empty_prefix_is_said(s3_env):
+    result = atlens("query", "s3://atlens-er/no-such-prefix/")
+    assert_usage_error(result, "s3://atlens-er/no-such-prefix/", "no objects")
+    since = START + timedelta(days=400)
+    ranged = atlens("query", "s3://atlens-er-old/", "--since", since.strftime("%Y-%m-%d"))
+    assert ranged.returncode == 1
+    assert b"no objects" in ranged.stderr and b"time range" in ranged.stderr

@@ -350,7 +350,7 @@ class Reader:
             tail = self._tail_for(path, display)
             if tail is not None:
                 opened.append(tail)
-        listed = self._list_buckets()
+        listed = self._list_buckets(follow=follow)
         total = sum(t.size() for t in opened) + sum(o.size for _, objects in listed for o in objects)
         objects_total = sum(len(objects) for _, objects in listed)
         done = 0
@@ -385,8 +385,9 @@ class Reader:
 
     # -- buckets
 
-    def _list_buckets(self) -> list[tuple[S3Input, list[ObjectInfo]]]:
-        """Every s3:// input with the objects to read, newest first; one that cannot be listed is said."""
+    def _list_buckets(self, *, follow: bool) -> list[tuple[S3Input, list[ObjectInfo]]]:
+        """Every s3:// input with the objects to read, newest first; one that cannot be listed, or
+        holds nothing to read, is said (read once, an empty prefix is most likely a wrong one)."""
         listed: list[tuple[S3Input, list[ObjectInfo]]] = []
         for spec in self.specs:
             if spec.kind != "s3":
@@ -400,6 +401,14 @@ class Reader:
                 self.cannot_read(spec.text, str(exc))
                 continue
             stats = bucket.stats
+            if not listed[-1][1]:
+                if self.since_us is not None or self.until_us is not None:
+                    self.report(f"{spec.text}: no objects under this prefix can hold events of the time range")
+                elif follow:
+                    self.report(f"{spec.text}: no objects under this prefix yet; new ones are read as they come")
+                else:
+                    self.report(f"{spec.text}: no objects under this prefix: check the bucket name and the prefix",
+                                problem=True)
             if stats.folders_skipped:
                 self.report(f"{spec.text}: skipped {stats.folders_skipped:,} of {stats.folders:,} folders outside the time "
                             "range, by the hours in their names (not listed)")
