@@ -8,7 +8,9 @@ from outside, as a user sees them: the real program runs in tmux and the screen 
 (benchmarks/faults.py) follows a log rotated at speed and counts the events lost and repeated.
 `--only archive` reads `--since 1h` from 30 days of hourly Event Routing objects, pruned by their
 names and, beside it, every file read. `--only views` times the frequency view (F) and the related
-events (R) beside the table's own queries.
+events (R) beside the table's own queries. `--only s3` (benchmarks/s3bench.py) serves archives from a
+local S3 server: the first screen of 1M events in objects, and `--since 1h` over 30 days of
+hourly objects listed through the layouts against every object fetched.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from tui.core import generator  # noqa: E402
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import faults  # noqa: E402  (following through rotation: lost, repeated, CPU)
+import s3bench  # noqa: E402  (s3:// buckets in a local S3 server)
 
 
 # ----------------------------------------------------------------------------- data
@@ -135,6 +138,113 @@ def bench_index(path: Path) -> None:
         ln = time_command(f"lnav -n -q {shlex.quote(str(path))} > /dev/null")
         if ln:
             print(f"| lnav -n (load and index) | {ln:.2f} | {ours[1] / ln:,.0f} | {ln / loop[0]:.2f}x | |")
+
+
+# ----------------------------------------------------------------------------- Cloud Logs archives (Parquet)
+
+
+#: Rows of other applications mixed into the archive, one per this many audit events.
+OTHER_EVERY = 20
+
+
+def archive_dir(path: Path) -> Path:
+    """The events of a generated log as an IBM Cloud Logs archive (made once, kept beside it):
+    cx/parquet/v1/team_id=<TEAM>/dt=/hr= by event time, two files an hour, labels and metadata as
+    Cloud Logs writes them, a row of another application every OTHER_EVERY events, and a _manifest."""
+    root = path.with_suffix(".archive")
+    done = root / ".complete"
+    if done.exists():
+        return root
+    import orjson
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    print(f"  writing {path.name} as a Cloud Logs archive into {root} …", flush=True)
+    shutil.rmtree(root, ignore_errors=True)
+    base = root / "cx" / "parquet" / "v1" / "team_id=0a1b2c3d"
+    (base / "_manifest").mkdir(parents=True)
+    (base / "_manifest" / "manifest.json").write_text('{"version": 1}\n')
+    rows: dict[str, list[list[str]]] = {}
+    written: list[Path] = []
+    n = 0
+
+    def flush(hour: str, final: bool) -> None:
+        cols = rows.pop(hour) if final else rows[hour]
+        if not cols[0]:
+            return
+        folder = base / f"dt={hour[:10]}" / f"hr={hour[11:13]}"
+        folder.mkdir(parents=True, exist_ok=True)
+        table = pa.table({"src_obj__event_metadata": pa.array(cols[0], pa.string()),
+                          "src_obj__event_labels": pa.array(cols[1], pa.string()),
+                          "src_obj__user_data": pa.array(cols[2], pa.string())})
+        written.append(folder / f"{uuid.UUID(int=len(written))}.parquet")
+        pq.write_table(table, written[-1], row_group_size=16384, compression="zstd")
+        if not final:
+            rows[hour] = [[], [], []]
+
+    with open(path, "rb") as fh:
+        for line in fh:
+            n += 1
+            event = orjson.loads(line)
+            hour = event["eventTime"][:13]
+            cols = rows.setdefault(hour, [[], [], []])
+            service = event["action"].split(".")[0]
+            labels = orjson.dumps({"applicationname": "ibm-audit-event", "subsystemname": f"{service}:",
+                                   "computername": "", "ipaddress": "", "threadid": ""}).decode()
+            metadata = orjson.dumps({"timestamp": event["eventTime"], "severity": "Info", "priorityclass": "medium",
+                                     "logid": str(uuid.UUID(int=n))}).decode()
+            cols[0].append(metadata)
+            cols[1].append(labels)
+            cols[2].append(line.rstrip(b"\n").decode())
+            if n % OTHER_EVERY == 0:
+                cols[0].append(metadata)
+                cols[1].append('{"applicationname":"k8s-app","subsystemname":"ingress"}')
+                cols[2].append('{"log":"GET /healthz 200"}')
+            if len(cols[0]) >= 30_000:  # two files or more an hour, as Cloud Logs writes them
+                flush(hour, False)
+    for hour in list(rows):
+        flush(hour, True)
+    done.touch()
+    return root
+
+
+#: ATLENS_INDEX that also prints the CPU seconds of atlens and its workers (user + system): on a
+#: machine shared with other work, wall times vary from run to run and CPU time much less.
+ATLENS_INDEX_CPU = ATLENS_INDEX.replace(
+    "reader.close()\n",
+    "self_, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(self_.ru_utime + self_.ru_stime + kids.ru_utime + kids.ru_stime)\n"
+    "reader.close()\n")
+
+
+def bench_parquet(path: Path, runs: int = 3) -> None:
+    """Index the same events from a Cloud Logs archive and from JSON lines, in the same run,
+    alternately, `runs` times each: the medians are printed."""
+    archive = archive_dir(path)
+    warm(path)
+    for file in archive.rglob("*.parquet"):
+        warm(file)
+    results: dict[str, list[tuple[float, int, int, int, float]]] = {"JSON lines": [], "Parquet archive": []}
+    for _ in range(runs):
+        for name, target in (("JSON lines", path), ("Parquet archive", archive)):
+            out = subprocess.run([sys.executable, "-c", ATLENS_INDEX_CPU, str(target), str(REPO)],
+                                 capture_output=True, text=True, check=True).stdout.split()
+            results[name].append((float(out[0]), int(out[1]), int(out[2]), int(out[3]), float(out[4])))
+    size = sum(f.stat().st_size for f in archive.rglob("*.parquet")) / 1e6
+    files = sum(1 for _ in archive.rglob("*.parquet"))
+    print(f"\n## Index 1,000,000 events from a Cloud Logs archive ({files} Parquet files, {size:,.0f} MB, zstd, "
+          f"1 row of another application per {OTHER_EVERY} events) beside the same events as JSON lines "
+          f"({path.stat().st_size / 1e6:,.0f} MB); medians of {runs} alternate runs\n")
+    print("| input | seconds (runs) | CPU seconds, workers included | vs JSON lines (time, CPU) | peak RSS | vs JSON lines | targets met |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    base = {k: statistics.median(r[i] for r in results["JSON lines"]) for i, k in enumerate(("sec", "n", "rss", "child", "cpu"))}
+    for name, rows in results.items():
+        sec, n, rss, child, cpu = (statistics.median(r[i] for r in rows) for i in range(5))
+        mem = f"{rss / 1024:,.0f} MB" + (f" (+ workers {child / 1024:,.0f} MB each)" if child else "")
+        ratio, cpu_ratio, mem_ratio = sec / base["sec"], cpu / base["cpu"], rss / base["rss"]
+        met = "" if name == "JSON lines" else ("yes" if ratio <= 1.25 and mem_ratio <= 1.2 else "NO") + " (≤ 1.25x time, ≤ 1.2x RSS)"
+        each = ", ".join(f"{r[0]:.1f}" for r in rows)
+        print(f"| {name} ({int(n):,} events) | {sec:.2f} ({each}) | {cpu:.1f} | {ratio:.2f}x, {cpu_ratio:.2f}x | {mem} | {mem_ratio:.2f}x | {met} |")
 
 
 # ----------------------------------------------------------------------------- the real program in tmux
@@ -830,7 +940,7 @@ def bench_archive(quick: bool) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100k events only, shorter follow runs, fault cases at 2,000/s only")
-    every_part = ["index", "screen", "render", "follow", "idle", "query", "keys", "views", "faults", "archive"]
+    every_part = ["index", "parquet", "screen", "render", "follow", "idle", "query", "keys", "views", "faults", "archive", "s3"]
     parser.add_argument("--only", action="append", choices=every_part, help="run only these parts (repeatable)")
     args = parser.parse_args()
     parts = set(args.only or every_part)
@@ -843,6 +953,13 @@ def main() -> int:
     if "index" in parts:
         for count in sizes:
             bench_index(data_file(count))
+    if "parquet" in parts:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            print("\n## Cloud Logs archives: not measured (pyarrow is not installed: pip install 'atlens[archives]')")
+        else:
+            bench_parquet(data_file(sizes[-1]))
     if parts & {"screen", "render"}:
         big = data_file(sizes[-1])
         if "screen" in parts:
@@ -871,6 +988,9 @@ def main() -> int:
         faults.bench_faults(args.quick)
     if "archive" in parts:
         bench_archive(args.quick)
+    if "s3" in parts:
+        s3bench.bench_first_screen(data_file(sizes[-1]), Tmux, ROW)
+        s3bench.bench_since(REPO, routing_bucket, args.quick)
     return 0
 
 

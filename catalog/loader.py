@@ -23,7 +23,7 @@ ENV_VAR = "ATLENS_CATALOG"
 
 _ACTION_KEYS = {"name", "section", "description", "data_event", "deprecated", "asynchronous", "pattern",
                 "also", "note", "source"}
-_FIELD_KEYS = {"path", "meaning", "type", "values", "actions", "status", "source"}
+_FIELD_KEYS = {"path", "meaning", "type", "values", "actions", "status", "source", "below"}
 _SERVICE_KEYS = {"name", "title", "source"}
 _PAGE_KEYS = {"id", "title", "url", "seed"}
 _TYPES = {"", "string", "boolean", "number", "object", "array", "timestamp"}
@@ -120,6 +120,12 @@ class Catalog:
         """The docs of a field that apply to an action: those scoped to it first, then the generic
         ones; later files (user catalogs) before earlier ones within each."""
         docs = self._by_path.get(parts) or []
+        if not docs:
+            # A key of an open set (labels.team): the nearest enclosing doc that covers its keys.
+            for end in range(len(parts) - 1, 0, -1):
+                docs = [d for d in self._by_path.get(parts[:end], ()) if d.below]
+                if docs:
+                    break
         scoped = [d for d in reversed(docs) if d.actions and action and any(fnmatchcase(action, p) for p in d.actions)]
         return scoped + [d for d in reversed(docs) if not d.actions]
 
@@ -375,6 +381,7 @@ def _load_file(catalog: Catalog, file: Path, overriding: bool) -> None:
         catalog.fields.append(FieldDoc(
             path=path, meaning=get("meaning", str, True), type=kind, values=dict(values),
             actions=tuple(actions), status=get("status", str) or "", source=get("source", str) or default_source,
+            below=bool(get("below", bool)),
         ))
 
 

@@ -84,6 +84,9 @@ class FieldDoc:
     status: str = ""
     source: str = ""
     source_url: str = ""
+    #: the meaning also covers every key below the path that has no doc of its own (an
+    #: envelope's open set of keys, such as Cloud Logs labels)
+    below: bool = False
 
     def value_meaning(self, text: str) -> str | None:
         """The documented meaning of a value, matched exactly, then ignoring case."""

@@ -7,6 +7,9 @@ import time
 
 import pytest
 
+#: The S3-compatible server of the s3:// tests (started only by the tests that use it).
+pytest_plugins = ["tests.s3_server"]
+
 #: Central European time with its summer time (+01:00 in winter, +02:00 from March to October).
 CET = "CET-1CEST,M3.5.0,M10.5.0/3"
 

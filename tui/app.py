@@ -29,6 +29,7 @@ from .core.filtering import Cancelled, Filter, QueryView
 from .core.present import WIDE, columns_for, format_local_us, format_time_us, inputs_text, time_range_text
 from .core.query import Path, QuerySyntaxError, and_clause, parse, quick_filter
 from .core.sources import InputSpec, ReadProgress, Reader, remove_spools
+from .core.sources.s3 import S3Input, S3Settings
 from .core.store import Notice, Store
 from .core.timespec import parse_moment
 from .widgets import direct
@@ -177,8 +178,12 @@ class AtlensApp(App[int]):
 
     def __init__(self, specs: list[InputSpec], *, stdin_fd: int | None = None, since_us: int | None = None,
                  until_us: int | None = None, title: str | None = None, store: Store | None = None,
-                 catalog_dirs: list[str] | None = None, initial_query: str = "") -> None:
+                 catalog_dirs: list[str] | None = None, initial_query: str = "", s3: S3Settings | None = None,
+                 s3_started: dict[str, S3Input] | None = None) -> None:
         super().__init__()
+        #: how s3:// inputs are reached and cached, and those already being listed (by their text)
+        self.s3 = s3
+        self.s3_started = s3_started
         self.catalog_dirs = list(catalog_dirs or [])
         self._catalog: Catalog | None = None
         self.specs = specs
@@ -283,7 +288,7 @@ class AtlensApp(App[int]):
             on_status=lambda notice: self.post_message(ReaderStatus(notice)),
             on_progress=lambda progress: self.post_message(LoadProgress(progress)),
             stdin_fd=self.stdin_fd,
-            since_us=self.since_us, until_us=self.until_us,
+            s3=self.s3, since_us=self.since_us, until_us=self.until_us, s3_started=self.s3_started,
         )
         self._reader = reader
         try:
@@ -353,6 +358,7 @@ class AtlensApp(App[int]):
             following=grid.following, new_while_paused=grid.new_while_paused,
             total=len(self.store) if grid.view is not None else None, at_once=at_once,
             unreadable=len(self.store.unreadable), ended=self._reader is not None and self._reader.ended,
+            skipped=sum(self.store.skipped.values()),
         )
 
     def _tick(self) -> None:
@@ -506,6 +512,7 @@ class AtlensApp(App[int]):
         p = message.progress
         status = self.status_bar
         status.progress = (p.done_bytes, p.total_bytes, p.finished)
+        status.objects = (p.objects_done, p.objects_total)
         status.refresh()
         if p.finished and not status.live:
             status.start_live()

@@ -25,11 +25,14 @@ from .core.query import FieldRef, Node, Path, QuerySyntaxError, field_ref, parse
 from .core.regex import RegexTooComplex
 from .core.sources import InputError, InputSpec, Reader, remove_spools, resolve_inputs
 from .core.sources.inputs import why
+from .core.sources.s3 import DEFAULT_CACHE_LIMIT, DEFAULT_POLL_SECONDS, S3Input, S3Settings, parse_size
 from .core.store import Notice, Store
 from .core.timeline import MAX_BUCKETS, Bucket, TooManyBuckets, frequencies, histogram, interval_text, parse_interval
 from .core.timespec import TimeSpecError, parse_bound
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_USAGE = 0, 1, 2
+#: Seconds the TUI waits for a bucket's newest object to draw it before Textual is loaded.
+S3_PREVIEW_WAIT = 1.5
 SUBCOMMANDS = ("query", "explain", "catalog", "demo")
 
 
@@ -55,6 +58,44 @@ def _time_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", metavar="WHEN", help="only events before WHEN (same forms as --since)")
 
 
+def _s3_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "object storage (s3://BUCKET/PREFIX: IBM Cloud Object Storage or any S3-compatible store)",
+        "HMAC keys come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or from a profile; objects are "
+        "fetched newest first into a local cache and only the hours that --since/--until can match are listed")
+    group.add_argument("--endpoint", metavar="URL",
+                       help="the store's endpoint, as https://s3.us-south.cloud-object-storage.appdomain.cloud "
+                            "(default: $AWS_ENDPOINT_URL, else AWS)")
+    group.add_argument("--profile", metavar="NAME", help="a profile of ~/.aws/credentials to take the keys from (default: $AWS_PROFILE)")
+    group.add_argument("--cache", metavar="DIR",
+                       help="keep fetched objects in DIR after atlens ends, and reuse them next time "
+                            "(default: a private temporary folder, removed on exit)")
+    group.add_argument("--cache-size", metavar="SIZE", default=None,
+                       help=f"the most the cache may hold, as 500M or 10G (default {DEFAULT_CACHE_LIMIT // 1024**3}G); "
+                            "older objects beyond it are not read, and that is said")
+    group.add_argument("--poll", metavar="SECONDS", type=float, default=None,
+                       help=f"while following, list a bucket for new objects this often (default {DEFAULT_POLL_SECONDS:g})")
+
+
+def _s3_settings(args: argparse.Namespace) -> S3Settings:
+    """How s3:// inputs are reached, from the options (checked before anything is read)."""
+    limit = DEFAULT_CACHE_LIMIT
+    if args.cache_size is not None:
+        try:
+            limit = parse_size(args.cache_size)
+        except ValueError:
+            raise UsageError(f"--cache-size {args.cache_size!r} is not a size: give one as 500M, 10G or 1T") from None
+        if limit <= 0:
+            raise UsageError("--cache-size must be more than 0")
+    poll = DEFAULT_POLL_SECONDS if args.poll is None else args.poll
+    if not poll > 0:
+        raise UsageError("--poll must be a number of seconds above 0, as 30 or 0.5")
+    if args.cache is not None and os.path.exists(args.cache) and not os.path.isdir(args.cache):
+        raise UsageError(f"--cache {args.cache}: not a directory")
+    return S3Settings(endpoint=args.endpoint or None, profile=args.profile or None, cache_dir=args.cache,
+                      cache_limit=limit, poll_seconds=poll)
+
+
 def _bounds(args: argparse.Namespace) -> tuple[int | None, int | None]:
     try:
         since = parse_bound(args.since) if args.since else None
@@ -75,13 +116,16 @@ def build_tui_parser() -> argparse.ArgumentParser:
         description="Follow, read and explain IBM Cloud Activity Tracker events in a terminal.",
         epilog="Sub-commands: 'atlens query PATH ...' prints events headless; 'atlens explain PATH' explains events "
                "in plain words; 'atlens catalog [TEXT]' searches the documented actions; 'atlens demo' opens a live "
-               "generated stream. Inputs: files, globs, directories (recursive), gzip, '-' for standard input.",
+               "generated stream. Inputs: files, globs, directories (recursive), gzip, '-' for standard input, "
+               "s3://BUCKET/PREFIX.",
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="log files, globs or directories; '-' reads standard input")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="log files, globs or directories; '-' reads standard input; s3://BUCKET/PREFIX a bucket")
     parser.add_argument("-q", "--query", metavar="QUERY", default="",
                         help="start with the table filtered (the query language of 'atlens query --help'; / edits it)")
     _time_args(parser)
     _catalog_arg(parser)
+    _s3_args(parser)
     return parser
 
 
@@ -127,7 +171,8 @@ def build_query_parser() -> argparse.ArgumentParser:
     """`atlens query PATH ...`."""
     parser = _Parser(prog="atlens query", description="Print events headless, in time order.",
                      epilog=_QUERY_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="log files, globs or directories; '-' reads standard input")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="log files, globs or directories; '-' reads standard input; s3://BUCKET/PREFIX a bucket")
     parser.add_argument("-q", "--query", metavar="QUERY", default="",
                         help="only the events that match QUERY (syntax below)")
     parser.add_argument("--format", choices=("table", "jsonl", "csv"), default="table",
@@ -144,6 +189,7 @@ def build_query_parser() -> argparse.ArgumentParser:
     parser.add_argument("--follow", "-f", action="store_true", help="keep printing events as they arrive")
     parser.add_argument("--errors", action="store_true", help="print the lines that are not events (file, line, byte, reason) instead of events")
     _time_args(parser)
+    _s3_args(parser)
     return parser
 
 
@@ -283,8 +329,11 @@ def _write_errors(errors: Sequence[ErrorRecord], unreadable: dict[str, str], fmt
     records = [(e.source, e.line, e.offset, e.reason, e.excerpt) for e in errors]
     records += [(name, None, None, f"cannot be read: {reason}", "") for name, reason in unreadable.items()]
     if fmt == "jsonl":
-        for record in records:
-            out.write(_json_line(dict(zip(("source", "line", "offset", "reason", "text"), record))) + "\n")
+        for record, error in zip(records, [*errors, *[None] * len(unreadable)]):
+            fields = dict(zip(("source", "line", "offset", "reason", "text"), record))
+            if error is not None and error.place:
+                fields["place"] = error.place  # a Parquet file's row group and row
+            out.write(_json_line(fields) + "\n")
     elif fmt == "csv":
         write = _csv_writer(out)
         if header:
@@ -372,9 +421,10 @@ def run_query(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
             raise UsageError(f"--histogram: {exc}") from None
         if args.follow or args.count or fields or args.errors or stats:
             raise UsageError("--histogram counts what has been read: it cannot be combined with --follow, --count, --fields, --stats or --errors")
+    s3 = _s3_settings(args)
     specs = resolve_inputs(args.paths, follow=args.follow)
     store = Store()
-    reader = Reader(store, specs, on_status=_teller(err), since_us=since, until_us=until)
+    reader = Reader(store, specs, on_status=_teller(err), s3=s3, since_us=since, until_us=until)
     try:
         reader.load(follow=args.follow)
         query = Filter(store, node, since_us=since, until_us=until)
@@ -543,7 +593,7 @@ def _not_events(store: Store, lister: str) -> str:
     count = len(store.errors)
     first = store.errors[0]
     said = "1 line read was not an event" if count == 1 else f"{count} lines read were not events"
-    return (f"atlens: {said} (first: {printable(first.source)}:{first.line}: {printable(first.reason)}); "
+    return (f"atlens: {said} (first: {printable(first.where())}: {printable(first.reason)}); "
             f"{lister} lists {'it' if count == 1 else 'them'}\n")
 
 
@@ -604,12 +654,13 @@ def build_explain_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="atlens explain",
                      description="Explain events in plain words: what happened, what to notice, what each field means.")
     parser.add_argument("path", nargs="?", metavar="PATH",
-                        help="a log file (or gzip, glob, directory); '-' or nothing reads standard input")
+                        help="a log file (or gzip, glob, directory, s3://BUCKET/PREFIX); '-' or nothing reads standard input")
     parser.add_argument("--line", type=int, metavar="N", help="only the event that starts on line N of the file")
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                         help="text (for a terminal), markdown (for a report), json (one document per line)")
     parser.add_argument("--all-fields", action="store_true", help="also list the fields the catalog does not document")
     _catalog_arg(parser)
+    _s3_args(parser)
     return parser
 
 
@@ -739,7 +790,9 @@ def _rows_on_line(store: Store, args: argparse.Namespace, err: TextIO) -> list[t
     with open(path, "rb") as fh:
         fh.seek(start)
         text = fh.read(min(end - start, 200)).decode("utf-8", "replace")
-    if not text.strip():
+    if not text.strip() and store.segments[segment].kind == "parquet":
+        err.write(f"atlens: row {number} of {printable(name)} is a record of another application, not an audit event: skipped\n")
+    elif not text.strip():
         err.write(f"atlens: {where} is blank: no event starts on it\n")
     else:
         err.write(f"atlens: no event starts on {where}: {printable(text[:120])}\n")
@@ -781,9 +834,10 @@ def run_explain(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO
             raise UsageError("give a log file, or pipe events in (… | atlens explain); see 'atlens explain --help'")
         args.path = "-"
     catalog = _load_catalog(args.catalog)
+    s3 = _s3_settings(args)
     specs = resolve_inputs([args.path])
     store = Store()
-    reader = Reader(store, specs, on_status=_teller(err))
+    reader = Reader(store, specs, on_status=_teller(err), s3=s3)
     width = max(MIN_WIDTH, shutil.get_terminal_size().columns)
     explained = 0
     try:
@@ -808,7 +862,7 @@ def run_explain(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO
             explained += 1
         out.flush()
         if args.line is None:
-            if not explained and not store.errors:
+            if not explained and not store.errors and not store.unreadable:
                 err.write(f"atlens: {printable(args.path if args.path != '-' else 'standard input')}: no event to explain\n")
             elif store.errors:
                 err.write(_not_events(store, "'atlens query --errors'"))
@@ -867,10 +921,15 @@ def run_tui(argv: list[str]) -> int:
     """`atlens PATH ...`: the live table."""
     args = build_tui_parser().parse_args(_glue_query(argv))
     since, until = _bounds(args)
+    s3 = _s3_settings(args)
     _parse_query(args.query)  # a bad query is told before the screen is taken
     if not args.paths:
         raise UsageError("give a log file, directory, glob or '-' for standard input (or run 'atlens demo')")
     specs = resolve_inputs(args.paths, follow=True)
+    # A bucket is listed and its newest object fetched (boto3 imported, the connection made) while
+    # the catalog and Textual load.
+    s3_started = {spec.text: S3Input(spec.text, s3, since_us=since, until_us=until).start_early(in_child=True)
+                  for spec in specs if spec.kind == "s3"}
     # A malformed user catalog is told before the screen is taken, as the other commands tell it:
     # a screen without the user's actions would explain their events as undocumented. The preview
     # and the app reuse this load (loader.default keeps it).
@@ -885,7 +944,14 @@ def run_tui(argv: list[str]) -> int:
         try:
             from . import preview
 
-            previewed = preview.show(specs, since_us=since, until_us=until, catalog_dirs=tuple(args.catalog))
+            if not s3_started:
+                previewed = preview.show(specs, since_us=since, until_us=until, catalog_dirs=tuple(args.catalog))
+            elif len(specs) == 1:
+                # A bucket alone: its newest object, once fetched, is previewed as a file is.
+                newest = s3_started[specs[0].text].newest_path(timeout=S3_PREVIEW_WAIT)
+                if newest is not None:
+                    previewed = preview.show([InputSpec(newest, "file")], since_us=since, until_us=until,
+                                             catalog_dirs=tuple(args.catalog), inputs=specs[0].text)
         except Exception:
             previewed = False
     app = None
@@ -893,7 +959,7 @@ def run_tui(argv: list[str]) -> int:
         from .app import AtlensApp  # Textual is imported only when a screen is needed
 
         app = AtlensApp(specs, stdin_fd=stdin_fd, since_us=since, until_us=until, catalog_dirs=args.catalog,
-                        initial_query=args.query)
+                        initial_query=args.query, s3=s3, s3_started=s3_started)
         app.run()
     finally:
         # Textual enters the preview's alternate screen and leaves it on exit; if it never

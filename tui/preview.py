@@ -448,11 +448,12 @@ def terminal_fd() -> int | None:
 
 
 def show(specs: list[InputSpec], *, since_us: int | None = None, until_us: int | None = None,
-         catalog_dirs: tuple[str, ...] = ()) -> bool:
+         catalog_dirs: tuple[str, ...] = (), inputs: str | None = None) -> bool:
     """Draw the first screen on the terminal; True when something was drawn.
 
     Never raises: the preview is only a head start, and the app starts the same without it.
-    Reads nothing from standard input (keys typed now wait for the app).
+    Reads nothing from standard input (keys typed now wait for the app). inputs: what the status
+    line names, when the files are not what the user gave (a bucket's newest object, fetched).
 
     The rows are drawn first; the catalog, which the marks of events with findings need, takes
     about as long again to load, so the marks follow, with the status line: "reading…" there
@@ -468,7 +469,7 @@ def show(specs: list[InputSpec], *, since_us: int | None = None, until_us: int |
         if screen is None:
             return False
         colours = colour_system()
-        inputs = inputs_text(specs)
+        inputs = inputs or inputs_text(specs)
         time_range = time_range_text(since_us, until_us)
         lines = screen.lines(inputs, None, time_range)
         status = len(lines) - 2

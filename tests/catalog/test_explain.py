@@ -784,3 +784,20 @@ def test_the_row_mark_level_is_the_level_of_the_full_explanation(builtin) -> Non
     # Every level is met, so the comparison covered each kind of mark.
     assert set(levels) == {None, "info", "notable", "security"}, levels
     assert findings_level([1, 2], builtin) == catalog.explain([1, 2], builtin).level == "notable"
+
+
+def test_cloud_logs_labels_and_metadata_are_explained_not_unknown(explain):
+    """An event read from Cloud Logs carries its labels and metadata: each is explained as what
+    Cloud Logs recorded, a label Cloud Logs' documentation does not list included."""
+    event = json.loads((SAMPLES / "cloudant.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    event = {**event, "labels": {"applicationname": "ibm-audit-event", "subsystemname": "cloudantnosqldb:1234", "team": "blue"},
+             "metadata": {"severity": "Info", "priorityclass": "low", "logid": "L-1"}}
+    notes = {n.path: n for n in explain(event).notes}
+    for path in ("labels.applicationname", "labels.subsystemname", "labels.team", "metadata.severity", "metadata.logid"):
+        assert notes[path].documented, path
+    assert "audit event" in notes["labels.applicationname"].value_meaning
+    assert "<service>:<instance ID>" in notes["labels.subsystemname"].meaning
+    assert "Cloud Logs" in notes["labels.team"].meaning
+    assert "Store and search" in notes["metadata.priorityclass"].value_meaning
+    # The event's own severity is not the Cloud Logs one.
+    assert notes["severity"].meaning != notes["metadata.severity"].meaning

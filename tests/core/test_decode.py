@@ -229,11 +229,34 @@ def test_cloud_logs_query_results_two_events_in_one_line(tmp_path, three, read_p
     path = tmp_path / "query.sse"
     path.write_bytes(result(three[2], three[0]) + b"\n" + result(three[1]))
     store = read_path(path)
-    assert events(store) == by_time(three)
+    # Each event keeps the result's labels and metadata beside its own fields, as objects.
+    envelope = {"labels": {"subsystemName": "iam-identity:"}, "metadata": {"applicationName": "ibm-audit-event"}}
+    assert events(store) == [{**e, **envelope} for e in by_time(three)]
     # Both events of the first line come back from the same bytes, each as itself.
     first_line_rows = [r for r in range(len(store)) if store.offsets[r] == 0]
     assert sorted(store.event(r).event["action"] for r in first_line_rows) == sorted([three[2]["action"], three[0]["action"]])
     assert store.errors == []
+
+
+def test_cloud_logs_labels_and_metadata_stay_with_the_event_unless_it_has_its_own(tmp_path, event, read_path, events):
+    own = event(action="svc.obj.own", labels={"team": "blue"})
+    plain = event(action="svc.obj.plain", eventTime=at(5))
+    results = {"result": {"results": [
+        {"metadata": [{"key": "severity", "value": "Info"}, {"key": "logid", "value": "L-1"}],
+         "labels": [{"key": "applicationname", "value": "ibm-audit-event"},
+                    {"key": "subsystemname", "value": "cloudantnosqldb:1234"}],
+         "user_data": orjson.dumps(e).decode()} for e in (own, plain)]}}
+    # A result item on its own (a saved `.result.results[]`), labels and metadata as objects.
+    item = {"user_data": event(action="svc.obj.item", eventTime=at(9)), "labels": {"applicationname": "ibm-audit-event"},
+            "metadata": {"severity": "Warning"}}
+    path = tmp_path / "results.sse"
+    path.write_bytes(b"data: " + orjson.dumps(results) + b"\n" + orjson.dumps(item) + b"\n")
+    got = {e["action"]: e for e in events(read_path(path))}
+    assert got["svc.obj.own"]["labels"] == {"team": "blue"}  # the event's own key wins
+    assert got["svc.obj.own"]["metadata"] == {"severity": "Info", "logid": "L-1"}
+    assert got["svc.obj.plain"]["labels"] == {"applicationname": "ibm-audit-event", "subsystemname": "cloudantnosqldb:1234"}
+    assert got["svc.obj.item"]["labels"] == {"applicationname": "ibm-audit-event"}
+    assert got["svc.obj.item"]["metadata"] == {"severity": "Warning"}
 
 
 def test_openstack_notification_payload_with_zoneless_time(tmp_path, event, write_lines, read_path, events):

@@ -57,9 +57,17 @@ class ErrorRecord:
     offset: int
     reason: str
     excerpt: str
+    #: where it is when a line and byte would not find it: a Parquet file's "row group 2, row 17"
+    place: str = ""
+
+    def where(self) -> str:
+        """Where it is, as a person would look for it: `file:line`, or a Parquet file's row group and row."""
+        return f"{self.source}, {self.place}" if self.place else f"{self.source}:{self.line}"
 
     def describe(self) -> str:
         """One line for a terminal: where, why and what the input said."""
+        if self.place:
+            return f"{self.where()}: {self.reason}: {self.excerpt}"
         return f"{self.source}:{self.line} (byte {self.offset}): {self.reason}: {self.excerpt}"
 
 
@@ -259,6 +267,32 @@ def _parse_embedded(text: object, depth: int, loads: Loads) -> list[dict] | dict
     return _unwrap_object(inner, depth + 1, loads)
 
 
+#: What IBM Cloud Logs says about a log record beside the record itself: kept with the event.
+ENVELOPE_KEYS = ("labels", "metadata")
+
+
+def _with_envelope(found: list[dict] | dict | str, item: dict) -> list[dict] | dict | str:
+    """An event of a Cloud Logs result with the result's labels and metadata attached as objects
+    (`labels.subsystemname`), where the event has no key of that name of its own.
+
+    The query API gives them as lists of {"key", "value"}, an archive's columns as objects: both
+    become objects. Without them an auditor would lose which application and subsystem sent the
+    event, and when Cloud Logs received it.
+    """
+    if type(found) is not dict:
+        return found
+    for key in ENVELOPE_KEYS:
+        value = item.get(key)
+        if value is None or key in found:
+            continue
+        if type(value) is list:
+            pairs = [(kv["key"], kv.get("value")) for kv in value if type(kv) is dict and type(kv.get("key")) is str]
+            if len(pairs) == len(value):
+                value = dict(pairs)
+        found[key] = value
+    return found
+
+
 def _has_event_keys(obj: dict) -> bool:
     return "action" in obj or "eventTime" in obj or "outcome" in obj or "initiator" in obj or "target" in obj
 
@@ -287,6 +321,9 @@ def _unwrap_object(obj: dict, depth: int, loads: Loads = orjson.loads) -> list[d
         return _unwrap_object(source, depth + 1, loads)
     if "line" in obj and ("Time" in obj or "Hostname" in obj or "level" in obj):
         return _parse_embedded(obj["line"], depth, loads)
+    if "user_data" in obj and ("labels" in obj or "metadata" in obj):
+        # One Cloud Logs result on its own (a saved `.result.results[]`, an archive's row).
+        return _with_envelope(_parse_embedded(obj["user_data"], depth, loads), obj)
     results = _cloud_logs_results(obj)
     if results is not None:
         if not results:
@@ -294,7 +331,7 @@ def _unwrap_object(obj: dict, depth: int, loads: Loads = orjson.loads) -> list[d
         events: list[dict] = []
         for item in results:
             if type(item) is dict:
-                inner = _parse_embedded(item.get("user_data"), depth, loads)
+                inner = _with_envelope(_parse_embedded(item.get("user_data"), depth, loads), item)
                 if type(inner) is dict:
                     events.append(inner)
                 elif type(inner) is list:

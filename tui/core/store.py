@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass
 from itertools import chain, islice
 from operator import le
@@ -120,6 +120,8 @@ class Store:
         self.notices: list[Notice] = []
         #: inputs (files, folders) that cannot be read right now -> why; tried again while following
         self.unreadable: dict[str, str] = {}
+        #: rows of Cloud Logs archives skipped as another application's (not audit events), by application
+        self.skipped: Counter[str] = Counter()
         #: (segment, offset, bytes) read last while following, oldest first (RECENT_BYTES in all)
         self._recent: deque[tuple[int, int, bytes]] = deque()
         #: per segment, the start offsets and bytes of its recent pieces, in order

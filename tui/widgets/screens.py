@@ -37,7 +37,7 @@ def short_path(path: str, width: int) -> str:
 
 def where_text(error: ErrorRecord, width: int) -> str:
     """Where a bad line is, as file:line in at most width characters (the line number always whole)."""
-    line = f":{error.line}"
+    line = f", {error.place}" if error.place else f":{error.line}"
     return short_path(error.source, max(1, width - len(line))) + line
 
 
@@ -123,9 +123,9 @@ class ErrorsScreen(ModalScreen[None]):
         # The margins, the border, one cell of padding either side of each column and the scrollbar.
         room = max(40, self.app.size.width - 4 - 2 - 8 - 1)
         byte = max([4, *(len(str(e.offset)) for e in errors)])
-        longest = max((len(printable(e.source)) + 1 + len(str(e.line)) for e in errors), default=10)
+        longest = max((len(printable(e.where())) for e in errors), default=10)
         # Room for the longest file name whole ("…/name:line"), taken from the other columns if need be.
-        named = max((len(printable(e.source.rpartition("/")[2])) + 3 + len(str(e.line)) for e in errors), default=10)
+        named = max((len(printable(e.source.rpartition("/")[2])) + 2 + len(printable(e.where())) - len(printable(e.source)) for e in errors), default=10)
         where = min(longest, max(20, room * 40 // 100, named), room - byte - 12 - 8)
         longest = max((len(printable(e.reason)) for e in errors), default=6)
         reason = min(longest, max(12, (room - where - byte) * 55 // 100))
@@ -165,8 +165,8 @@ class ErrorsScreen(ModalScreen[None]):
             return Text(printable(self.problems[index]), style="bold")
         error = self.errors[index - len(self.problems)]
         out = Text()
-        out.append(f"{printable(error.source)}:{error.line}", style="bold")
-        out.append(f" (byte {error.offset})\n", style="dim")
+        out.append(printable(error.where()), style="bold")
+        out.append("\n" if error.place else f" (byte {error.offset})\n", style="dim")
         out.append(printable(error.reason) + "\n")
         out.append(printable(error.excerpt), style="italic")
         return out

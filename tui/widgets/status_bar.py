@@ -36,11 +36,15 @@ class StatusBar(Widget):
         self.following = True
         self.new_while_paused = 0
         self.progress: tuple[int, int, bool] = (0, 0, True)
+        #: objects of s3:// inputs fetched and to fetch in the first read ((0, 0) without any)
+        self.objects: tuple[int, int] = (0, 0)
         self.message = ""
         self.message_is_problem = False
         self._message_until = 0.0
         #: inputs that cannot be read right now (said in red until they can)
         self.unreadable = 0
+        #: rows of Cloud Logs archives that are other applications' (not audit events), skipped
+        self.skipped = 0
         #: every input has ended (standard input closed): nothing more will arrive
         self.ended = False
         #: the active query, and what its scan is doing ("" when idle)
@@ -57,15 +61,17 @@ class StatusBar(Widget):
         self._paint_timer: asyncio.TimerHandle | None = None
 
     def update_counts(self, *, events: int, errors: int, following: bool, new_while_paused: int,
-                      total: int | None = None, at_once: bool = False, unreadable: int = 0, ended: bool = False) -> None:
+                      total: int | None = None, at_once: bool = False, unreadable: int = 0, ended: bool = False,
+                      skipped: int = 0) -> None:
         """New totals (total: every event, when a query shows only some); keeps a short
         history for the events-per-second figure."""
         # Following or paused, and how many arrived meanwhile, show at once: they answer a key.
         # Counts alone change with every arriving event; they are drawn at most COUNTS_INTERVAL
         # apart, so a steady stream costs a few status repaints a second, not one per event.
         at_once = (at_once or following != self.following or new_while_paused != self.new_while_paused or errors != self.errors
-                   or unreadable != self.unreadable or ended != self.ended)
+                   or unreadable != self.unreadable or ended != self.ended or skipped != self.skipped)
         self.unreadable = unreadable
+        self.skipped = skipped
         self.ended = ended
         self.events = events
         self.total = total
@@ -169,8 +175,14 @@ class StatusBar(Widget):
             add((f"│ {self.errors:,} bad line{'s' if self.errors != 1 else ''} (e) ", problem))
         if self.unreadable:
             add((f"│ {self.unreadable:,} input{'s' if self.unreadable != 1 else ''} unreadable (e) ", problem))
+        if self.skipped and not (self.message and "other applications" in self.message and time.monotonic() < self._message_until):
+            # Said for good, not only while the message naming the applications lasts.
+            add((f"│ {self.skipped:,} rows of other applications skipped ", "dim"))
         done, total, finished = self.progress
-        if not finished and total:
+        fetched, objects = self.objects
+        if not finished and objects:
+            add((f"│ fetching {fetched:,} of {objects:,} objects ({_megabytes(done)} of {_megabytes(total)} MB) ", "bold cyan"))
+        elif not finished and total:
             add((f"│ indexing {100 * done // total}% ", "bold cyan"))
         rate = self.rate()
         if rate >= 0.5:
@@ -184,6 +196,10 @@ class StatusBar(Widget):
     def render_text(self) -> str:
         """The line as plain text (what a test or a screen reader sees)."""
         return "".join(text for text, _ in self.parts())
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:,.1f}"
 
 
 @lru_cache(maxsize=32)

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from . import s3
+from .parquet import NOT_DATA_FOLDERS, PARQUET_MAGIC
 from .streams import sniff_compression
 
 #: File names a directory scan picks up without looking inside.
-LOG_SUFFIXES = (".json", ".jsonl", ".ndjson", ".log", ".gz", ".bz2", ".xz")
+LOG_SUFFIXES = (".json", ".jsonl", ".ndjson", ".log", ".gz", ".bz2", ".xz", ".parquet")
 STDIN_NAME = "<stdin>"
 
 
@@ -31,7 +33,7 @@ class InputSpec:
     """One input as the user gave it."""
 
     text: str
-    kind: str  # "file", "dir", "glob", "stdin" or "stream" (a named pipe or device, read like stdin)
+    kind: str  # "file", "dir", "glob", "stdin", "stream" (a named pipe or device, read like stdin) or "s3" (a bucket's prefix)
 
     def describe(self) -> str:
         """How the status line names it."""
@@ -49,6 +51,12 @@ def resolve_inputs(args: list[str], *, follow: bool = False) -> list[InputSpec]:
     for text in args:
         if text == "-":
             specs.append(InputSpec(text, "stdin"))
+            continue
+        if s3.is_s3(text):
+            s3.parse_location(text)
+            if not s3.available():
+                raise InputError(f"{text}: {s3.INSTALL_HINT}")
+            specs.append(InputSpec(text, "s3"))
             continue
         if any(c in text for c in "*?[") and not os.path.lexists(text):
             if not glob.glob(text, recursive=True) and not follow:
@@ -98,7 +106,8 @@ def looks_like_log(path: Path) -> bool:
         return True
     except OSError:
         return False
-    return head.lstrip()[:1] in (b"{", b"[") or head.startswith(b"data:") or sniff_compression(head) is not None
+    return (head.lstrip()[:1] in (b"{", b"[") or head.startswith(b"data:") or head.startswith(PARQUET_MAGIC)
+            or sniff_compression(head) is not None)
 
 
 @dataclass(slots=True)
@@ -118,7 +127,8 @@ def scan_directory(path: Path, unreadable: dict[str, str] | None = None) -> Iter
             unreadable[exc.filename or str(path)] = why(exc)
 
     for root, dirs, files in os.walk(path, onerror=failed):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        # A Cloud Logs archive's _manifest folder holds Cloud Logs' bookkeeping, not records.
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in NOT_DATA_FOLDERS)
         for name in sorted(files):
             candidate = Path(root) / name
             if candidate.is_file() and looks_like_log(candidate):

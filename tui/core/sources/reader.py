@@ -11,11 +11,13 @@ from typing import Callable
 
 from ..decode import Batch
 from ..store import Notice, Store
-from ..workers import WorkerPool
+from ..workers import WorkerFailed, WorkerPool
 from . import spool as spools
 from .inputs import STDIN_NAME, InputSpec, expand, why
 from .layouts import can_hold, span_of
+from .parquet import NEEDS_PYARROW, ParquetCopy, ParquetPart, is_complete, is_parquet
 from .rawbytes import FileBytes
+from .s3 import Fetched, ObjectInfo, S3Input, S3Problem, S3Settings
 from .ranges import CHUNK_BYTES, _value_boundary, index_range
 from .spool import Spool, SpoolFull
 from .streams import SNIFF_BYTES, Damaged, Expander, describe, sniff_compression, unreadable_format
@@ -38,6 +40,9 @@ class ReadProgress:
     done_bytes: int
     total_bytes: int
     finished: bool
+    #: objects of s3:// inputs read so far, and listed to be read (0 and 0 without such inputs)
+    objects_done: int = 0
+    objects_total: int = 0
 
 
 @dataclass(slots=True, eq=False)
@@ -71,7 +76,11 @@ class Reader:
                  on_status: Callable[[Notice], None] | None = None,
                  on_progress: Callable[[ReadProgress], None] | None = None,
                  stdin_fd: int | None = None, parallel: bool = True,
-                 since_us: int | None = None, until_us: int | None = None) -> None:
+                 s3: S3Settings | None = None, since_us: int | None = None, until_us: int | None = None,
+                 s3_started: dict[str, S3Input] | None = None) -> None:
+        """s3: how s3:// inputs are reached and cached; since_us and until_us: the time range asked
+        for, which prunes directories, globs and the listing of buckets by the hours in names;
+        s3_started: s3:// inputs already being listed (S3Input.start_early), by their text."""
         self.store = store
         self.specs = specs
         self.on_grow = on_grow or (lambda: None)
@@ -96,8 +105,16 @@ class Reader:
         self._undecided: dict[tuple[int, int], tuple[int, float]] = {}
         self._spool_folder: str | None = None
         self._said: set[str] = set()
+        #: Parquet files read (path -> identity): read once, whole (they are written once, whole)
+        self.parquet_read: dict[str, tuple[int, int]] = {}
+        #: Parquet files that could not be read for want of pyarrow
+        self.parquet_waiting: set[str] = set()
         #: whether everything there was has been read once (then following keeps recent bytes)
         self.loaded = False
+        self.s3_settings = s3 or S3Settings()
+        self._s3_started = dict(s3_started or {})
+        #: one per s3:// input, made when the inputs are first read
+        self.s3_inputs: list[S3Input] = []
 
     # -- what the user is told
 
@@ -328,14 +345,20 @@ class Reader:
                 stream.done.wait()
         files = [f for f in self.current_files() if f[0] not in self.tails]
         self._say_skipped()
+        parquet = [f for f in files if _is_parquet_file(f[0])]
+        if parquet:
+            files = [f for f in files if f not in parquet]
+            self._load_parquet(parquet)
         opened: list[Tail] = list(self.tails.values())
         for path, display in files:
             tail = self._tail_for(path, display)
             if tail is not None:
                 opened.append(tail)
-        total = sum(t.size() for t in opened)
+        listed = self._list_buckets(follow=follow)
+        total = sum(t.size() for t in opened) + sum(o.size for _, objects in listed for o in objects)
+        objects_total = sum(len(objects) for _, objects in listed)
         done = 0
-        self.on_progress(ReadProgress(0, total, False))
+        self.on_progress(ReadProgress(0, total, False, 0, objects_total))
         big = [t for t in opened if not t.multiline and t.archive is None and t.size() > PARALLEL_THRESHOLD and self.parallel]
         # Small files first (they are often the newest: today's log beside yesterday's archives).
         for tail in opened:
@@ -347,10 +370,85 @@ class Reader:
             self.on_progress(ReadProgress(done, total, False))
         if big:
             done = self._load_parallel(big, done, total)
+        objects_done = 0
+        for bucket, objects in listed:
+            try:
+                for fetched in bucket.fetch(objects):
+                    self.read_object(fetched)
+                    done += fetched.obj.size
+                    objects_done += 1
+                    self.on_progress(ReadProgress(done, total, False, objects_done, objects_total))
+            except S3Problem as exc:
+                self.cannot_read(bucket.text, str(exc))
+            if bucket.full_reason:
+                self.report(bucket.full_reason, problem=True)
         for stream in self.streams:
             stream.check(final=not follow)
         self.loaded = True
-        self.on_progress(ReadProgress(total, total, True))
+        self.on_progress(ReadProgress(total, total, True, objects_total, objects_total))
+
+    # -- buckets
+
+    def _list_buckets(self, *, follow: bool) -> list[tuple[S3Input, list[ObjectInfo]]]:
+        """Every s3:// input with the objects to read, newest first; one that cannot be listed, or
+        holds nothing to read, is said (read once, an empty prefix is most likely a wrong one)."""
+        listed: list[tuple[S3Input, list[ObjectInfo]]] = []
+        for spec in self.specs:
+            if spec.kind != "s3":
+                continue
+            bucket = self._s3_started.pop(spec.text, None) or S3Input(spec.text, self.s3_settings, since_us=self.since_us,
+                                                                      until_us=self.until_us)
+            self.s3_inputs.append(bucket)
+            try:
+                listed.append((bucket, bucket.list()))
+            except S3Problem as exc:
+                self.cannot_read(spec.text, str(exc))
+                continue
+            stats = bucket.stats
+            if not listed[-1][1]:
+                if self.since_us is not None or self.until_us is not None:
+                    self.report(f"{spec.text}: no objects under this prefix can hold events of the time range")
+                elif follow:
+                    self.report(f"{spec.text}: no objects under this prefix yet; new ones are read as they come")
+                else:
+                    self.report(f"{spec.text}: no objects under this prefix: check the bucket name and the prefix",
+                                problem=True)
+            if stats.folders_skipped:
+                self.report(f"{spec.text}: skipped {stats.folders_skipped:,} of {stats.folders:,} folders outside the time "
+                            "range, by the hours in their names (not listed)")
+        return listed
+
+    def read_object(self, fetched: Fetched) -> int:
+        """Read an object fetched into the cache, as any local file is read (it does not change):
+        a Parquet object as a Parquet file, anything else through a Tail."""
+        if _is_parquet_file(fetched.path):
+            before = len(self.store)
+            self._load_parquet([(fetched.path, fetched.display)])
+            return len(self.store) - before
+        tail = Tail(self, fetched.path, fetched.display)
+        if not tail.open():
+            return 0
+        added = tail.read_new(final=True)
+        tail.close()
+        if tail.raw is not None:
+            tail.raw.pinned = False  # its path names it for good: its descriptor may be closed and opened again
+        return added
+
+    def _poll_buckets(self) -> int:
+        """Read what the buckets' pollers fetched; say what they could not do."""
+        added = 0
+        for bucket in self.s3_inputs:
+            for found in bucket.take_found():
+                if found.problem:
+                    self.cannot_read(bucket.text, found.problem)
+                    continue
+                self.readable_again(bucket.text)
+                for fetched in found.fetched:
+                    self.report(f"new object {fetched.display}")
+                    added += self.read_object(fetched)
+                if found.full:
+                    self.report(found.full, problem=True)
+        return added
 
     def _say_skipped(self) -> None:
         """How many files were passed over for the time range, and why (not a problem: nothing is lost)."""
@@ -501,7 +599,7 @@ class Reader:
         Without rescan (the change notifications told of nothing but changes to the content of
         known files), the files open are taken to be the ones at their paths.
         """
-        added = 0
+        added = self._poll_buckets()
         for stream in self.streams:
             added += stream.check(final=False)
         for tail, grew in list(self.draining.items()):
@@ -517,7 +615,15 @@ class Reader:
         # Known files first: a rotation must be seen before its copy looks like a new file.
         for tail in list(self.tails.values()):
             added += tail.poll(replaced=rescan)
+        new_parquet: list[tuple[str, str]] = []
         for path, display in (self.current_files() if rescan else ()):
+            if path in self.parquet_read or path in self.parquet_waiting:
+                continue
+            if path not in self.tails and _is_parquet_file(path):
+                # Written once, whole: read when its footer is there (a copy may still be arriving).
+                if is_complete(path):
+                    new_parquet.append((path, display))
+                continue
             if path not in self.tails:
                 # An empty new file may be an archive whose first bytes are not written yet:
                 # what kind of file it is is decided when there is something in it.
@@ -530,7 +636,92 @@ class Reader:
                 if tail is not None:
                     self.report(f"new file {display}")
                     added += tail.read_new(final=False)
+        if new_parquet:
+            before = len(self.store)
+            for _, display in new_parquet:
+                self.report(f"new file {display}")
+            self._load_parquet(new_parquet)
+            added += len(self.store) - before
         return added
+
+    # -- Parquet archives
+
+    def _load_parquet(self, files: list[tuple[str, str]]) -> None:
+        """Read Parquet files (a Cloud Logs archive), each whole into a spool of its rows; several
+        at a time in worker processes when there are several (pyarrow is imported there only)."""
+        jobs = []
+        for path, display in files:
+            try:
+                st = os.stat(path)
+            except OSError as exc:
+                self.cannot_read(display, why(exc))
+                continue
+            spool = self.spool_path(os.path.basename(path) + ".jsonl")
+            try:
+                Spool(spool)  # made here, empty: the next file of the same name gets another path
+            except OSError as exc:
+                self.report(f"{display}: could not make a copy to read events back ({exc.strerror})", problem=True)
+                continue
+            self.parquet_read[path] = (st.st_dev, st.st_ino)
+            jobs.append((path, display, spool, st.st_size))
+        if not jobs:
+            return
+        total = sum(job[3] for job in jobs)
+        done = 0
+        waiting = len(self.parquet_waiting)
+        if self.parallel and (len(jobs) > 1 or total > PARALLEL_THRESHOLD):
+            pool = WorkerPool()
+            read = 0
+            try:
+                results = pool.run(("parquet", job[:2]) for job in jobs)
+                for job, part in zip(jobs, results):
+                    assert isinstance(part, ParquetPart)
+                    self._add_parquet(job[0], job[2], part)
+                    read += 1
+                    done += job[3]
+                    self.on_progress(ReadProgress(done, total, False))
+            except WorkerFailed as exc:
+                # A file that makes pyarrow itself fail: said, with the files it kept from being read.
+                left = [job[1] for job in jobs[read:]]
+                self.report(f"reading Parquet files stopped at {left[0]} ({exc}): "
+                            f"{len(left):,} file{'s' if len(left) != 1 else ''} not read", problem=True)
+            finally:
+                pool.close()
+        else:
+            from .parquet import read_file
+
+            for path, display, spool, size in jobs:
+                self._add_parquet(path, spool, read_file(path, display))
+                done += size
+                self.on_progress(ReadProgress(done, total, False))
+        if len(self.parquet_waiting) > waiting:
+            count = len(self.parquet_waiting)
+            self.report(NEEDS_PYARROW + (f" ({count:,} Parquet files not read)" if count > 1 else f" ({next(iter(self.parquet_waiting))} not read)"),
+                        problem=True)
+        self._say_skipped_rows()
+
+    def _add_parquet(self, path: str, spool: str, part: ParquetPart) -> None:
+        """A Parquet file read: its events into the store, its problem said."""
+        if part.no_pyarrow:
+            self.parquet_read.pop(path, None)
+            self.parquet_waiting.add(path)
+            return  # said once for all (see _load_parquet)
+        if part.rows:
+            segment = self.store.add_segment(part.source, ParquetCopy(path, spool, part), "parquet")
+            self.store.add(segment, part.batch)
+            part.batch = Batch(part.source)  # its columns are the store's now: the copy needs the rest only
+            self.on_grow()
+        if part.skipped:
+            self.store.skipped.update(part.skipped)
+        if part.problem:
+            self.report(part.problem, problem=True)
+
+    def _say_skipped_rows(self) -> None:
+        """The rows of other applications in Cloud Logs archives, counted by application: said,
+        never shown as events or errors (a total that grows is said again)."""
+        skipped = self.store.skipped
+        if skipped:
+            self.report(skipped_text(skipped))
 
     def watch_paths(self) -> list[str]:
         """Folders to watch, each on its own: every readable folder below a followed directory,
@@ -566,6 +757,8 @@ class Reader:
 
         Never ends on an error: what went wrong is said, and following goes on.
         """
+        for bucket in self.s3_inputs:
+            bucket.start_polling(stop, self.on_grow)
         while not stop.is_set():
             try:
                 self._follow(stop)
@@ -617,11 +810,14 @@ class Reader:
             tail.close()
         self.draining.clear()
         folder = self._spool_folder
+        caches = [b.cache.folder + os.sep for b in self.s3_inputs if not b.cache.keep]
         for segment in self.store.segments:
             raw = segment.reader
             if not isinstance(raw, FileBytes):
                 continue
-            if folder is not None and raw.path.startswith(folder + os.sep):
+            # A Parquet file's copy not written yet is not written now (its path would write it).
+            path = raw.where if isinstance(raw, ParquetCopy) else raw.path
+            if (folder is not None and path.startswith(folder + os.sep)) or path.startswith(tuple(caches)):
                 # The spools go now, their events stay readable: through a descriptor held open.
                 raw.hold()
             else:
@@ -629,6 +825,8 @@ class Reader:
         if folder is not None:
             spools.remove_folder(folder)
             self._spool_folder = None
+        for bucket in self.s3_inputs:
+            bucket.close()
 
 
 class _Stream:
@@ -774,6 +972,26 @@ def same_start(head: bytes, fingerprint: bytes) -> bool:
     events can share their first hundred bytes, a time and an action)."""
     n = len(fingerprint)
     return n >= SAME_CONTENT_BYTES and len(head) >= n and head[:n] == fingerprint
+
+
+def skipped_text(skipped: dict[str, int]) -> str:
+    """"skipped 1,204 rows of other applications: k8s-app 1,100, my-api 104" (the most first)."""
+    total = sum(skipped.values())
+    ranked = sorted(skipped.items(), key=lambda item: (-item[1], item[0]))
+    shown = ", ".join(f"{name or '(no name)'} {count:,}" for name, count in ranked[:6])
+    more = f" and {len(ranked) - 6:,} more" if len(ranked) > 6 else ""
+    return f"skipped {total:,} row{'s' if total != 1 else ''} of other applications: {shown}{more}"
+
+
+def _is_parquet_file(path: str) -> bool:
+    """Whether a file is a Parquet file, by its name or its first bytes."""
+    if path.lower().endswith(".parquet"):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            return is_parquet(path, fh.read(4))
+    except OSError:
+        return False
 
 
 def _mtime(path: str) -> float:

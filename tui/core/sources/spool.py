@@ -53,11 +53,13 @@ class SpoolFull(Exception):
 class Spool:
     """A file created for one input's plain bytes: written at its end, read by anyone by path."""
 
-    def __init__(self, path: str, *, keep_open: bool = False) -> None:
-        """keep_open: hold the descriptor between writes (a stream written to all the time)."""
+    def __init__(self, path: str, *, keep_open: bool = False, created: bool = False) -> None:
+        """keep_open: hold the descriptor between writes (a stream written to all the time);
+        created: the file was made empty already (by the process that named it for a worker)."""
         self.path = path
         self.size = 0
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC | (0 if created else os.O_CREAT | os.O_EXCL)
+        fd = os.open(path, flags, 0o600)
         self._fd: int | None = fd if keep_open else None
         if not keep_open:
             os.close(fd)

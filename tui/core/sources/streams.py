@@ -40,7 +40,7 @@ _UNREADABLE = (
     (b"\x28\xb5\x2f\xfd", "zstd-compressed: decompress it first (zstd -d FILE, or zstdcat FILE | atlens -)"),
     (b"\x04\x22\x4d\x18", "lz4-compressed: decompress it first (lz4 -d FILE, or lz4cat FILE | atlens -)"),
     (b"PK\x03\x04", "a zip archive: unzip it and open the folder"),
-    (b"PAR1", "a Parquet file, which atlens cannot read yet: export it as JSON lines"),
+    (b"PAR1", "a Parquet file, which atlens reads from a file or folder, not from a stream: give its path"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive: extract it and open the folder"),
 )
 #: Longest magic above: how many bytes must be seen before a stream's kind is decided.
