@@ -144,6 +144,10 @@ def _task(kind: str):  # -> Callable[..., object]
         from .sources.parquet import read_file
 
         return read_file
+    if kind == "parquet-copy":
+        from .sources.parquet import write_copy
+
+        return write_copy
     from . import filtering
 
     return {"fields": filtering.materialise_job, "text": filtering.text_job}[kind]
