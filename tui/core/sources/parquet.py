@@ -199,13 +199,26 @@ def _identity(path: str) -> tuple[int, int, int, int]:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def read_file(path: str, display: str) -> ParquetPart:
+def read_files(files: list[tuple[str, str]]) -> list[ParquetPart]:
+    """Index several files (path, display name) with one string table: an archive's files share
+    most of their strings (actions, initiators), which are then interned and sent back once."""
+    strings: list[str] = []
+    ids: dict[str, int] = {}
+    return [read_file(path, display, strings, ids) for path, display in files]
+
+
+def read_file(path: str, display: str, strings: list[str] | None = None, ids: dict[str, int] | None = None) -> ParquetPart:
     """Index one Parquet file of a Cloud Logs archive (its copy is written later: write_copy).
 
     Never raises for what the file holds: a file that is not Parquet, is damaged or lacks the
     columns comes back with `problem` said, and the events before it stay read.
+
+    Args:
+        strings, ids: a string table shared with other files' batches (see read_files).
     """
     batch = Batch(display)
+    if strings is not None:
+        batch.strings = strings
     part = ParquetPart(display, batch)
     try:
         import pyarrow.parquet as pq
@@ -227,7 +240,7 @@ def read_file(path: str, display: str) -> ParquetPart:
         part.problem = (f"{display}: not an IBM Cloud Logs archive file: it has no column {', '.join(missing)} "
                         f"(its columns: {', '.join(names[:8]) or 'none'})")
         return part
-    add = column_writer(batch, {})
+    add = column_writer(batch, {} if ids is None else ids)
     label_cache: dict[bytes, tuple[object, int]] = {}
     try:
         for group, first, record_batch in _record_batches(parquet):
