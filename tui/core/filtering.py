@@ -631,6 +631,7 @@ class Filter:
         mask = bytearray(n)
         if not n:
             return mask
+        _write_copies(store)
         for seg_id, seg in enumerate(store.segments):
             _poll(cancelled)
             path = _source_path(seg.reader)
@@ -861,6 +862,16 @@ def _sort_by_offset(rows: array, offs: array, offsets: array) -> tuple[array, ar
     return new_rows, new_offs
 
 
+def _write_copies(store: Store) -> None:
+    """Sources whose bytes are written when first needed (a Parquet file's copy), all needed by a
+    scan of every event: written now, several at once."""
+    pending = [seg.reader for seg in store.segments if getattr(seg.reader, "written", True) is False]
+    if len(pending) > 1:
+        from .sources.parquet import write_copies
+
+        write_copies(pending)  # type: ignore[arg-type]
+
+
 def _source_path(reader: object) -> str:
     """A path that reads a segment's bytes, or "" when none does.
 
@@ -977,6 +988,7 @@ def materialise(store: Store, paths: list[Path], *, progress: Progress | None = 
         col = columns[p]
         if len(col) > start:
             del col.ids[start:]
+    _write_copies(store)
     jobs, plan = _materialise_jobs(store, paths, start, n)
     if len(plan) == 0:
         return

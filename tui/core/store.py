@@ -115,6 +115,8 @@ class Store:
         #: per column, its rows sorted by value then time (related.ValueIndex), built when first asked
         self.value_indexes: dict = {}
         self._events_cache: OrderedDict[int, EventRecord] = OrderedDict()
+        #: the string table of the last batch added and its ids here (see add)
+        self._remap: tuple[list[str], list[int]] | None = None
         self._lock = threading.Lock()
         #: what the reader said about the inputs, in order (see Notice)
         self.notices: list[Notice] = []
@@ -166,7 +168,13 @@ class Store:
             self.add_errors(segment_id, batch.errors)
         if not n:
             return 0
-        remap = [self.intern(s) for s in batch.strings]
+        cached = self._remap
+        if cached is not None and cached[0] is batch.strings and len(cached[1]) == len(batch.strings):
+            remap = cached[1]  # batches of one job share their string table (Parquet files)
+        else:
+            remap = [self.intern(s) for s in batch.strings]
+            # The table itself is kept with its ids: while it is alive, its identity is its own.
+            self._remap = (batch.strings, remap)
         get = remap.__getitem__
         with self._lock:
             start = len(self.offsets)

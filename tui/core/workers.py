@@ -21,7 +21,7 @@ from typing import BinaryIO, Iterable, Iterator
 _FRAME = struct.Struct("<Q")
 
 #: A job: its kind and its arguments. "index": (path, source name, start offset, end offset, in_array, final)
-#: gives a Batch; "parquet": (path, source name, spool path) gives a sources.parquet.ParquetPart; "fields" and "text" answer queries (see filtering.py).
+#: gives a Batch; "parquet": ([(path, source name), ...],) gives a list of sources.parquet.ParquetPart; "fields" and "text" answer queries (see filtering.py).
 Job = tuple[str, tuple]
 
 
@@ -141,9 +141,13 @@ def _task(kind: str):  # -> Callable[..., object]
 
         return index_range
     if kind == "parquet":
-        from .sources.parquet import read_file
+        from .sources.parquet import read_files
 
-        return read_file
+        return read_files
+    if kind == "parquet-copy":
+        from .sources.parquet import write_copy
+
+        return write_copy
     from . import filtering
 
     return {"fields": filtering.materialise_job, "text": filtering.text_job}[kind]

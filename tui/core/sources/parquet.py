@@ -199,13 +199,26 @@ def _identity(path: str) -> tuple[int, int, int, int]:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def read_file(path: str, display: str) -> ParquetPart:
+def read_files(files: list[tuple[str, str]]) -> list[ParquetPart]:
+    """Index several files (path, display name) with one string table: an archive's files share
+    most of their strings (actions, initiators), which are then interned and sent back once."""
+    strings: list[str] = []
+    ids: dict[str, int] = {}
+    return [read_file(path, display, strings, ids) for path, display in files]
+
+
+def read_file(path: str, display: str, strings: list[str] | None = None, ids: dict[str, int] | None = None) -> ParquetPart:
     """Index one Parquet file of a Cloud Logs archive (its copy is written later: write_copy).
 
     Never raises for what the file holds: a file that is not Parquet, is damaged or lacks the
     columns comes back with `problem` said, and the events before it stay read.
+
+    Args:
+        strings, ids: a string table shared with other files' batches (see read_files).
     """
     batch = Batch(display)
+    if strings is not None:
+        batch.strings = strings
     part = ParquetPart(display, batch)
     try:
         import pyarrow.parquet as pq
@@ -227,7 +240,7 @@ def read_file(path: str, display: str) -> ParquetPart:
         part.problem = (f"{display}: not an IBM Cloud Logs archive file: it has no column {', '.join(missing)} "
                         f"(its columns: {', '.join(names[:8]) or 'none'})")
         return part
-    add = column_writer(batch, {})
+    add = column_writer(batch, {} if ids is None else ids)
     label_cache: dict[bytes, tuple[object, int]] = {}
     try:
         for group, first, record_batch in _record_batches(parquet):
@@ -453,21 +466,30 @@ class ParquetCopy(FileBytes):
         with self._writing:
             if self._written:
                 return
-            part, self._part = self._part, None
-            if part is not None:
-                problem = ""
-                if not os.path.exists(self._path):
-                    # The reader has closed and removed its folder (a test, or a caller that
-                    # reads events after closing the inputs): written in a folder of its own.
-                    self._path = os.path.join(new_folder(), os.path.basename(self._path))
-                    try:
-                        Spool(self._path)
-                    except OSError as exc:
-                        problem = f"{self._parquet_path}: could not make a copy to read events back ({exc.strerror})"
-                problem = problem or write_copy(self._parquet_path, self._path, part)
-                if problem:
-                    self.gone = problem
+            job = self._job()
+            if job is not None:
+                self._done(write_copy(*job))
             self._written = True
+
+    def _job(self) -> tuple[str, str, ParquetPart] | None:
+        """What writing the copy takes (the caller holds the lock); None when there is nothing to write."""
+        part, self._part = self._part, None
+        if part is None:
+            return None
+        if not os.path.exists(self._path):
+            # The reader has closed and removed its folder (a test, or a caller that reads
+            # events after closing the inputs): written in a folder of its own.
+            self._path = os.path.join(new_folder(), os.path.basename(self._path))
+            try:
+                Spool(self._path)
+            except OSError as exc:
+                self.gone = f"{self._parquet_path}: could not make a copy to read events back ({exc.strerror})"
+                return None
+        return self._parquet_path, self._path, part
+
+    def _done(self, problem: str) -> None:
+        if problem:
+            self.gone = problem
 
     def read(self, offset: int, length: int) -> bytes | None:
         self.ensure_written()
@@ -486,3 +508,38 @@ class ParquetCopy(FileBytes):
         folder of its own if it is ever asked for."""
         if self._written:
             super().hold()
+
+
+def write_copies(copies: list[ParquetCopy], *, parallel: bool = True) -> None:
+    """Write the copies of several Parquet files at once, in worker processes: a text search or a
+    field not indexed needs them all (one after the other, an archive of 1M events took a minute)."""
+    taken: list[ParquetCopy] = []
+    jobs: list[tuple[str, str, ParquetPart]] = []
+    try:
+        for copy in copies:
+            if copy.written or not copy._writing.acquire(blocking=False):
+                continue  # written, or being written by another thread
+            if copy.written:
+                copy._writing.release()
+                continue
+            taken.append(copy)
+            job = copy._job()
+            jobs.append(job)  # type: ignore[arg-type]
+        runnable = [(copy, job) for copy, job in zip(taken, jobs) if job is not None]
+        if parallel and len(runnable) > 1:
+            from ..workers import WorkerFailed, WorkerPool
+
+            with WorkerPool() as pool:
+                try:
+                    for (copy, _), problem in zip(runnable, pool.run(("parquet-copy", job) for _, job in runnable)):
+                        copy._done(problem)  # type: ignore[arg-type]
+                        copy._written = True
+                except WorkerFailed:
+                    pass  # the copies not written are written here, below
+        for copy, job in runnable:
+            if not copy._written:
+                copy._done(write_copy(*job))
+    finally:
+        for copy in taken:
+            copy._written = True
+            copy._writing.release()

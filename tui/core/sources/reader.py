@@ -25,6 +25,9 @@ from .tail import FINGERPRINT_BYTES, ROTATE_WAIT, Tail
 
 #: Files larger than this are indexed by worker processes, newest part first.
 PARALLEL_THRESHOLD = 24 * 1024 * 1024
+#: Parquet files indexed by one worker job at most (and their bytes): they share a string table.
+PARQUET_FILES_PER_JOB = 8
+PARQUET_JOB_BYTES = 8 * 1024 * 1024
 #: How much of the end of a large file is shown before the rest is indexed.
 TAIL_FIRST_BYTES = 512 * 1024
 #: Fewest leading bytes two files must share to be taken for the same content.
@@ -670,15 +673,23 @@ class Reader:
         done = 0
         waiting = len(self.parquet_waiting)
         if self.parallel and (len(jobs) > 1 or total > PARALLEL_THRESHOLD):
+            # A few files a job (they share a string table), enough jobs to keep every worker busy.
+            groups: list[list[tuple[str, str, str, int]]] = [[]]
+            for job in jobs:
+                if len(groups[-1]) >= PARQUET_FILES_PER_JOB or sum(j[3] for j in groups[-1]) >= PARQUET_JOB_BYTES:
+                    groups.append([])
+                groups[-1].append(job)
             pool = WorkerPool()
             read = 0
             try:
-                results = pool.run(("parquet", job[:2]) for job in jobs)
-                for job, part in zip(jobs, results):
-                    assert isinstance(part, ParquetPart)
-                    self._add_parquet(job[0], job[2], part)
-                    read += 1
-                    done += job[3]
+                results = pool.run(("parquet", ([job[:2] for job in group],)) for group in groups)
+                for group, parts in zip(groups, results):
+                    assert isinstance(parts, list)
+                    for job, part in zip(group, parts):
+                        assert isinstance(part, ParquetPart)
+                        self._add_parquet(job[0], job[2], part)
+                        read += 1
+                        done += job[3]
                     self.on_progress(ReadProgress(done, total, False))
             except WorkerFailed as exc:
                 # A file that makes pyarrow itself fail: said, with the files it kept from being read.
