@@ -13,6 +13,7 @@ import os
 import resource
 import stat
 import threading
+import weakref
 from collections import OrderedDict
 
 
@@ -36,42 +37,53 @@ class _OpenFiles:
     """The FileBytes that hold a descriptor, least recently used first."""
 
     def __init__(self) -> None:
-        self._lru: OrderedDict[int, FileBytes] = OrderedDict()
+        # Weak references: the files of a store nobody holds any more (a query answered, a test
+        # done) are closed when it goes, not kept open until thousands of others push them out.
+        self._lru: OrderedDict[int, weakref.ref[FileBytes]] = OrderedDict()
         self._lock = threading.Lock()
         self.limit = _budget()
-        self._newest: FileBytes | None = None
+        self._newest: weakref.ref[FileBytes] | None = None
 
     def touch(self, owner: FileBytes) -> None:
         """owner holds a descriptor and was just used; close the least recently used beyond the limit."""
-        if self._newest is owner:
+        newest = self._newest
+        if newest is not None and newest() is owner:
             return  # a followed file read again and again: already the most recent
         victims: list[FileBytes] = []
         with self._lock:
-            self._newest = owner
-            self._lru[id(owner)] = owner
-            self._lru.move_to_end(id(owner))
+            key = id(owner)
+            ref = weakref.ref(owner, lambda _gone, key=key: self._collected(key))
+            self._newest = ref
+            self._lru[key] = ref
+            self._lru.move_to_end(key)
             excess = len(self._lru) - self.limit
             if excess > 0:
                 # Those that need not stay open go first; a followed file's then (its tail opens
                 # it again by path when it changes: it is idle, or it would not be the oldest).
-                for candidate in list(self._lru.values()):
+                held = [f for f in (r() for r in list(self._lru.values())) if f is not None and f is not owner]
+                for candidate in held:
                     if len(victims) >= excess:
                         break
-                    if candidate is not owner and not candidate.pinned:
+                    if not candidate.pinned:
                         victims.append(candidate)
-                for candidate in list(self._lru.values()):
+                for candidate in held:
                     if len(victims) >= excess:
                         break
-                    if candidate is not owner and candidate not in victims:
+                    if candidate not in victims:
                         victims.append(candidate)
         for victim in victims:
             victim.release()
+
+    def _collected(self, key: int) -> None:
+        """A FileBytes was garbage-collected (its descriptor closed by __del__)."""
+        with self._lock:
+            self._lru.pop(key, None)
 
     def forget(self, owner: FileBytes) -> None:
         """owner no longer holds a descriptor."""
         with self._lock:
             self._lru.pop(id(owner), None)
-            if self._newest is owner:
+            if self._newest is not None and self._newest() is owner:
                 self._newest = None
 
     def __len__(self) -> int:
@@ -218,6 +230,16 @@ class FileBytes:
         """Close the descriptor (the reader is closing); the file is opened again by path if read later."""
         with self._lock:
             self._close()
+
+    def __del__(self) -> None:
+        # Nobody can read through it any more: its descriptor goes with it.
+        fd = self.fd
+        if fd is not None:
+            self.fd = None
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def _close(self) -> None:
         if self.fd is not None:

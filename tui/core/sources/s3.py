@@ -192,6 +192,14 @@ class Bucket:
         except Exception as exc:
             raise S3Problem(self.explain(exc)) from None
 
+    def close(self) -> None:
+        """Close the client's connections (a store read many times in one process, as a test
+        suite does, otherwise keeps a pool of sockets open for each)."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
     def client(self):
         """A client (boto3's are thread-safe; one is made and shared)."""
         with self._lock:
@@ -770,6 +778,7 @@ class S3Input:
                 return found
 
     def close(self) -> None:
+        self.bucket.close()
         self.cache.close()
 
 
