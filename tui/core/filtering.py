@@ -36,8 +36,8 @@ import orjson
 
 from . import catalog_fields, people
 from .decode import FLAG_ABSENT, FLAG_TYPED, decode_value, normalise
-from .query import (All, And, Exists, FieldRef, Match, Node, Not, Or, Path, Range, Text, TextSearch, Value, exists,
-                    find_values, range_matches, text_pattern, text_search, value_matches)
+from .query import (All, And, Exists, FieldRef, Match, Network, Node, Not, Or, Path, Range, Text, TextSearch, Value,
+                    exists, find_values, network_matches, range_matches, text_pattern, text_search, value_matches)
 from .regex import RegexTooComplex
 from .store import Store
 
@@ -103,17 +103,19 @@ class TextLeaf:
     pattern: TextSearch
 
 
-def _accepts(node: Match | Range | Exists) -> Callable[[tuple], bool]:
+def _accepts(node: Match | Range | Exists | Network) -> Callable[[tuple], bool]:
     """The test a field clause applies to the values found at its path."""
     if isinstance(node, Match):
         value = node.value
         return lambda values: any(value_matches(value, v) for v in values)
     if isinstance(node, Range):
         return lambda values: any(range_matches(node, v) for v in values)
+    if isinstance(node, Network):
+        return lambda values: any(network_matches(node, v) for v in values)
     return lambda values: any(exists(v) for v in values)
 
 
-def _leaf(path: Path, node: Match | Range | Exists) -> Leaf:
+def _leaf(path: Path, node: Match | Range | Exists | Network) -> Leaf:
     if path in catalog_fields.FIELDS:
         return Leaf(path, _accepts(node), CATALOG)
     if path == people.PATH:
@@ -124,7 +126,7 @@ def _leaf(path: Path, node: Match | Range | Exists) -> Leaf:
 
 def compile_node(node: Node) -> object:
     """The query tree with each field clause split into one leaf per path it names."""
-    if isinstance(node, (Match, Range, Exists)):
+    if isinstance(node, (Match, Range, Exists, Network)):
         leaves = [_leaf(path, node) for path in node.field.paths]
         return leaves[0] if len(leaves) == 1 else ("or", leaves)
     if isinstance(node, Text):
