@@ -30,7 +30,7 @@ from .core.timeline import MAX_BUCKETS, Bucket, TooManyBuckets, frequencies, his
 from .core.timespec import TimeSpecError, parse_bound
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_USAGE = 0, 1, 2
-SUBCOMMANDS = ("query", "explain", "catalog", "demo")
+SUBCOMMANDS = ("query", "explain", "catalog", "demo", "detect", "rules")
 
 
 class UsageError(Exception):
@@ -984,7 +984,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command: Callable[[list[str]], int] = run_tui
     if argv and argv[0] in SUBCOMMANDS:
-        command = {"query": run_query, "explain": run_explain, "catalog": run_catalog, "demo": run_demo}[argv[0]]
+        if argv[0] in ("detect", "rules"):
+            from .detect_cli import run_detect, run_rules  # reads Sigma rules: imported only when asked for
+
+            command = run_detect if argv[0] == "detect" else run_rules
+        else:
+            command = {"query": run_query, "explain": run_explain, "catalog": run_catalog, "demo": run_demo}[argv[0]]
         argv = argv[1:]
     _catch_signals()
     try:

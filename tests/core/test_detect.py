@@ -306,3 +306,48 @@ def test_regular_expressions_without_a_linear_time_meaning_are_refused(pattern, 
 
     with pytest.raises(Unsupported, match=why):
         regex_value(pattern)
+
+
+def test_fieldref_compares_two_fields_of_the_event(tmp_path):
+    events = [event(requestData={"instance_name": "a", "prev_instance_name": "A"}),
+              event(requestData={"instance_name": "a", "prev_instance_name": "b"}), event(requestData={})]
+    assert matching_rule(tmp_path, """
+        sel:
+          requestData.lock|exists: false
+          requestData.prev_instance_name|fieldref: requestData.instance_name
+        condition: sel
+    """, events) == [0]
+
+
+def test_fieldref_under_or_is_refused(tmp_path):
+    rules = load_rules([rule_file(tmp_path / "rules", "r", """
+        a:
+          requestData.prev_instance_name|fieldref: requestData.instance_name
+        b:
+          action: x
+        condition: a or b
+    """)], builtin=False)
+    assert not rules.rules and "fieldref" in rules.problems[0].reason
+
+
+def test_outside_working_hours_by_zone_and_days(tmp_path):
+    from tui.core.detect import parse_working_hours
+
+    hours = parse_working_hours("08:00-18:00 Mon-Fri Europe/Zurich")
+    # 2026-11-20 is a Friday; Zurich is UTC+1 in November.
+    friday = lambda h, m=0: int(__import__("datetime").datetime(2026, 11, 20, h, m, tzinfo=__import__("datetime").timezone.utc).timestamp() * 1e6)
+    assert hours.outside(friday(6, 59)) and not hours.outside(friday(7, 0)) and hours.outside(friday(17, 0))
+    assert hours.outside(friday(10) + 86400 * 1_000_000)  # Saturday
+    with pytest.raises(ValueError, match="Mars/Olympus"):
+        parse_working_hours("08:00-18:00 Mars/Olympus")
+
+
+def matching_rule(tmp_path: Path, detection: str, events: list[dict]) -> list[int]:
+    """Which events (by index) the rule fires on, in a sweep and one by one (the Detector, not only its query)."""
+    rules = load_rules([rule_file(tmp_path / "rules", "r", detection)], builtin=False)
+    assert not rules.problems, rules.problems
+    store = read_paths(write_lines(tmp_path / "events.jsonl", events))
+    swept = sorted(r for a in Detector(store, rules).sweep() for r in a.rows)
+    live = Detector(store, rules)
+    assert swept == sorted(r for row in range(len(store)) for a in live.test(row) for r in a.rows)
+    return swept

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 
-from .query import (And, Exists, FieldRef, Match, Network, Node, Not, Or, QuerySyntaxError, Range, Text,
+from .query import (All, And, Exists, FieldRef, Match, Network, Node, Not, Or, QuerySyntaxError, Range, Text,
                     Value, find_values, text_form)
 from .query import _wildcard as wildcard
 from .query import field_ref
@@ -129,6 +129,9 @@ class Rule:
     name: str = ""
     description: str = ""
     references: tuple[str, ...] = ()
+    #: pairs of fields whose values must be equal (Sigma's fieldref, in a part of the condition every
+    #: match needs): checked on each event the query matched
+    same_fields: tuple[tuple[FieldRef, FieldRef], ...] = ()
     #: the rule only counts events outside working hours (custom attribute atlens.outside_working_hours)
     outside_hours: bool = False
     #: correlated only: no alert of its own (Sigma's correlation `generate: false`)
@@ -253,7 +256,10 @@ def load_rules(paths: Iterable[str | os.PathLike[str]] = (), *, builtin: bool = 
         except Exception as exc:  # pySigma raises its own errors and YAML's for a malformed file
             result.problems.append(RuleProblem(str(path), "", _reason(exc)))
             continue
+        per_rule = {id(e) for item in collection.rules for e in item.errors}
         for error in getattr(collection, "errors", []):
+            if id(error) in per_rule:
+                continue  # said with the rule's title below
             result.problems.append(RuleProblem(str(path), "", _reason(error)))
         for item in collection.rules:
             title = str(getattr(item, "title", "") or "")
@@ -297,10 +303,12 @@ def _rule(item, origin: str) -> Rule:
     if product != PRODUCT or service not in ("", SERVICE):
         raise Unsupported(f"log source product: {product or '(none)'}, service: {service or '(none)'}"
                           f" is not IBM Cloud Activity Tracker (product: {PRODUCT}, service: {SERVICE})")
-    conditions = [_condition(c.parsed) for c in item.detection.parsed_condition]
+    same: list[tuple[FieldRef, FieldRef]] = []
+    parsed = item.detection.parsed_condition
+    conditions = [_condition(c.parsed, same if len(parsed) == 1 else None) for c in parsed]
     node = conditions[0] if len(conditions) == 1 else Or(tuple(conditions))
     custom = item.custom_attributes.get("atlens") or {}
-    return Rule(node=node, origin=origin, outside_hours=bool(isinstance(custom, dict) and custom.get("outside_working_hours")),
+    return Rule(node=node, origin=origin, same_fields=tuple(same), outside_hours=bool(isinstance(custom, dict) and custom.get("outside_working_hours")),
                 **_meta(item))
 
 
@@ -354,18 +362,29 @@ def _field(name: str) -> FieldRef:
         raise Unsupported(f"field {name!r}: {exc.message}") from None
 
 
-def _condition(item) -> Node:
-    """A pySigma condition tree (identifiers already resolved) as a query Node."""
+def _condition(item, same: list[tuple[FieldRef, FieldRef]] | None) -> Node:
+    """A pySigma condition tree (identifiers already resolved) as a query Node.
+
+    `same` collects the fieldref comparisons; it is None below an OR or a NOT, where a comparison
+    checked after the query would not mean the same (every match must then satisfy it)."""
     from sigma.conditions import (ConditionAND, ConditionFieldEqualsValueExpression, ConditionNOT, ConditionOR,
                                   ConditionValueExpression)
 
+    from sigma.types import SigmaFieldReference
+
     if isinstance(item, ConditionAND):
-        return And(tuple(_condition(a) for a in item.args))
+        return And(tuple(_condition(a, same) for a in item.args))
     if isinstance(item, ConditionOR):
-        return Or(tuple(_condition(a) for a in item.args))
+        return Or(tuple(_condition(a, None) for a in item.args))
     if isinstance(item, ConditionNOT):
-        return Not(_condition(item.args[0]))
+        return Not(_condition(item.args[0], None))
     if isinstance(item, ConditionFieldEqualsValueExpression):
+        if isinstance(item.value, SigmaFieldReference):
+            if same is None or item.value.starts_with or item.value.ends_with:
+                raise Unsupported("fieldref is supported only as a plain comparison every match needs"
+                                  " (not under or, not, or a list of values)")
+            same.append((_field(item.field), _field(item.value.field)))
+            return All()
         return _field_value(_field(item.field), item.value)
     if isinstance(item, ConditionValueExpression):
         return _keyword(item.value)
@@ -740,6 +759,8 @@ class Detector:
         feeding: list[tuple[int, int, int]] = []  # (time, row, rule index)
         for index, (rule, query) in enumerate(self.filters):
             rows = query.rows()
+            if rule.same_fields:
+                rows = [r for r in rows if self._same(rule, r)]
             if rule.outside_hours:
                 rows = [r for r in rows if self.rules.hours.outside(times[r])]
             if not self.silent[index]:
@@ -757,7 +778,7 @@ class Detector:
         alerts: list[Alert] = []
         feeding: list[tuple[int, int, int]] = []
         for index, (rule, query) in enumerate(self.filters):
-            if not query.test(row):
+            if not query.test(row) or (rule.same_fields and not self._same(rule, row)):
                 continue
             if rule.outside_hours and not self.rules.hours.outside(times[row]):
                 continue
@@ -767,6 +788,19 @@ class Detector:
                 feeding.append((times[row], row, index))
         alerts.extend(self._correlate(feeding))
         return alerts
+
+    def _same(self, rule: Rule, row: int) -> bool:
+        """Whether each fieldref pair of the rule holds equal values in the row's event (compared
+        as the query compares text: case-insensitively)."""
+        event = self.store.event(row, keep=False).event
+        if event is None:
+            return False
+        for left, right in rule.same_fields:
+            a = {text_form(v).casefold() for p in left.paths for v in find_values(event, p) if _scalar(v)}
+            b = {text_form(v).casefold() for p in right.paths for v in find_values(event, p) if _scalar(v)}
+            if not a & b:
+                return False
+        return True
 
     def _alert(self, rule: Rule, row: int) -> Alert:
         return Alert(rule.id, rule.title, rule.level, rule.tags, (row,), self.store.times[row])
@@ -817,20 +851,24 @@ class Detector:
         return locate(self.store, alert.rows)
 
 
+def _scalar(value: object) -> bool:
+    return value is not None and not isinstance(value, (dict, list))
+
+
 def locate(store: Store, rows: Sequence[int]) -> list[Place]:
-    """Source, line and offset of each row (the line counted in the source file when it can be read)."""
+    """Source, line and offset of each row (the line counted in the file its bytes are read from:
+    the spooled copy for gzip and standard input; 0 when it cannot be read)."""
+    wanted: dict[int, list[int]] = {}
+    for row in rows:
+        wanted.setdefault(store.segment[row], []).append(store.offsets[row])
+    lines: dict[int, dict[int, int]] = {}
+    for seg_id, offsets in wanted.items():
+        path = getattr(store.segments[seg_id].reader, "path", None)
+        lines[seg_id] = _line_numbers(path, offsets) if isinstance(path, str) else {}
     places = []
-    by_source: dict[str, list[int]] = {}
     for row in rows:
-        seg = store.segments[store.segment[row]]
-        by_source.setdefault(seg.name, []).append(store.offsets[row])
-    lines: dict[str, dict[int, int]] = {}
-    for name, offsets in by_source.items():
-        lines[name] = _line_numbers(name, offsets)
-    for row in rows:
-        seg = store.segments[store.segment[row]]
-        offset = store.offsets[row]
-        places.append(Place(row, store.times[row], seg.name, lines[seg.name].get(offset, 0), offset))
+        seg_id, offset = store.segment[row], store.offsets[row]
+        places.append(Place(row, store.times[row], store.segments[seg_id].name, lines[seg_id].get(offset, 0), offset))
     return places
 
 
