@@ -1025,4 +1025,8 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    raise SystemExit(main())
+    # `python -m tui.cli` runs this file as __main__: run the module's own main, so that the
+    # sub-command modules that import tui.cli raise the UsageError it catches.
+    from tui.cli import main as module_main
+
+    raise SystemExit(module_main())

@@ -19,6 +19,8 @@ from .core.store import Store
 
 #: The exit status when an alert at or above --level fired (grep's "found" is 0; an alert is news).
 EXIT_ALERT = 1
+#: The exit status of an export that left out rules the target cannot express (each said on stderr).
+EXIT_PARTIAL = 1
 #: Export targets: name -> (module, backend class, what to install).
 TARGETS = {
     "splunk": ("sigma.backends.splunk", "SplunkBackend", "pysigma-backend-splunk"),
@@ -232,19 +234,28 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
     files = [] if args.no_builtin else rule_files([BUILTIN_DIR])
     files += rule_files([*args.rules, *env_dirs()])
     collection = SigmaCollection.load_ruleset([str(f) for f in files], collect_errors=True)
+    collection.resolve_rule_references()
     backend = backend_class()
     status = EXIT_OK
+    off = set(args.disable_rule) | env_disabled()
     for rule in collection.rules:
-        if str(rule.id) in set(args.disable_rule) | env_disabled():
+        if str(rule.id) in off or (rule.name and rule.name in off):
             continue
         try:
-            queries = backend.convert_rule(rule)
+            if hasattr(rule, "detection"):
+                queries = backend.convert_rule(rule)
+            else:
+                queries = backend.convert_correlation_rule(rule)
         except Exception as exc:  # a rule the backend cannot express (correlations, modifiers it lacks)
             sys.stderr.write(f"atlens: {args.target} cannot express {printable(str(rule.title))}: "
                              f"{printable(' '.join(str(exc).split()))}\n")
-            status = EXIT_USAGE
+            status = EXIT_PARTIAL
             continue
+        custom = getattr(rule, "custom_attributes", {}).get("atlens")
         for query in queries:
-            out.write(f"# {printable(str(rule.title))} ({rule.id})\n{query}\n")
+            out.write(f"# {printable(str(rule.title))} ({rule.id})\n")
+            if isinstance(custom, dict) and custom.get("outside_working_hours"):
+                out.write("# atlens counts only the events outside working hours: add that time condition in the target\n")
+            out.write(f"{query}\n")
     out.flush()
     return status
