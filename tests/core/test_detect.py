@@ -351,3 +351,29 @@ def matching_rule(tmp_path: Path, detection: str, events: list[dict]) -> list[in
     live = Detector(store, rules)
     assert swept == sorted(r for row in range(len(store)) for a in live.test(row) for r in a.rows)
     return swept
+
+
+def test_temporal_correlation_fires_when_every_rule_matched_within_the_timespan(tmp_path):
+    folder = tmp_path / "rules"
+    rule_file(folder, "lock", "sel:\n  action: a.key.lock\ncondition: sel", extra="name: locked\n")
+    rule_file(folder, "unlock", "sel:\n  action: a.key.unlock\ncondition: sel", extra="name: unlocked\n")
+    _correlation(folder, """
+        title: lock then unlock
+        id: 77777777-7777-4777-8777-777777777777
+        level: medium
+        correlation:
+          type: temporal
+          rules: [locked, unlocked]
+          group-by: [initiator.name]
+          timespan: 5m
+    """)
+    events = [event(action="a.key.lock", eventTime=_at(0), initiator={"name": "bob"}),
+              event(action="a.key.unlock", eventTime=_at(9), initiator={"name": "bob"}),  # too late
+              event(action="a.key.lock", eventTime=_at(10), initiator={"name": "eve"}),
+              event(action="a.key.unlock", eventTime=_at(11), initiator={"name": "bob"}),  # another initiator
+              event(action="a.key.unlock", eventTime=_at(12), initiator={"name": "eve"})]
+    store = read_paths(write_lines(tmp_path / "ev.jsonl", events))
+    rules = load_rules([folder], builtin=False)
+    assert not rules.problems, rules.problems
+    alerts = Detector(store, rules).sweep()
+    assert [(a.rule_id[:4], a.group, a.rows) for a in alerts] == [("7777", ("eve",), (2, 4))]
