@@ -64,9 +64,10 @@ EXAMPLES: dict[str, tuple[list[dict], list[dict]]] = {
                   initiator={"id": "IBMid-1", "name": ""}, reason={"reasonCode": 403})],
            [event(action="iam-identity.account-serviceid.update", outcome="failure",
                   reason={"reasonCode": 403}, requestData={"lock": True})]),
-    "11": ([event(message="IAM Identity Service: create account-profile p Warning: You have reached 90% of the"
+    "11": ([event(action="iam-identity.account-profile.create",
+                  message="IAM Identity Service: create account-profile p Warning: You have reached 90% of the"
                           " maximum number of allowed Trusted Profiles in account a1.")],
-           [event(message="IAM Identity Service: create account-profile p")]),
+           [event(action="iam-identity.account-profile.create", message="IAM Identity Service: create account-profile p")]),
     "13": ([event(outcome="failure", reason={"reasonCode": 401}, eventTime=_time(20, 10, m)) for m in range(5)],
            [event(outcome="failure", reason={"reasonCode": 401}, eventTime=_time(20, 10, 3 * m)) for m in range(5)]),
     "15": ([event(action="iam-groups.groups.list", eventTime=_time(20, 10, m // 4)) for m in range(101)],
@@ -132,3 +133,13 @@ def test_over_the_sample_logs_rules_fire_on_the_documented_scenarios_only(pack):
         for place in locate(store, alert.rows):
             found.setdefault((Path(place.source).name, place.line), set()).add(alert.rule_id[-2:])
     assert found == SAMPLE_HITS
+
+
+def test_the_sweep_finds_what_each_rules_query_finds_alone(pack):
+    """The sweep picks candidates by a looser query from the columns and raw bytes: never fewer events."""
+    from tui.core.filtering import Filter
+
+    store = read_paths(ROOT / "sample_logs")
+    detector = Detector(store, pack)
+    for index, rule in enumerate(pack.rules):
+        assert list(detector._rows(index)) == list(Filter(store, rule.node).rows()), rule.title

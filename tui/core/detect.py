@@ -30,8 +30,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 
-from .query import (All, And, Exists, FieldRef, Match, Network, Node, Not, Or, QuerySyntaxError, Range, Text,
-                    Value, find_values, text_form)
+from .query import (All, And, Exists, FieldRef, Match, Network, Node, Not, Or, Path, QuerySyntaxError, Range, Text,
+                    Value, find_values, text_form, text_pattern)
 from .query import _wildcard as wildcard
 from .query import field_ref
 from .regex import Regex, RegexError
@@ -681,6 +681,119 @@ def _class(body: str, i: int, ignore_case: bool) -> tuple[int, str]:
 # ----------------------------------------------------------------------------- sweeping
 
 
+#: A literal this long at least is looked for in an event's bytes before the event is parsed.
+_MIN_NEEDLE = 3
+_NOTHING: Node = Not(All())
+
+
+def _cheap(path: Path) -> bool:
+    """Whether the store answers a field path from a column with few distinct values (the action,
+    outcome, severity, reason code, or what the catalog says of the action): such a clause is
+    answered for every event at once. Names and ids of initiators and targets have as many values
+    as events, and other fields are in no column: those are tested on the few candidate events."""
+    from . import catalog_fields
+    from .filtering import REASON_CODE
+
+    return path in (("action",), ("outcome",), ("severity",), REASON_CODE) or path in catalog_fields.FIELDS
+
+
+def relax(node: Node, positive: bool = True) -> Node:
+    """A query matching every event the node matches (and maybe more) that reads only the cheap
+    columns: another clause becomes everything, or, under a NOT, nothing (so the NOT keeps everything)."""
+    if isinstance(node, (Match, Range, Exists, Network)):
+        if all(_cheap(p) for p in node.field.paths):
+            return node
+        return All() if positive else _NOTHING
+    if isinstance(node, Text):
+        return All() if positive else _NOTHING
+    if isinstance(node, And):
+        kept = tuple(c for c in (relax(c, positive) for c in node.children) if not isinstance(c, All))
+        return All() if not kept else kept[0] if len(kept) == 1 else And(kept)
+    if isinstance(node, Or):
+        children = tuple(relax(c, positive) for c in node.children)
+        if any(isinstance(c, All) for c in children):
+            return All()
+        return children[0] if len(children) == 1 else Or(children)
+    if isinstance(node, Not):
+        inner = relax(node.child, not positive)
+        return _NOTHING if isinstance(inner, All) else All() if inner == _NOTHING else Not(inner)
+    return node
+
+
+
+
+def raw_test(node: Node, positive: bool = True):  # -> Callable[[bytes], bool] | bool
+    """A test of an event's lower-cased bytes that every event the node matches passes (True:
+    every event passes, False: none): the literal text a clause needs, or `"key": true` for a
+    boolean clause. It spares parsing most candidate events. It holds for bytes written as plain
+    JSON; the caller passes every event whose bytes hold a backslash (escapes, JSON in a string)."""
+    if isinstance(node, Match):
+        # A needle is what a matching event must hold, not what makes it match: under a NOT it says nothing.
+        test = _raw_match(node) if positive else None
+        return test if test is not None else positive
+    if isinstance(node, Text):
+        search = text_pattern(node.value)
+        return lambda raw: search.matches(raw)
+    if isinstance(node, (Range, Exists, Network, All)):
+        return positive if not isinstance(node, All) else True
+    if isinstance(node, (And, Or)):
+        children = [raw_test(c, positive) for c in node.children]
+        if isinstance(node, And):
+            if any(c is False for c in children):
+                return False
+            tests = [c for c in children if c is not True]
+            if not tests:
+                return True
+            return tests[0] if len(tests) == 1 else (lambda raw: all(t(raw) for t in tests))
+        if any(c is True for c in children):
+            return True
+        tests = [c for c in children if c is not False]
+        if not tests:
+            return False
+        return tests[0] if len(tests) == 1 else (lambda raw: any(t(raw) for t in tests))
+    if isinstance(node, Not):
+        inner = raw_test(node.child, not positive)
+        if isinstance(inner, bool):
+            return not inner
+        return lambda raw: not inner(raw)
+    return positive
+
+
+def _raw_match(node: Match):  # -> Callable[[bytes], bool] | None
+    """The raw-bytes test of one field clause, or None when none is sure."""
+    value = node.value
+    if value.regexp is not None:
+        return None
+    if not value.wildcard and value.text.casefold() in ("true", "false"):
+        keys = {path[-1] for path in node.field.paths}
+        if not all(_plain(k) for k in keys):
+            return None
+        word = value.text.casefold()
+        pattern = re.compile(b"|".join(b'"' + re.escape(k.lower().encode()) + rb'"\s*:\s*\[?\s*"?' + word.encode()
+                                       for k in sorted(keys)))
+        return lambda raw: pattern.search(raw) is not None
+    parts = value.regex.parts if value.wildcard and value.regex is not None else ((False, value.text),)
+    best = max((text for wild, text in parts if not wild), key=len, default="")
+    if len(best) < _MIN_NEEDLE or not _plain(best) or _number_like(best):
+        return None
+    needle = best.lower().encode()
+    return lambda raw: needle in raw
+
+
+def _plain(text: str) -> bool:
+    """Printable ASCII that JSON writes as it is (no quote, backslash or slash, which it may escape)."""
+    return text.isascii() and text.isprintable() and not any(ch in text for ch in '"\\/')
+
+
+def _number_like(text: str) -> bool:
+    """A number (404 also matches 404.0) or a boolean (also matches its string): no literal is sure."""
+    try:
+        float(text)
+    except ValueError:
+        return text.casefold() in ("true", "false")
+    return True
+
+
 class _Window:
     """One correlation's state per group: the matching events inside the timespan, oldest first."""
 
@@ -750,6 +863,76 @@ class Detector:
         #: rules that raise no alert of their own: those a correlation refers to
         self.silent = [rule.id in correlated or (rule.name in correlated if rule.name else False) for rule in rules.rules]
         self.windows = {corr.id: _Window(corr) for corr in rules.correlations}
+        #: per segment, its file mapped in memory for the sweep (None: read through the store)
+        self._maps: dict = {}
+        #: per rule: a looser query over the cheap columns (None: the rule's own query is), and a
+        #: test of each candidate's bytes before its event is parsed
+        self.loose: list[tuple[object, object] | None] = []
+        for rule in rules.rules:
+            relaxed = relax(rule.node)
+            if relaxed == rule.node:
+                self.loose.append(None)
+            else:
+                self.loose.append((Filter(store, relaxed, since_us=since_us, until_us=until_us), raw_test(rule.node)))
+
+    def _rows(self, index: int) -> Sequence[int]:
+        """The rows a rule's query matches, in time order. Fields the store keeps in no column would
+        be read from every event: instead the cheap columns pick the candidates, a look at each one's
+        bytes drops most, and the rest are tested on their events."""
+        query = self.filters[index][1]
+        loose = self.loose[index]
+        if loose is None:
+            return query.rows()
+        cheap, test = loose
+        candidates = cheap.rows()
+        if test is False:
+            return []
+        found = []
+        from .decode import decode_value, normalise
+
+        subs = self.store.subs
+        for row, raw in self._bytes(candidates):
+            memo: dict = {}
+            if raw is not None:
+                if test is not True and b"\\" not in raw and not test(raw.lower()):
+                    continue
+                memo["raw"] = raw
+                # Decoded as the materialised columns are: quicker than re-reading the event exactly.
+                decoded = decode_value(raw)
+                sub = subs[row]
+                memo["event"] = normalise(decoded[sub]) if type(decoded) is list and sub < len(decoded) else None
+            if query.test(row, memo):
+                found.append(row)
+        return found
+
+    def _bytes(self, rows: Sequence[int]) -> Iterator[tuple[int, bytes | None]]:
+        """Each row with its raw bytes: sliced from the file mapped in memory (a read per event
+        would cost more than the look at its bytes), else as the store re-reads them."""
+        import mmap
+
+        from .filtering import _source_path
+
+        store = self.store
+        maps = self._maps
+        segment, offsets, lengths = store.segment, store.offsets, store.lengths
+        for row in rows:
+            seg = segment[row]
+            mapped = maps.get(seg, False)
+            if mapped is False:
+                mapped = None
+                path = _source_path(store.segments[seg].reader)
+                if path:
+                    try:
+                        with open(path, "rb") as handle:
+                            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+                    except (OSError, ValueError):  # an empty file cannot be mapped
+                        mapped = None
+                maps[seg] = mapped
+            offset, length = offsets[row], lengths[row]
+            if mapped is not None and offset + length <= len(mapped):
+                yield row, mapped[offset:offset + length]
+            else:
+                yield row, store.raw(row)
 
     def sweep(self) -> list[Alert]:
         """Every alert over the stored events: each rule's matches, then correlations in time order."""
@@ -758,7 +941,7 @@ class Detector:
         alerts: list[Alert] = []
         feeding: list[tuple[int, int, int]] = []  # (time, row, rule index)
         for index, (rule, query) in enumerate(self.filters):
-            rows = query.rows()
+            rows = self._rows(index)
             if rule.same_fields:
                 rows = [r for r in rows if self._same(rule, r)]
             if rule.outside_hours:
@@ -777,8 +960,9 @@ class Detector:
         times = self.store.times
         alerts: list[Alert] = []
         feeding: list[tuple[int, int, int]] = []
+        memo: dict = {}  # the event is read and parsed once for every rule
         for index, (rule, query) in enumerate(self.filters):
-            if not query.test(row) or (rule.same_fields and not self._same(rule, row)):
+            if not query.test(row, memo) or (rule.same_fields and not self._same(rule, row)):
                 continue
             if rule.outside_hours and not self.rules.hours.outside(times[row]):
                 continue

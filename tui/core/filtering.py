@@ -598,14 +598,18 @@ class Filter:
 
     # -------------------------------------------------------------- one row
 
-    def test(self, row: int) -> bool:
-        """Whether one stored row matches (for events that arrive while following)."""
+    def test(self, row: int, memo: dict | None = None) -> bool:
+        """Whether one stored row matches (for events that arrive while following).
+
+        memo: shared by the filters that test the same row (detect's rules), so that its event
+        is re-read and parsed once for all of them.
+        """
         store = self.store
         if not store.within(row, self.since_us, self.until_us):
             return False
         if self.everything:
             return True
-        return self._test(self.tree, row, {})
+        return self._test(self.tree, row, {} if memo is None else memo)
 
     def _test(self, tree: object, row: int, memo: dict) -> bool:
         if isinstance(tree, Leaf):
