@@ -377,3 +377,35 @@ def test_temporal_correlation_fires_when_every_rule_matched_within_the_timespan(
     assert not rules.problems, rules.problems
     alerts = Detector(store, rules).sweep()
     assert [(a.rule_id[:4], a.group, a.rows) for a in alerts] == [("7777", ("eve",), (2, 4))]
+
+
+def test_the_sweeps_look_at_event_bytes_never_loses_an_event(tmp_path):
+    """The sweep skips candidates whose bytes lack what a clause needs; bytes written otherwise
+    (spaces around the colon, a list, a string for a boolean, JSON inside a string, escapes) still match."""
+    detection = """
+        sel:
+          action: a.b.update
+          requestData.lock: true
+          requestData.note|contains: needle
+        filter:
+          requestData.skip: hold
+        condition: sel and not filter
+    """
+    lines = [
+        '{"eventTime": "2026-11-20T10:00:00Z", "action": "a.b.update", "requestData": {"lock" :  true, "note": "a NEEDLE"}}',
+        '{"eventTime": "2026-11-20T10:00:01Z", "action": "a.b.update", "requestData": {"lock": [true], "note": ["x", "needle"]}}',
+        '{"eventTime": "2026-11-20T10:00:02Z", "action": "a.b.update", "requestData": {"lock": "true", "note": "needles"}}',
+        '{"eventTime": "2026-11-20T10:00:03Z", "action": "a.b.update", "requestData": "{\\"lock\\": true, \\"note\\": \\"needle\\"}"}',
+        '{"eventTime": "2026-11-20T10:00:04Z", "action": "a.b.update", "requestData": {"lock": true, "note": "ne\\u0065dle"}}',
+        '{"eventTime": "2026-11-20T10:00:05Z", "action": "a.b.update", "requestData": {"lock": false, "note": "needle"}}',
+        '{"eventTime": "2026-11-20T10:00:06Z", "action": "a.b.update", "requestData": {"lock": true, "note": "needle", "skip": "hold"}}',
+        '{"eventTime": "2026-11-20T10:00:07Z", "action": "a.b.read", "requestData": {"lock": true, "note": "needle"}}',
+    ]
+    rules = load_rules([rule_file(tmp_path / "rules", "r", detection)], builtin=False)
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    store = read_paths(path)
+    swept = sorted(r for a in Detector(store, rules).sweep() for r in a.rows)
+    exact = [row for row in range(len(store)) if Filter(store, rules.rules[0].node).test(row)]
+    assert swept == exact
+    assert [store.times[r] % 10_000_000 // 1_000_000 for r in swept] == [0, 1, 2, 3, 4]

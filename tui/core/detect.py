@@ -863,8 +863,11 @@ class Detector:
         #: rules that raise no alert of their own: those a correlation refers to
         self.silent = [rule.id in correlated or (rule.name in correlated if rule.name else False) for rule in rules.rules]
         self.windows = {corr.id: _Window(corr) for corr in rules.correlations}
-        #: per segment, its file mapped in memory for the sweep (None: read through the store)
+        #: per segment, its file mapped in memory during a sweep (None: read through the store).
+        #: Only then: a followed file may be truncated later, and reading a mapping past a file's
+        #: new end kills the process.
         self._maps: dict = {}
+        self._mapping = False
         #: per rule: a looser query over the cheap columns (None: the rule's own query is), and a
         #: test of each candidate's bytes before its event is parsed
         self.loose: list[tuple[object, object] | None] = []
@@ -915,6 +918,10 @@ class Detector:
         store = self.store
         maps = self._maps
         segment, offsets, lengths = store.segment, store.offsets, store.lengths
+        if not self._mapping:
+            for row in rows:
+                yield row, store.raw(row)
+            return
         for row in rows:
             seg = segment[row]
             mapped = maps.get(seg, False)
@@ -936,10 +943,25 @@ class Detector:
 
     def sweep(self) -> list[Alert]:
         """Every alert over the stored events: each rule's matches, then correlations in time order."""
-        store = self.store
-        times = store.times
         alerts: list[Alert] = []
         feeding: list[tuple[int, int, int]] = []  # (time, row, rule index)
+        self._mapping = True
+        try:
+            self._sweep_rules(alerts, feeding)
+            feeding.sort()
+            alerts.extend(self._correlate(feeding))
+        finally:
+            self._mapping = False
+            for mapped in self._maps.values():
+                if mapped is not None:
+                    mapped.close()
+            self._maps.clear()
+        alerts.sort(key=lambda a: (a.time_us, a.rows[-1], a.correlation))
+        return alerts
+
+    def _sweep_rules(self, alerts: list[Alert], feeding: list[tuple[int, int, int]]) -> None:
+        """Each rule's alerts over the store, and the matches that feed correlations."""
+        times = self.store.times
         for index, (rule, query) in enumerate(self.filters):
             rows = self._rows(index)
             if rule.same_fields:
@@ -950,10 +972,6 @@ class Detector:
                 alerts.extend(self._alert(rule, r) for r in rows)
             if self.feeds[index]:
                 feeding.extend((times[r], r, index) for r in rows)
-        feeding.sort()
-        alerts.extend(self._correlate(feeding))
-        alerts.sort(key=lambda a: (a.time_us, a.rows[-1], a.correlation))
-        return alerts
 
     def test(self, row: int) -> list[Alert]:
         """The alerts one arriving event raises (rules in order, then the correlations it completes)."""
@@ -1012,23 +1030,34 @@ class Detector:
                     yield Alert(corr.id, corr.title, corr.level, corr.tags, rows, time_us, key, True)
 
     def _field_texts(self, rows: list[int]) -> dict[str, dict[int, str]]:
-        """The text of each group-by and value field of the correlations, for the rows."""
-        from .filtering import field_texts
+        """The text of each group-by and value field of the correlations, for the rows: from the
+        store's columns where it keeps the field, else from each row's event (never by building a
+        column over the whole store)."""
+        from .decode import decode_value, normalise
+        from .filtering import REASON_CODE, STRING_COLUMNS, field_texts
 
         refs: dict[str, FieldRef] = {}
         for corr in self.rules.correlations:
             for ref in (*corr.group_by, *([corr.value_field] if corr.value_field else [])):
                 refs[ref.text] = ref
-        if len(rows) <= 4:
-            # An arriving event: read from it, not by materialising a column over the store.
-            found: dict[str, dict[int, str]] = {text: {} for text in refs}
-            for row in rows:
-                event = self.store.event(row, keep=False).event or {}
-                for text, ref in refs.items():
-                    values = [v for path in ref.paths for v in find_values(event, path) if v is not None]
-                    found[text][row] = text_form(values[0]) if values and not isinstance(values[0], (dict, list)) else ""
-            return found
-        return {text: dict(zip(rows, field_texts(self.store, ref, rows))) for text, ref in refs.items()}
+        found: dict[str, dict[int, str]] = {}
+        others: dict[str, FieldRef] = {}
+        for text, ref in refs.items():
+            if all(p in STRING_COLUMNS or p == REASON_CODE for p in ref.paths):
+                found[text] = dict(zip(rows, field_texts(self.store, ref, rows)))
+            else:
+                others[text] = ref
+                found[text] = {}
+        if others:
+            subs = self.store.subs
+            for row, raw in self._bytes(rows):
+                decoded = decode_value(raw) if raw is not None else None
+                sub = subs[row]
+                event = normalise(decoded[sub]) if type(decoded) is list and sub < len(decoded) else {}
+                for text, ref in others.items():
+                    values = [v for path in ref.paths for v in find_values(event or {}, path) if v is not None]
+                    found[text][row] = text_form(values[0]) if values and _scalar(values[0]) else ""
+        return found
 
     def locate(self, alert: Alert) -> list[Place]:
         """Where each event of an alert was read."""
