@@ -28,6 +28,7 @@ import re
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path as FilePath
 
 from .query import (All, And, Exists, FieldRef, Match, Network, Node, Not, Or, Path, QuerySyntaxError, Range, Text,
@@ -697,6 +698,21 @@ def _cheap(path: Path) -> bool:
     return path in (("action",), ("outcome",), ("severity",), REASON_CODE) or path in catalog_fields.FIELDS
 
 
+def _reads_events(node: Node) -> bool:
+    """Whether answering the node for one event reads more than the store's columns."""
+    from . import catalog_fields, people
+    from .filtering import REASON_CODE, STRING_COLUMNS
+
+    if isinstance(node, (Match, Range, Exists, Network)):
+        return not all(p in STRING_COLUMNS or p == REASON_CODE or p in catalog_fields.FIELDS or p == people.PATH
+                       for p in node.field.paths)
+    if isinstance(node, (And, Or)):
+        return any(_reads_events(c) for c in node.children)
+    if isinstance(node, Not):
+        return _reads_events(node.child)
+    return isinstance(node, Text)
+
+
 def relax(node: Node, positive: bool = True) -> Node:
     """A query matching every event the node matches (and maybe more) that reads only the cheap
     columns: another clause becomes everything, or, under a NOT, nothing (so the NOT keeps everything)."""
@@ -876,7 +892,9 @@ class Detector:
             if relaxed == rule.node:
                 self.loose.append(None)
             else:
-                self.loose.append((Filter(store, relaxed, since_us=since_us, until_us=until_us), raw_test(rule.node)))
+                # A rule on columns only (names and ids of initiators and targets) needs no bytes.
+                test = raw_test(rule.node) if _reads_events(rule.node) else None
+                self.loose.append((Filter(store, relaxed, since_us=since_us, until_us=until_us), test))
 
     def _rows(self, index: int) -> Sequence[int]:
         """The rows a rule's query matches, in time order. Fields the store keeps in no column would
@@ -891,8 +909,8 @@ class Detector:
         if test is False:
             return []
         found = []
-        from .decode import decode_value, normalise
-
+        if test is None:
+            return [row for row in candidates if query.test(row, {})]
         subs = self.store.subs
         for row, raw in self._bytes(candidates):
             memo: dict = {}
@@ -900,10 +918,9 @@ class Detector:
                 if test is not True and b"\\" not in raw and not test(raw.lower()):
                     continue
                 memo["raw"] = raw
-                # Decoded as the materialised columns are: quicker than re-reading the event exactly.
-                decoded = decode_value(raw)
-                sub = subs[row]
-                memo["event"] = normalise(decoded[sub]) if type(decoded) is list and sub < len(decoded) else None
+                # Decoded as the materialised columns are (quicker than re-reading the event
+                # exactly), and only if a clause needs the event.
+                memo["decode"] = partial(_decode, raw, subs[row])
             if query.test(row, memo):
                 found.append(row)
         return found
@@ -1062,6 +1079,14 @@ class Detector:
     def locate(self, alert: Alert) -> list[Place]:
         """Where each event of an alert was read."""
         return locate(self.store, alert.rows)
+
+
+def _decode(raw: bytes, sub: int) -> dict | None:
+    """The event of a row from its bytes, normalised as the store's materialised columns read it."""
+    from .decode import decode_value, normalise
+
+    decoded = decode_value(raw)
+    return normalise(decoded[sub]) if type(decoded) is list and sub < len(decoded) else None
 
 
 def _scalar(value: object) -> bool:

@@ -602,7 +602,8 @@ class Filter:
         """Whether one stored row matches (for events that arrive while following).
 
         memo: shared by the filters that test the same row (detect's rules), so that its event
-        is re-read and parsed once for all of them.
+        is re-read and parsed once for all of them; it may hold "raw" (the row's bytes) and
+        "decode" (a function giving its event from them), from a caller that read them.
         """
         store = self.store
         if not store.within(row, self.since_us, self.until_us):
@@ -656,7 +657,9 @@ class Filter:
             if col is not None and row < len(col.ids):
                 return leaf.accepts(col.values[col.ids[row]])
         if "event" not in memo:
-            memo["event"] = store.event(row, keep=False).event
+            # A caller that holds the event's bytes already (detect's sweep) gives a decoder.
+            decode = memo.get("decode")
+            memo["event"] = decode() if decode is not None else store.event(row, keep=False).event
         event = memo["event"]
         return event is not None and leaf.accepts(_values_at(event, leaf.path))
 
