@@ -201,7 +201,9 @@ def run_rules(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
         raise UsageError("--target goes with export: atlens rules export --target splunk")
     rules = _load(args)
     _say_problems(rules, err)
-    items = [("rule", r.id, r.title, r.level, r.tags, r.origin, r.references) for r in rules.rules]
+    counted = {ref for c in rules.correlations if not c.generate for ref in c.rules}
+    items = [("counted" if r.id in counted or (r.name and r.name in counted) else "rule",
+              r.id, r.title, r.level, r.tags, r.origin, r.references) for r in rules.rules]
     items += [("correlation", c.id, c.title, c.level, c.tags, c.origin, c.references) for c in rules.correlations]
     for kind, rid, title, level, tags, origin, references in items:
         if args.format == "json":
@@ -209,8 +211,8 @@ def run_rules(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO |
                                   "origin": origin, "builtin": origin.startswith(str(BUILTIN_DIR)),
                                   "references": list(references)}) + "\n")
         else:
-            out.write(f"{rid}  {level:<13} {printable(title)}{'  [correlation]' if kind == 'correlation' else ''}"
-                      f"  {printable(origin)}\n")
+            mark = {"correlation": "  [correlation]", "counted": "  [counted by a correlation]"}.get(kind, "")
+            out.write(f"{rid}  {level:<13} {printable(title)}{mark}  {printable(origin)}\n")
     out.flush()
     return EXIT_USAGE if rules.problems else EXIT_OK
 

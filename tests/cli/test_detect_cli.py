@@ -123,3 +123,27 @@ def test_follow_prints_alerts_as_events_arrive(tmp_path):
     finally:
         proc.kill()
         proc.wait(timeout=10)
+
+
+def test_rules_folders_and_turned_off_rules_from_the_environment(tmp_path):
+    import os
+
+    events = tmp_path / "ev.jsonl"
+    events.write_bytes(jsonl([make_event("a.b.delete", 2), make_event("a.b.create", 3)]))
+    folder = rules_dir(tmp_path, ("thing deleted", "high", "a.b.delete"), ("thing created", "high", "a.b.create"))
+    env = {**os.environ, "ATLENS_RULES": str(folder), "ATLENS_DISABLE_RULES": "aaaaaaaa-0000-4000-8000-000000000001"}
+    result = atlens("detect", str(events), "--no-builtin", env=env)
+    assert result.returncode == 1, result.stderr
+    assert b"thing deleted" in result.stdout and b"thing created" not in result.stdout
+
+
+def test_bad_working_hours_are_a_usage_error(tmp_path):
+    events = tmp_path / "ev.jsonl"
+    events.write_bytes(jsonl([make_event("a.b.delete", 2)]))
+    assert_usage_error(atlens("detect", str(events), "--working-hours", "9-5"), "HH:MM-HH:MM")
+
+
+def test_rules_that_only_feed_a_correlation_are_listed_as_such():
+    lines = atlens("rules").stdout.decode().splitlines()
+    (line,) = [x for x in lines if "IAM read or list" in x]
+    assert "counted by a correlation" in line
