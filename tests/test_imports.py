@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CORE_MODULES = ["tui.core.decode", "tui.core.store", "tui.core.sources", "tui.core.present",
                 "tui.core.timespec", "tui.core.workers", "tui.core.generator", "tui.core.query",
-                "tui.core.filtering", "tui.core.fields", "tui.core.compare", "tui.core.sources.s3", "tui.preview", "catalog", "catalog.explain", "catalog.loader"]
+                "tui.core.filtering", "tui.core.fields", "tui.core.compare", "tui.core.sources.s3", "tui.core.detect", "tui.preview", "catalog", "catalog.explain", "catalog.loader"]
 
 
 def test_core_and_catalog_import_no_ui_library():
@@ -76,3 +76,19 @@ def test_an_archive_of_several_files_is_read_by_workers_and_pyarrow_stays_out_of
 
     archive = build_archive(tmp_path / "archive")
     assert "pyarrow" not in _modules_after_reading(archive.root)
+
+
+def test_sigma_is_imported_only_when_rules_are_used():
+    """pySigma costs about a tenth of a second and pulls in YAML and pyparsing: starting atlens,
+    or importing its core, must not pay for it; loading rules does."""
+    code = (
+        "import sys, importlib\n"
+        "import tui.cli, tui.core.detect, tui.core.filtering\n"
+        "before = sorted(m for m in sys.modules if m.split('.')[0] == 'sigma')\n"
+        "tui.core.detect.load_rules()\n"
+        "after = any(m.split('.')[0] == 'sigma' for m in sys.modules)\n"
+        "print(','.join(before), after)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True"], f"sigma imported at start-up: {result.stdout.strip()}"

@@ -33,7 +33,7 @@ from .core.timespec import TimeSpecError, parse_bound
 EXIT_OK, EXIT_NO_MATCH, EXIT_USAGE = 0, 1, 2
 #: Seconds the TUI waits for a bucket's newest object to draw it before Textual is loaded.
 S3_PREVIEW_WAIT = 1.5
-SUBCOMMANDS = ("query", "explain", "catalog", "demo")
+SUBCOMMANDS = ("query", "explain", "catalog", "demo", "detect", "rules")
 
 
 class UsageError(Exception):
@@ -1051,7 +1051,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command: Callable[[list[str]], int] = run_tui
     if argv and argv[0] in SUBCOMMANDS:
-        command = {"query": run_query, "explain": run_explain, "catalog": run_catalog, "demo": run_demo}[argv[0]]
+        if argv[0] in ("detect", "rules"):
+            from .detect_cli import run_detect, run_rules  # reads Sigma rules: imported only when asked for
+
+            command = run_detect if argv[0] == "detect" else run_rules
+        else:
+            command = {"query": run_query, "explain": run_explain, "catalog": run_catalog, "demo": run_demo}[argv[0]]
         argv = argv[1:]
     _catch_signals()
     try:
@@ -1087,4 +1092,8 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    raise SystemExit(main())
+    # `python -m tui.cli` runs this file as __main__: run the module's own main, so that the
+    # sub-command modules that import tui.cli raise the UsageError it catches.
+    from tui.cli import main as module_main
+
+    raise SystemExit(module_main())

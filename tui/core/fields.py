@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from . import catalog_fields, people
 from .filtering import REASON_CODE, STRING_COLUMNS, materialise
-from .query import ALIASES, And, Exists, FieldRef, Match, Node, Not, Or, Path, Range, find_values
+from .query import ALIASES, And, Exists, FieldRef, Match, Network, Node, Not, Or, Path, Range, find_values
 from .store import Store
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def query_fields(node: Node) -> list[FieldRef]:
 
 
 def _refs(node: Node) -> Iterator[FieldRef]:
-    if isinstance(node, (Match, Range, Exists)):
+    if isinstance(node, (Match, Range, Exists, Network)):
         yield node.field
     elif isinstance(node, (And, Or)):
         for child in node.children:

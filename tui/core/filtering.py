@@ -36,8 +36,8 @@ import orjson
 
 from . import catalog_fields, people
 from .decode import FLAG_ABSENT, FLAG_TYPED, decode_value, normalise
-from .query import (All, And, Exists, FieldRef, Match, Node, Not, Or, Path, Range, Text, TextSearch, Value, exists,
-                    find_values, range_matches, text_pattern, text_search, value_matches)
+from .query import (All, And, Exists, FieldRef, Match, Network, Node, Not, Or, Path, Range, Text, TextSearch, Value,
+                    exists, find_values, network_matches, range_matches, text_pattern, text_search, value_matches)
 from .regex import RegexTooComplex
 from .store import Store
 
@@ -103,17 +103,19 @@ class TextLeaf:
     pattern: TextSearch
 
 
-def _accepts(node: Match | Range | Exists) -> Callable[[tuple], bool]:
+def _accepts(node: Match | Range | Exists | Network) -> Callable[[tuple], bool]:
     """The test a field clause applies to the values found at its path."""
     if isinstance(node, Match):
         value = node.value
         return lambda values: any(value_matches(value, v) for v in values)
     if isinstance(node, Range):
         return lambda values: any(range_matches(node, v) for v in values)
+    if isinstance(node, Network):
+        return lambda values: any(network_matches(node, v) for v in values)
     return lambda values: any(exists(v) for v in values)
 
 
-def _leaf(path: Path, node: Match | Range | Exists) -> Leaf:
+def _leaf(path: Path, node: Match | Range | Exists | Network) -> Leaf:
     if path in catalog_fields.FIELDS:
         return Leaf(path, _accepts(node), CATALOG)
     if path == people.PATH:
@@ -124,7 +126,7 @@ def _leaf(path: Path, node: Match | Range | Exists) -> Leaf:
 
 def compile_node(node: Node) -> object:
     """The query tree with each field clause split into one leaf per path it names."""
-    if isinstance(node, (Match, Range, Exists)):
+    if isinstance(node, (Match, Range, Exists, Network)):
         leaves = [_leaf(path, node) for path in node.field.paths]
         return leaves[0] if len(leaves) == 1 else ("or", leaves)
     if isinstance(node, Text):
@@ -675,14 +677,19 @@ class Filter:
 
     # -------------------------------------------------------------- one row
 
-    def test(self, row: int) -> bool:
-        """Whether one stored row matches (for events that arrive while following)."""
+    def test(self, row: int, memo: dict | None = None) -> bool:
+        """Whether one stored row matches (for events that arrive while following).
+
+        memo: shared by the filters that test the same row (detect's rules), so that its event
+        is re-read and parsed once for all of them; it may hold "raw" (the row's bytes) and
+        "decode" (a function giving its event from them), from a caller that read them.
+        """
         store = self.store
         if not store.within(row, self.since_us, self.until_us):
             return False
         if self.everything:
             return True
-        return self._test(self.tree, row, {})
+        return self._test(self.tree, row, {} if memo is None else memo)
 
     def _test(self, tree: object, row: int, memo: dict) -> bool:
         if isinstance(tree, Leaf):
@@ -729,7 +736,9 @@ class Filter:
             if col is not None and row < len(col.ids):
                 return leaf.accepts(col.values[col.ids[row]])
         if "event" not in memo:
-            memo["event"] = store.event(row, keep=False).event
+            # A caller that holds the event's bytes already (detect's sweep) gives a decoder.
+            decode = memo.get("decode")
+            memo["event"] = decode() if decode is not None else store.event(row, keep=False).event
         event = memo["event"]
         return event is not None and leaf.accepts(_values_at(event, leaf.path))
 

@@ -8,6 +8,7 @@ here too, so that the fast paths over the store and the tests' reference evaluat
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import re
 from collections.abc import Callable
@@ -107,6 +108,17 @@ class Exists:
 
 
 @dataclass(frozen=True, slots=True)
+class Network:
+    """The field holds an IP address inside a network (`10.0.0.0/8`, `2001:db8::/32`): Sigma's cidr.
+
+    Not written in the query language: Sigma rules compile to it (detect).
+    """
+
+    field: FieldRef
+    network: str
+
+
+@dataclass(frozen=True, slots=True)
 class Text:
     """A bare word or quoted phrase: case-insensitive text anywhere in the event as logged."""
 
@@ -133,7 +145,7 @@ class All:
     """The empty query: every event."""
 
 
-Node = Union[Match, Range, Exists, Text, And, Or, Not, All]
+Node = Union[Match, Range, Exists, Network, Text, And, Or, Not, All]
 
 
 class QuerySyntaxError(ValueError):
@@ -970,6 +982,25 @@ def _in_bounds(found: Any, low: Any, high: Any, include_low: bool, include_high:
     if high is not None and (found > high or (found == high and not include_high)):
         return False
     return True
+
+
+def network_matches(node: Network, json_value: object) -> bool:
+    """Whether a JSON value (or a list's element) is an IP address inside the node's network;
+    anything that is not an address never matches."""
+    network = _network(node.network)
+    for element in _elements(json_value):
+        if isinstance(element, str):
+            try:
+                if ipaddress.ip_address(element.strip()) in network:
+                    return True
+            except ValueError:
+                continue
+    return False
+
+
+@functools.lru_cache(maxsize=256)
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(text, strict=False)
 
 
 def exists(json_value: object) -> bool:

@@ -142,7 +142,7 @@ def _nullable(item: Re, memo: dict[Re, bool]) -> bool:
     kind = item[0]
     if kind in ("eps", "star"):
         found = True
-    elif kind in ("empty", "set"):
+    elif kind in ("empty", "set", "cset"):
         found = False
     elif kind == "cat":
         found = all(_nullable(part, memo) for part in item[1])
@@ -172,6 +172,26 @@ def _in_set(item: Re, ch: str) -> bool:
     return inside != negated
 
 
+def _cased(item: Re) -> Re:
+    """The pattern with its character sets matching letters only in the case written."""
+    kind = item[0]
+    if kind == "set":
+        return ("cset", *item[1:])
+    if kind == "cat":
+        return _cat([_cased(part) for part in item[1]])
+    if kind == "alt":
+        return _alt([_cased(part) for part in item[1]])
+    if kind == "and":
+        return _and([_cased(part) for part in item[1]])
+    if kind == "not":
+        return _not(_cased(item[1]))
+    if kind == "star":
+        return ("star", _cased(item[1]))
+    if kind == "rep":
+        return ("rep", _cased(item[1]), item[2], item[3])
+    return item
+
+
 def _derive(item: Re, ch: str, memo: dict[Re, bool]) -> Re:
     """The pattern that what follows `ch` must match (the Brzozowski derivative)."""
     kind = item[0]
@@ -179,6 +199,10 @@ def _derive(item: Re, ch: str, memo: dict[Re, bool]) -> Re:
         return _EMPTY
     if kind == "set":
         return _EPS if _in_set(item, ch) else _EMPTY
+    if kind == "cset":  # a set of a case-sensitive pattern: the character as it is
+        _, negated, ranges = item
+        code = ord(ch)
+        return _EPS if any(low <= code <= high for low, high in ranges) != negated else _EMPTY
     if kind == "cat":
         parts = item[1]
         options = []
@@ -225,18 +249,21 @@ class Regex:
     changed under a lock, and a reader that finds them dropped reads its value again.
     """
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, *, case_sensitive: bool = False) -> None:
         self.source = source
-        self._start_re = _Parser(source).parse()
+        #: letters match only in the case written (Sigma's `re`); the query language's never are
+        self.case_sensitive = case_sensitive
+        parsed = _Parser(source).parse()
+        self._start_re = _cased(parsed) if case_sensitive else parsed
         self._lock = threading.Lock()
         self._generation = 0
         self._reset()
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Regex) and other.source == self.source
+        return isinstance(other, Regex) and (other.source, other.case_sensitive) == (self.source, self.case_sensitive)
 
     def __hash__(self) -> int:
-        return hash(self.source)
+        return hash((self.source, self.case_sensitive))
 
     def __repr__(self) -> str:
         return f"Regex({self.source!r})"
@@ -278,8 +305,9 @@ class Regex:
             return found
 
     def fullmatch(self, text: str) -> bool:
-        """Whether the whole text matches (letters of any case)."""
-        text = text.lower()
+        """Whether the whole text matches (letters of any case, unless case_sensitive)."""
+        if not self.case_sensitive:
+            text = text.lower()
         for _ in range(3):  # the states may be dropped once for this value, and once by another thread
             with self._lock:
                 generation, moves, accepting, state = self._generation, self._moves, self._accepting, self._start
