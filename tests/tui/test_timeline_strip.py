@@ -100,7 +100,7 @@ async def test_the_strips_counts_are_timeline_histogram_over_the_view(hour_log: 
         assert strip.histogram == histogram(app.store, rows, strip.histogram.interval_us)
         # Failures and critical events apart, in colour and in the marks under the bars.
         marks = strip_lines(app, strip)[-1]
-        assert CRITICAL_MARK in marks and FAILURE_MARK in marks or CURSOR_MARK in marks
+        assert CRITICAL_MARK in marks and FAILURE_MARK in marks
 
 
 async def test_b_sets_the_time_range_to_the_cursors_bucket_and_B_clears_it(hour_log: Path) -> None:

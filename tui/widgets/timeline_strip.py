@@ -27,7 +27,8 @@ LEFT = 12
 RIGHT = 8
 #: Eighths of a cell, from empty to full.
 BLOCKS = " ▁▂▃▄▅▆▇█"
-#: Marks under a bucket, in the line below the bars: they say it without colour (NO_COLOR).
+#: Marks under a bucket, in the line below the bars: they say it without colour (NO_COLOR). The
+#: cursor's bucket is in reverse video, and marked ▲ when it holds neither failures nor critical events.
 CURSOR_MARK, CRITICAL_MARK, FAILURE_MARK = "▲", "!", "×"
 
 
@@ -216,7 +217,7 @@ class TimelineStrip(Widget):
         width, height = self.size
         key = (id(self.histogram), width, height, self.cursor_bucket(), self._local)
         if self._lines is None or self._lines[0] != key:
-            self._lines = (key, [Strip(segments, width).crop_extend(0, width, self.rich_style)
+            self._lines = (key, [Strip(segments).crop_extend(0, width, self.rich_style)
                                  for segments in self._segments(width, height)])
         return self._lines[1]
 
@@ -224,7 +225,9 @@ class TimelineStrip(Widget):
         """Each line as segments: bar lines above, the line of marks below."""
         base = self.rich_style
         part = lambda name: base + self.get_component_rich_style(f"timeline-strip--{name}", partial=True)  # noqa: E731
-        label, cursor = part("label"), self.get_component_rich_style("timeline-strip--cursor", partial=True)
+        # Whole, not partial: a muted colour is blended with the background it stands on.
+        label = self.get_component_rich_style("timeline-strip--label")
+        cursor = self.get_component_rich_style("timeline-strip--cursor", partial=True)
         kinds = {"bar": part("bar"), "failure": part("failure"), "critical": part("critical")}
         bar_lines = max(1, height - 1)
         histogram = self.histogram
@@ -251,8 +254,9 @@ class TimelineStrip(Widget):
             for y in range(bar_lines):
                 fill = max(0, min(8, height_8ths - 8 * (bar_lines - 1 - y)))
                 lines[y].append(Segment(BLOCKS[fill], style + cursor if here else style))
-            mark = CURSOR_MARK if here else CRITICAL_MARK if kind == "critical" else FAILURE_MARK if kind == "failure" else " "
-            marks.append(Segment(mark, style if mark != CURSOR_MARK else kinds["bar"]))
+            # Under the cursor a bucket's own mark stays, in reverse video: ▲ only where it has none.
+            mark = CRITICAL_MARK if kind == "critical" else FAILURE_MARK if kind == "failure" else CURSOR_MARK if here else " "
+            marks.append(Segment(mark, style + cursor if here and mark != CURSOR_MARK else style))
         pad = slots(width) - len(buckets)
         top = f" max {compact(tallest)}" if len(compact(tallest)) <= RIGHT - 5 else f" {compact(tallest)}"
         lines[0].append(Segment(" " * pad + top.rjust(RIGHT), label))
