@@ -366,7 +366,7 @@ class AtlensApp(App[int]):
         self.status_bar.update_counts(
             events=grid.count, errors=len(self.store.errors),
             following=grid.following, new_while_paused=grid.new_while_paused,
-            total=len(self.store) if grid.view is not None else None, at_once=at_once,
+            total=len(self.store) if grid.view is not None or self._ranged() else None, at_once=at_once,
             unreadable=len(self.store.unreadable), ended=self._reader is not None and self._reader.ended,
         )
 
@@ -699,12 +699,15 @@ class AtlensApp(App[int]):
             return None
         return self.store.times[row]
 
+    def _ranged(self) -> bool:
+        """Whether a time range leaves events out of the table."""
+        return self.since_us is not None or self.until_us is not None
+
     def _now_us(self) -> int | None:
         """What now means in relative times: the newest event's time when anchored on it, else the clock (None)."""
         if not self.anchor_newest:
             return None
-        newest = self._newest_us()
-        return newest if newest is not None else None
+        return self._newest_us()
 
     def _newest_us(self) -> int | None:
         """The time of the newest event read (None: none has a time)."""

@@ -120,12 +120,14 @@ async def test_b_sets_the_time_range_to_the_cursors_bucket_and_B_clears_it(hour_
         assert app.grid.cursor_row == row  # still on its event
         assert app._scan_generation == generation  # the query was not answered again
         assert "UTC" in app.filter_bar.query_one("#time-range").render().plain
+        assert f"│ {len(expected)} of 120 events" in app.status_bar.render_text()
         await wait_for(pilot, lambda: sum(b.events for b in strip.histogram.buckets) == len(expected), "the strip of the range")
         assert strip.histogram.interval_us < interval  # finer buckets fit the shorter range
         await pilot.press("B")
         assert (app.since_us, app.until_us) == (None, None)
         assert app.grid.count == 120
         assert app.filter_bar.query_one("#time-range").render().plain == "all times"
+        assert "│ 120 events" in app.status_bar.render_text()
 
 
 async def test_b_with_a_marked_event_takes_the_buckets_from_its_to_the_cursors(hour_log: Path) -> None:
@@ -240,3 +242,14 @@ async def test_help_and_readme_list_the_strip_and_time_range_keys(hour_log: Path
         for said in ("timeline strip", "Zoom in", "Zoom out", "cursor's bucket", "all times", "Type a time range",
                      "newest event"):
             assert said in text, said
+
+
+def test_a_count_of_a_million_rows_starts_at_once() -> None:
+    # Textual writes a worker's arguments into its description: the repr of a million row ids
+    # took half a second for each count, on the screen's thread.
+    from array import array
+
+    from tui.widgets.timeline_strip import ViewSpan
+
+    span = ViewSpan(array("I", range(1_000_000)), 3, 10, 20, None, None)
+    assert len(repr(span)) < 100

@@ -163,6 +163,8 @@ def _kinds(store: Store, n: int) -> bytes:
 
 #: More new rows than this at once are classed by a pass over the columns (as a scan does), not one by one.
 EXTEND_AT_MOST = 5_000
+#: Rows of a view classed in one go (see ViewTimeline.update).
+CLASS_CHUNK = 1 << 16
 
 
 class ViewTimeline:
@@ -200,12 +202,14 @@ class ViewTimeline:
             start, end = len(self._timed), len(order)
             if end <= start:
                 return 0
-            new = order[start:end]
-            kinds = self._kinds_for(max(new) + 1)
-            seq = bytes(map(kinds.__getitem__, new))
-            self._timed += seq.translate(_TIMED)
-            self._failures += seq.translate(_TIMED_FAILURE)
-            self._critical += seq.translate(_TIMED_CRITICAL)
+            kinds = self._kinds_for(max(order[start:end]) + 1)
+            # In chunks: each is one C loop that holds the interpreter, and the screen's thread
+            # gets its turn between them.
+            for at in range(start, end, CLASS_CHUNK):
+                seq = bytes(map(kinds.__getitem__, order[at:min(end, at + CLASS_CHUNK)]))
+                self._timed += seq.translate(_TIMED)
+                self._failures += seq.translate(_TIMED_FAILURE)
+                self._critical += seq.translate(_TIMED_CRITICAL)
             return end - start
 
     def _kinds_for(self, n: int) -> bytearray:
