@@ -763,13 +763,18 @@ class AtlensApp(App[int]):
 
     def action_bucket_range(self) -> None:
         """The time range to the bucket of the cursor's event, or from the marked event's bucket to it."""
-        histogram = self.strip.histogram
         cursor = self._cursor_time()
         if cursor is None:
             self.status_bar.show_message("no event with a time under the cursor", seconds=6)
             self.bell()
             return
-        interval = histogram.interval_us if histogram is not None and self.strip.display else self.strip.interval(self._span())
+        histogram, strip = self.strip.histogram, self.strip
+        if histogram is not None and strip.display:
+            interval = histogram.interval_us  # the buckets drawn
+        else:
+            span = self._span()
+            strip.timeline.update(span.order, span.version)
+            interval = strip.interval(span)
         ends = [cursor]
         marked = self.grid.marked_row
         if marked is not None and not self.store.flags[marked] & FLAG_NO_TIME:
@@ -806,12 +811,14 @@ class AtlensApp(App[int]):
         """Relative times from the clock, or from the newest event read (an export read weeks later)."""
         self.anchor_newest = not self.anchor_newest
         self.filter_bar.set_time_range(self._range_text())
+        if "now" in self.query_text:  # the query in force counts from the other now: answered again
+            self.apply_query(self.query_text)
         self.status_bar.show_message("relative times (15m, now-7d) count back from the newest event" if self.anchor_newest
                                      else "relative times (15m, now-7d) count back from now", seconds=8)
 
     def _range_text(self) -> str:
         text = time_range_text(self.since_us, self.until_us)
-        return text + (" · now = newest event" if self.anchor_newest else "")
+        return text + (" · now: newest event" if self.anchor_newest else "")
 
     def set_time_range(self, since_us: int | None, until_us: int | None, said: str = "") -> None:
         """Show only the events in [since, until) (None: open at that end): the table, the strip

@@ -142,6 +142,20 @@ async def test_b_with_a_marked_event_takes_the_buckets_from_its_to_the_cursors(h
         assert all(app.since_us <= app.store.times[r] < app.until_us for r in view_rows(app))
 
 
+async def test_b_with_the_strip_hidden_takes_the_bucket_it_would_draw(hour_log: Path) -> None:
+    app = AtlensApp([InputSpec(str(hour_log), "file")])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.grid.count == 120 and app.status_bar.progress[2], "the events")
+        await pilot.press(*["up"] * 30, "b")
+        hidden = (app.since_us, app.until_us)
+        assert hidden[1] - hidden[0] > 1_000_000  # a bucket fitted to the width, not the finest
+        await pilot.press("B", "H")
+        strip = app.query_one(TimelineStrip)
+        await wait_for(pilot, lambda: strip.histogram is not None, "the strip counted")
+        await pilot.press("b")
+        assert (app.since_us, app.until_us) == hidden
+
+
 async def test_z_zooms_in_around_the_cursor_and_Z_zooms_out_to_all_times(hour_log: Path) -> None:
     app = AtlensApp([InputSpec(str(hour_log), "file")])
     async with app.run_test(size=(80, 24)) as pilot:
@@ -195,7 +209,7 @@ async def test_N_counts_relative_times_back_from_the_newest_event(hour_log: Path
         await wait_for(pilot, lambda: not app._scan_pending and app.query_text == "time:>now-5m", "the query")
         assert app.grid.count == 0
         await pilot.press("N")
-        assert "now = newest event" in app.filter_bar.query_one("#time-range").render().plain
+        assert "now: newest event" in app.filter_bar.query_one("#time-range").render().plain
         await pilot.press("slash", "ctrl+u", *"time:>now-5m", "enter")
         await wait_for(pilot, lambda: not app._scan_pending and app.grid.count == 10, "the last five minutes")
         await pilot.press("R", *"2m", "enter")
