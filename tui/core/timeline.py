@@ -188,6 +188,10 @@ class ViewTimeline:
         self._failures = bytearray()
         self._critical = bytearray()
 
+    def current(self, order: Sequence[int], version: object) -> bool:
+        """Whether `update` for this order would only class a few appended rows (a count is cheap)."""
+        return order is self._order and version == self._version and len(order) - len(self._timed) <= EXTEND_AT_MOST
+
     @property
     def covered(self) -> int:
         """Positions of the view's order classed so far."""

@@ -21,6 +21,9 @@ from ..core.timeline import DAY, MINUTE, Histogram, ViewTimeline, bucket_start, 
 #: While events arrive, the strip is counted again at most this often (seconds): counting is off
 #: the event loop, and a bar that moved 30 times a second could not be read anyway.
 COUNT_INTERVAL = 0.25
+#: ...and never more than this share of the time: a count that classes every row again (the
+#: store's order replaced by an event that arrived out of order, at a million events) waits longer.
+COUNT_SHARE = 0.2
 #: Cells at the left for the bucket size (bar lines) and the first bucket's time (mark line).
 LEFT = 12
 #: Cells at the right for the tallest bucket's count.
@@ -112,9 +115,13 @@ class TimelineStrip(Widget):
         self._span: ViewSpan | None = None
         self._cursor_us: int | None = None
         self._local = False
-        #: bumped by every new span: a count of an older one is not drawn
+        #: bumped by every new span; the one the histogram drawn was counted for: a count of an
+        #: older span than that (a worker that finished late) is not drawn
         self._generation = 0
+        self._drawn_generation = 0
         self._counted_at = 0.0
+        #: seconds the last count took (written by the counting thread)
+        self._count_cost = 0.0
         self._timer = None
         self._lines: tuple[tuple, list[Strip]] | None = None
 
@@ -127,8 +134,15 @@ class TimelineStrip(Widget):
         self._generation += 1
         if not self.display:
             return
-        wait = COUNT_INTERVAL - (time.monotonic() - self._counted_at)
-        if at_once or wait <= 0:
+        wait = max(COUNT_INTERVAL, self._count_cost / COUNT_SHARE) - (time.monotonic() - self._counted_at)
+        if at_once and self.timeline.current(span.order, span.version) and self.size.width:
+            # A key changed the span of a view already classed: a few milliseconds, counted here so
+            # that the strip is drawn in the same frame as the table.
+            self._counted_at = time.monotonic()
+            self.histogram = self.plan(span)[1]
+            self._drawn_generation = self._generation
+            self.refresh()
+        elif at_once or wait <= 0:
             self._count_now()
         elif self._timer is None:
             self._timer = self.set_timer(wait, self._count_now)
@@ -152,10 +166,13 @@ class TimelineStrip(Widget):
     @work(thread=True, exclusive=True, exit_on_error=False, group="timeline", name="timeline")
     def _count(self, span: ViewSpan, width: int, generation: int) -> None:
         """Count the span's events per bucket (runs on its own thread)."""
+        started = time.monotonic()
         try:
             histogram = self.plan(span, width)[1]
         except Exception:  # noqa: BLE001 - a count that fails leaves the last one shown, never a traceback
             return
+        finally:
+            self._count_cost = time.monotonic() - started
         self.post_message(self.Counted(self, histogram, generation))
 
     def plan(self, span: ViewSpan, width: int | None = None) -> tuple[int, Histogram]:
@@ -180,8 +197,9 @@ class TimelineStrip(Widget):
     @on(Counted)
     def _counted(self, message: Counted) -> None:
         message.stop()
-        if message.generation <= self._generation:
+        if message.generation >= self._drawn_generation:
             self.histogram = message.histogram
+            self._drawn_generation = message.generation
             self.refresh()
 
     def on_resize(self) -> None:
