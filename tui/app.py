@@ -830,8 +830,12 @@ class AtlensApp(App[int]):
         self._update_status(at_once=True)
         self._schedule_detail(DETAIL_DELAY)
         if said:
-            self.status_bar.show_message(f"{said}: {time_range_text(since_us, until_us)} (B for all times)"
-                                         if since_us is not None or until_us is not None else said, seconds=6)
+            text = (f"{said}: {time_range_text(since_us, until_us)} (B for all times)" if self._ranged() else said)
+            skipped = len(self._reader.skipped) if self._reader is not None else 0
+            if skipped:
+                # The reader passed over files by their names for the range given at start: they stay unread.
+                text += f" · {skipped:,} files outside --since/--until were not read"
+            self.status_bar.show_message(text, seconds=8)
 
     # ------------------------------------------------------------------ filtering
 
