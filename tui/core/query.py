@@ -535,7 +535,7 @@ class _Parser:
             try:
                 return date_math(bound.strip(), now)
             except ValueError as exc:
-                raise self._error(at, f"{bound!r} is not a time ({exc}): expected {_TIME_FORMS}") from None
+                raise self._error(at, f"{bound!r} is not a time: {exc}; or a date such as 2026-11-20 or 2026-11-20T10:00") from None
         us = parse_time_us(_iso_time(bound)) if _ISO_TIME.fullmatch(bound.strip()) else None
         if us is None:
             raise self._error(at, f"{bound!r} is not a time: expected {_TIME_FORMS}")
