@@ -150,8 +150,12 @@ class TimelineStrip(Widget):
     def set_cursor(self, us: int | None, local: bool) -> None:
         """The time of the event under the table's cursor (its bucket is marked), and the zone of the times."""
         if (us, local) != (self._cursor_us, self._local):
+            before = self.cursor_bucket(), self._local
             self._cursor_us, self._local = us, local
-            self.refresh()
+            # Following, the cursor moves with every arrival, mostly within the newest bucket:
+            # the strip is drawn again only when the marked bucket changes.
+            if self.display and (self.cursor_bucket(), local) != before:
+                self.refresh()
 
     def _count_now(self) -> None:
         self._timer = None
@@ -160,6 +164,7 @@ class TimelineStrip(Widget):
             self._count(self._span, self.size.width, self._generation)
 
     def on_show(self) -> None:
+        self.refresh()  # the cursor may have moved while hidden
         if self._span is not None:
             self._count_now()
 
