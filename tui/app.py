@@ -737,7 +737,7 @@ class AtlensApp(App[int]):
         span = self._span()
         strip = self.strip
         strip.timeline.update(span.order, span.version)
-        low, high = strip._limits(span)
+        low, high = strip.limits(span)
         if high <= low and span.lo >= span.hi:
             self.status_bar.show_message("no events to zoom on", seconds=6)
             self.bell()
@@ -751,11 +751,11 @@ class AtlensApp(App[int]):
             self.status_bar.show_message("zoomed in as far as seconds go", seconds=6)
             self.bell()
             return
-        interval = strip.interval(ViewSpan(span.order, span.version, 0, 0, 0, length))
+        interval = strip.fit(length)
         since = bucket_start(middle - length // 2, interval)
         until = bucket_start(middle + length // 2, interval) + interval
         if not zoom_in:
-            first, last = strip._limits(ViewSpan(span.order, span.version, 0, len(span.order), None, None))
+            first, last = strip.limits(ViewSpan(span.order, span.version, 0, len(span.order), None, None))
             if since <= first and until > last:
                 self.set_time_range(None, None, "zoomed out to all times")
                 return

@@ -189,10 +189,15 @@ class TimelineStrip(Widget):
 
     def interval(self, span: ViewSpan, width: int | None = None) -> int:
         """The finest bucket size whose buckets over the span fit the width (the rows classed already)."""
-        low, high = self._limits(span)
-        return fit_interval(max(0, high - low), slots(width or self.size.width or self.parent.size.width))
+        low, high = self.limits(span)
+        return self.fit(high - low, width)
 
-    def _limits(self, span: ViewSpan) -> tuple[int, int]:
+    def fit(self, length_us: int, width: int | None = None) -> int:
+        """The finest bucket size whose buckets over a length of time fit the width (default: the
+        strip's, or its container's while it is hidden)."""
+        return fit_interval(max(0, length_us), slots(width or self.size.width or self.parent.size.width))
+
+    def limits(self, span: ViewSpan) -> tuple[int, int]:
         """The first and last moment the strip covers: the range, else the first and last event."""
         bounds = self.timeline.bounds(span.lo, span.hi)
         low = span.since_us if span.since_us is not None else (bounds[0] if bounds else 0)
