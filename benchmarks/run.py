@@ -595,6 +595,126 @@ def bench_render(path: Path) -> None:
     print(f"- {rows} rows: median {float(median):.1f} ms, worst {float(worst):.1f} ms")
 
 
+# ----------------------------------------------------------------------------- the timeline strip
+
+STRIP = """
+import asyncio, sys, time, random, statistics
+from array import array
+sys.path.insert(0, sys.argv[2])
+from tui.core.store import Store
+from tui.core.sources import Reader, resolve_inputs
+from tui.core.timeline import ViewTimeline, histogram
+from tui.app import AtlensApp
+from tui.widgets.timeline_strip import ViewSpan
+store = Store(); reader = Reader(store, resolve_inputs([sys.argv[1]])); reader.load(follow=False)
+def ms(samples):
+    return f"{statistics.median(samples) * 1000:.1f} {max(samples) * 1000:.1f}"
+async def main():
+    app = AtlensApp([], store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        grid, strip = app.grid, app.strip
+        grid.sync(); await pilot.pause()
+        await pilot.press("H"); await pilot.pause()
+        order, version, lo, hi = grid.span
+        span = ViewSpan(order, version, lo, hi, None, None)
+        fresh = ViewTimeline(store)
+        t = time.perf_counter(); fresh.update(order, version); cold = time.perf_counter() - t
+        t = time.perf_counter(); histogram(store, order, strip.interval(span)); whole = time.perf_counter() - t
+        # The strip for the whole view: counted (the view's rows classed already) and drawn.
+        draw = []
+        for _ in range(30):
+            t = time.perf_counter()
+            strip.histogram = strip.plan(span)[1]; strip._lines = None
+            for y in range(strip.size.height):
+                strip.render_line(y)
+            draw.append(time.perf_counter() - t)
+        # Events arriving: 100 rows appended to the view, classed alone (the others are not read again).
+        grow = []
+        part = array("I", order[:len(order) - 1000])
+        strip.timeline.update(part, "grow")
+        for k in range(10):
+            part.extend(order[len(part):len(part) + 100])
+            t = time.perf_counter()
+            strip.timeline.update(part, "grow"); strip.timeline.histogram(strip.interval(span), 0, len(part))
+            grow.append(time.perf_counter() - t)
+        strip.timeline.update(order, version)
+        # The table's own figure in the same run: one page drawn from cold caches.
+        rng = random.Random(1); page = []
+        for _ in range(30):
+            grid.following = False
+            grid.scroll_to(y=rng.randrange(0, grid.count - 50), animate=False, immediate=True, force=True)
+            grid._strips.clear(); store._events_cache.clear()
+            t = time.perf_counter()
+            for y in range(grid.size.height):
+                grid.render_line(y)
+            page.append(time.perf_counter() - t)
+        print(f"{cold * 1000:.1f}|{whole * 1000:.1f}|{ms(draw)}|{ms(grow)}|{ms(page)}|{grid.count}")
+asyncio.run(main())
+"""
+
+
+def bench_strip(path: Path) -> None:
+    """The timeline strip at 1M events: drawing it for the whole view, growing it, and the keys
+    that set the time range (z, Z, b, B) from key to screen, beside the table's own figures."""
+    warm(path)
+    out = subprocess.run([sys.executable, "-c", STRIP, str(path), str(REPO)], capture_output=True, text=True, check=True).stdout
+    cold, whole, draw, grow, page, count = out.strip().splitlines()[-1].split("|")
+    print(f"\n## The timeline strip at {int(count):,} events (80x24, in process)\n")
+    print("| what | median | worst | target |")
+    print("|---|---:|---:|---|")
+    print(f"| the strip for the whole view: counted and drawn (rows classed) | {draw.split()[0]} ms | {draw.split()[1]} ms | < 20 ms |")
+    print(f"| 100 events arrive: classed and counted again | {grow.split()[0]} ms | {grow.split()[1]} ms | |")
+    print(f"| the table's own: one page drawn, cold caches | {page.split()[0]} ms | {page.split()[1]} ms | |")
+    print(f"\n- classing every row of the view once (a new query or order; off the event loop): {float(cold):.0f} ms")
+    print(f"- timeline.histogram over the whole view from scratch (the headless --histogram way): {float(whole):.0f} ms")
+    results: dict[str, list[float]] = {"z": [], "Z": [], "b": [], "B": [], "cursor": [], "page": []}
+    term = Tmux([str(path)], 80, 24)
+    try:
+        if term.wait(lambda s: re.search(r"│ [\d,]+ events", s) is not None and "indexing" not in s, 300) is None:
+            print("\n## Time range keys: indexing did not finish")
+            return
+        time.sleep(1.0)
+        term.keys("H")
+        term.wait(lambda s: " per " in s, 30)
+        time.sleep(1.0)
+
+        def strip_and_range(screen: str) -> tuple[str, str]:
+            lines = screen.split("\n")
+            return lines[0][-50:], "\n".join(lines[1:3])
+
+        # The table's own keys as the keys part measures them: after PageUp the cursor is on the
+        # top row, and Up scrolls the page (the screen is read as text: a cursor that moves within
+        # the page changes no character).
+        for _ in range(6):
+            for key in ("PageUp", "Up"):
+                ms = _changed_after(term, [key])
+                if ms is not None:
+                    results["cursor" if key == "Up" else "page"].append(ms)
+                time.sleep(0.1)
+        for _ in range(6):
+            for key in ("z", "Z", "b", "B"):
+                before = strip_and_range(term.screen())
+                # Redrawn: the time range in the filter bar and the strip both changed.
+                ms = _changed_after(term, [key], lambda s, before=before: all(
+                    now != then for now, then in zip(strip_and_range(s), before)), 10)
+                if ms is not None:
+                    results[key].append(ms)
+                time.sleep(0.4)
+    finally:
+        term.close()
+    print("\n| key at 1M events (real atlens in tmux, 80x24, key sent to filter bar and strip redrawn) | median | worst | samples | target |")
+    print("|---|---:|---:|---:|---|")
+    for name, label, target in (("z", "z: zoom in", "< 150 ms"), ("Z", "Z: zoom out", "< 150 ms"),
+                                ("b", "b: time range from the cursor's bucket", "< 150 ms"), ("B", "B: all times", "< 150 ms"),
+                                ("cursor", "the table's own: cursor up one row", "< 50 ms"),
+                                ("page", "the table's own: page up", "< 50 ms")):
+        values = results[name]
+        if values:
+            print(f"| {label} | {statistics.median(values):.0f} ms | {max(values):.0f} ms | {len(values)} | {target} |")
+        else:
+            print(f"| {label} | no sample | | 0 | {target} |")
+
+
 # ----------------------------------------------------------------------------- queries
 
 #: The lnav format for these events (lnav does not recognise them without one): `lnav -I benchmarks/lnav`.
@@ -994,12 +1114,12 @@ def bench_detect(path: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100k events only, shorter follow runs, fault cases at 2,000/s only")
-    every_part = ["index", "parquet", "screen", "render", "follow", "idle", "query", "keys", "views", "faults", "archive", "s3", "detect"]
+    every_part = ["index", "parquet", "screen", "render", "follow", "idle", "query", "keys", "views", "strip", "faults", "archive", "s3", "detect"]
     parser.add_argument("--only", action="append", choices=every_part, help="run only these parts (repeatable)")
     args = parser.parse_args()
     parts = set(args.only or every_part)
     # The fault cases read the program's printed lines, not its screen: they run without tmux.
-    if parts & {"screen", "follow", "idle", "keys"} and not shutil.which("tmux"):
+    if parts & {"screen", "follow", "idle", "keys", "strip"} and not shutil.which("tmux"):
         print("tmux is needed for the screen measurements: apt-get install tmux", file=sys.stderr)
         return 2
     sizes = [100_000] if args.quick else [100_000, 1_000_000]
@@ -1034,6 +1154,8 @@ def main() -> int:
               f"{bench_idle():.2f} % at 160x50")
     if "keys" in parts:
         bench_interactions(data_file(sizes[-1]))
+    if "strip" in parts:
+        bench_strip(data_file(sizes[-1]))
     if "query" in parts:
         bench_query(data_file(sizes[-1]))
     if "views" in parts:

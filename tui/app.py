@@ -30,8 +30,10 @@ from .core.present import WIDE, columns_for, format_local_us, format_time_us, in
 from .core.query import Path, QuerySyntaxError, and_clause, parse, quick_filter
 from .core.sources import InputSpec, ReadProgress, Reader, remove_spools
 from .core.sources.s3 import S3Input, S3Settings
+from .core.decode import FLAG_NO_TIME
 from .core.store import Notice, Store
-from .core.timespec import parse_moment
+from .core.timeline import bucket_start
+from .core.timespec import parse_moment, parse_range
 from .widgets import direct
 from .widgets.catalog_browser import CatalogBrowser
 from .widgets.event_grid import ColumnHeader, EventGrid
@@ -46,6 +48,7 @@ from .widgets.person import PersonScreen
 from .widgets.related import RelatedScreen
 from .widgets.screens import DetailScreen, ErrorsScreen
 from .widgets.status_bar import StatusBar
+from .widgets.timeline_strip import TimelineStrip, ViewSpan
 
 #: Data-driven redraws at most this often, so a burst of events costs a few repaints.
 REDRAW_INTERVAL = 0.03
@@ -146,6 +149,8 @@ class AtlensApp(App[int]):
     TITLE = "atlens"
     #: From 140 columns the catalog, the table and the detail pane are side by side.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
+    #: From 40 lines the timeline strip has three lines of bars, below that one.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         # Priority: the app takes `/` as it arrives, before it hands on the keys read with it (a
@@ -171,6 +176,17 @@ class AtlensApp(App[int]):
         Binding("right_square_bracket", "toggle_pane('detail')", "Hide or show the detail pane", show=False),
         Binding("left_square_bracket", "narrow_pane('catalog')", show=False),
         Binding("right_square_bracket", "narrow_pane('detail')", show=False),
+        Binding("H", "toggle_strip", "Show or hide the timeline strip above the table", show=False),
+        Binding("z", "zoom(True)", "Zoom in: the time range to a quarter of the strip around the cursor's event", show=False),
+        Binding("Z", "zoom(False)", "Zoom out: a time range four times as long (all times once it holds every event)",
+                show=False),
+        Binding("b", "bucket_range", "Time range: the cursor's bucket of the strip (from the marked event's, with m)",
+                show=False),
+        Binding("B", "clear_time_range", "Time range: all times", show=False),
+        Binding("W", "edit_time_range", "Type a time range: 15m, newest-1h, 10:00 to 10:15, 2026-11-20 to 2026-11-21",
+                show=False),
+        Binding("N", "toggle_anchor", "Relative times (W, now in queries) from the clock or from the newest event",
+                show=False),
         Binding("ctrl+l", "redraw", "Redraw the screen", show=False),
         Binding("escape", "back", "Back to the table", show=False),
     ]
@@ -227,12 +243,16 @@ class AtlensApp(App[int]):
         self._detail_timer: asyncio.TimerHandle | None = None
         #: when the side pane last explained an event (time.monotonic)
         self._detail_at = 0.0
+        #: relative times (15m in R, now in a query's date math) count back from the newest event
+        #: read rather than from the clock: an auditor reading last month's export
+        self.anchor_newest = False
 
     def compose(self) -> ComposeResult:
         yield FilterBar(id="filter-bar")
         with Horizontal(id="main"):
             yield Vertical(id="catalog-pane")
             with Vertical(id="table"):
+                yield TimelineStrip(self.store, id="strip")
                 yield ColumnHeader(id="header")
                 yield EventGrid(self.store, since_us=self.since_us, until_us=self.until_us, catalog=self.catalog, id="grid")
             yield DetailPane(id="detail")
@@ -265,6 +285,7 @@ class AtlensApp(App[int]):
         self.status_bar = self.query_one(StatusBar)
         self.filter_bar = self.query_one(FilterBar)
         self.detail = self.query_one(DetailPane)
+        self.strip = self.query_one(TimelineStrip)
         self.catalog_pane = self.query_one("#catalog-pane")
         self.main_screen = self.screen
         if self.console.color_system == "standard":  # 16 colours: the bars go black (atlens.tcss)
@@ -342,6 +363,7 @@ class AtlensApp(App[int]):
             # Too many new rows to test one by one (a file being indexed): scan again.
             self._start_scan(view.query.node, self.query_text)
         grid.sync()
+        self._feed_strip()
         self._check_arrivals_for_fields()
         if self.first_rows_at is None and grid.count:
             self.first_rows_at = time.monotonic()
@@ -356,7 +378,7 @@ class AtlensApp(App[int]):
         self.status_bar.update_counts(
             events=grid.count, errors=len(self.store.errors),
             following=grid.following, new_while_paused=grid.new_while_paused,
-            total=len(self.store) if grid.view is not None else None, at_once=at_once,
+            total=len(self.store) if grid.view is not None or self._ranged() else None, at_once=at_once,
             unreadable=len(self.store.unreadable), ended=self._reader is not None and self._reader.ended,
             skipped=sum(self.store.skipped.values()),
         )
@@ -530,6 +552,7 @@ class AtlensApp(App[int]):
 
     @on(EventGrid.CursorMoved)
     def _cursor_moved(self) -> None:
+        self._strip_cursor()
         self._update_status()
         self._schedule_detail(DETAIL_DELAY)
 
@@ -725,6 +748,7 @@ class AtlensApp(App[int]):
         """Show times in local time, or back in UTC."""
         local = not self.grid.local_time
         self.grid.set_local_time(local)
+        self._strip_cursor()
         self.status_bar.show_message("times in local time" if local else "times in UTC", seconds=4)
 
     def action_jump_time(self) -> None:
@@ -803,6 +827,163 @@ class AtlensApp(App[int]):
             return
         self.push_screen(CompareScreen((self._title(marked_row), marked.event), (self._title(row), here.event)))
 
+    # ------------------------------------------------------------------ the timeline strip and the time range
+
+    def _feed_strip(self, *, at_once: bool = False) -> None:
+        """Give the strip the table's rows to count (it counts only while shown)."""
+        strip = self.strip
+        order, version, lo, hi = self.grid.span
+        strip.show_span(ViewSpan(order, version, lo, hi, self.since_us, self.until_us), at_once=at_once)
+        self._strip_cursor()
+
+    def _strip_cursor(self) -> None:
+        self.strip.set_cursor(self._cursor_time(), self.grid.local_time)
+
+    def _cursor_time(self) -> int | None:
+        """The time of the event under the cursor (None: no event, or one without a time)."""
+        row = self.grid.cursor_row
+        if row is None or self.store.flags[row] & FLAG_NO_TIME:
+            return None
+        return self.store.times[row]
+
+    def _ranged(self) -> bool:
+        """Whether a time range leaves events out of the table."""
+        return self.since_us is not None or self.until_us is not None
+
+    def _now_us(self) -> int | None:
+        """What now means in relative times: the newest event's time when anchored on it, else the clock (None)."""
+        if not self.anchor_newest:
+            return None
+        return self._newest_us()
+
+    def _newest_us(self) -> int | None:
+        """The time of the newest event read (None: none has a time)."""
+        store = self.store
+        order = store.order
+        for position in range(len(order) - 1, max(-1, len(order) - 1000), -1):
+            row = order[position]
+            if not store.flags[row] & FLAG_NO_TIME:
+                return store.times[row]
+        return None
+
+    def action_toggle_strip(self) -> None:
+        """Show or hide the timeline strip above the table."""
+        show = not self.main_screen.has_class("-strip-open")
+        self.main_screen.set_class(show, "-strip-open")
+        if show:
+            self._feed_strip(at_once=True)
+        self.status_bar.show_message("timeline strip shown: z/Z zoom, b the cursor's bucket, B all times" if show
+                                     else "timeline strip hidden (H shows it)", seconds=6)
+
+    def _span(self) -> ViewSpan:
+        order, version, lo, hi = self.grid.span
+        return ViewSpan(order, version, lo, hi, self.since_us, self.until_us)
+
+    def action_zoom(self, zoom_in: bool) -> None:
+        """Zoom in: a quarter of the strip's time, around the cursor's event; out: four times as long."""
+        span = self._span()
+        strip = self.strip
+        strip.timeline.update(span.order, span.version)
+        low, high = strip.limits(span)
+        if high <= low and span.lo >= span.hi:
+            self.status_bar.show_message("no events to zoom on", seconds=6)
+            self.bell()
+            return
+        length = max(1_000_000, high - low + 1)
+        middle = self._cursor_time()
+        if middle is None or not low <= middle <= high:
+            middle = low + length // 2
+        length = length // 4 if zoom_in else length * 4
+        if zoom_in and length < 4_000_000:
+            self.status_bar.show_message("zoomed in as far as seconds go", seconds=6)
+            self.bell()
+            return
+        interval = strip.fit(length)
+        since = bucket_start(middle - length // 2, interval)
+        until = bucket_start(middle + length // 2, interval) + interval
+        if not zoom_in:
+            first, last = strip.limits(ViewSpan(span.order, span.version, 0, len(span.order), None, None))
+            if since <= first and until > last:
+                self.set_time_range(None, None, "zoomed out to all times")
+                return
+        self.set_time_range(since, until, "zoomed " + ("in" if zoom_in else "out"))
+
+    def action_bucket_range(self) -> None:
+        """The time range to the bucket of the cursor's event, or from the marked event's bucket to it."""
+        cursor = self._cursor_time()
+        if cursor is None:
+            self.status_bar.show_message("no event with a time under the cursor", seconds=6)
+            self.bell()
+            return
+        histogram, strip = self.strip.histogram, self.strip
+        if histogram is not None and strip.display:
+            interval = histogram.interval_us  # the buckets drawn
+        else:
+            span = self._span()
+            strip.timeline.update(span.order, span.version)
+            interval = strip.interval(span)
+        ends = [cursor]
+        marked = self.grid.marked_row
+        if marked is not None and not self.store.flags[marked] & FLAG_NO_TIME:
+            ends.append(self.store.times[marked])
+        since, until = bucket_start(min(ends), interval), bucket_start(max(ends), interval) + interval
+        self.set_time_range(since, until, "time range: " + ("from the marked event's bucket to the cursor's"
+                                                            if len(ends) > 1 else "the cursor's bucket"))
+
+    def action_clear_time_range(self) -> None:
+        """Every event again, whatever its time."""
+        self.set_time_range(None, None, "all times")
+
+    def action_edit_time_range(self) -> None:
+        """Ask for a time range (15m, newest-1h, 10:00 to 10:15, a date) and show only its events."""
+        local = self.grid.local_time
+        now = self._now_us()
+
+        def read(text: str) -> tuple[int | None, int | None]:
+            return parse_range(text, now_us=now, newest_us=self._newest_us(), local=local)
+
+        def chosen(bounds: object) -> None:
+            if isinstance(bounds, tuple):
+                self.set_time_range(*bounds, "time range set")
+
+        anchor = "the newest event" if self.anchor_newest else "now"
+        self.push_screen(JumpScreen(read, "local time" if local else "UTC", title="Time range",
+                                    placeholder="newest-1h", help_text=(
+                                        f"15m (the last 15 minutes, before {anchor}), newest-1h, now-2h to now-1h, "
+                                        "10:00 to 10:15 (on the newest event's day), 2026-11-20 to 2026-11-21; "
+                                        f"in {'local time' if local else 'UTC'} unless a zone is given. Empty: all times. "
+                                        "Enter applies, Esc cancels.")), chosen)
+
+    def action_toggle_anchor(self) -> None:
+        """Relative times from the clock, or from the newest event read (an export read weeks later)."""
+        self.anchor_newest = not self.anchor_newest
+        self.filter_bar.set_time_range(self._range_text())
+        if "now" in self.query_text:  # the query in force counts from the other now: answered again
+            self.apply_query(self.query_text)
+        self.status_bar.show_message("relative times (15m, now-7d) count back from the newest event" if self.anchor_newest
+                                     else "relative times (15m, now-7d) count back from now", seconds=8)
+
+    def _range_text(self) -> str:
+        text = time_range_text(self.since_us, self.until_us)
+        return text + (" · now: newest event" if self.anchor_newest else "")
+
+    def set_time_range(self, since_us: int | None, until_us: int | None, said: str = "") -> None:
+        """Show only the events in [since, until) (None: open at that end): the table, the strip
+        and the filter bar; the query is not answered again."""
+        self.since_us, self.until_us = since_us, until_us
+        self.grid.set_time_range(since_us, until_us)
+        self.filter_bar.set_time_range(self._range_text())
+        self._feed_strip(at_once=True)
+        self._update_status(at_once=True)
+        self._schedule_detail(DETAIL_DELAY)
+        if said:
+            text = (f"{said}: {time_range_text(since_us, until_us)} (B for all times)" if self._ranged() else said)
+            skipped = len(self._reader.skipped) if self._reader is not None else 0
+            if skipped:
+                # The reader passed over files by their names for the range given at start: they stay unread.
+                text += f" · {skipped:,} files outside --since/--until were not read"
+            self.status_bar.show_message(text, seconds=8)
+
     # ------------------------------------------------------------------ filtering
 
     def action_filter(self) -> None:
@@ -824,7 +1005,7 @@ class AtlensApp(App[int]):
         and the table keeps its rows. Returns whether the query was taken."""
         text = text.strip()
         try:
-            node = parse(text)
+            node = parse(text, now_us=self._now_us())
         except QuerySyntaxError as exc:
             self.filter_bar.edit(text)
             self.filter_bar.show_error(exc.column, exc.message)
@@ -843,6 +1024,7 @@ class AtlensApp(App[int]):
             self.status_bar.filtering = ""
             self._shown_query = ""
             self.grid.set_view(None)
+            self._feed_strip(at_once=True)
             self._update_status(at_once=True)
             self._schedule_detail(DETAIL_DELAY)
             return True
@@ -865,7 +1047,9 @@ class AtlensApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="filter", name="filter")
     def _scan(self, node, text: str, generation: int) -> None:
         """Answer a query over the store (runs on its own thread; a newer query cancels it)."""
-        query = Filter(self.store, node, since_us=self.since_us, until_us=self.until_us)
+        # Unbounded: the table shows the time range as a span of the query's rows (EventGrid.sync),
+        # so that changing the range does not answer the query again.
+        query = Filter(self.store, node)
 
         def cancelled() -> bool:
             return generation != self._scan_generation
@@ -953,6 +1137,7 @@ class AtlensApp(App[int]):
         self._missing, self._missing_seen = message.missing, message.query.scanned
         self.filter_bar.show_warnings([m.message() for m in self._missing])
         self.grid.set_view(view)
+        self._feed_strip(at_once=True)
         self._update_status(at_once=True)  # the query's count, with its rows: not 0.25 s later
         self._schedule_detail(DETAIL_DELAY)  # the cursor is on another event now
 
@@ -1045,6 +1230,14 @@ class AtlensCommands(Provider):
             ("Related events", "events sharing a request, target or initiator with this one (R)", app.action_related),
             ("Mark event", "mark the event under the cursor to compare another with it (m)", app.action_mark),
             ("Compare with the marked event", "the fields that differ (d)", app.action_compare),
+            ("Show or hide the timeline strip", "events per time bucket above the table (H)", app.action_toggle_strip),
+            ("Zoom in", "a quarter of the time range, around the cursor's event (z)", lambda: app.action_zoom(True)),
+            ("Zoom out", "a time range four times as long (Z)", lambda: app.action_zoom(False)),
+            ("Time range: the cursor's bucket", "only the events of the cursor's bucket of the strip (b)",
+             app.action_bucket_range),
+            ("Time range: all times", "every event, whatever its time (B)", app.action_clear_time_range),
+            ("Type a time range", "15m, newest-1h, 10:00 to 10:15 (W)", app.action_edit_time_range),
+            ("Relative times from the newest event", "or from the clock (N)", app.action_toggle_anchor),
             ("Redraw the screen", "draw everything again (Ctrl+L)", app.action_redraw),
             ("Help", "every key (? or F1)", app.action_help),
         ]

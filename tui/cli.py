@@ -141,6 +141,7 @@ query syntax (as in IBM Cloud Logs, Kibana, LogDNA):
   action.keyword:iam-*  code.numeric:>=400   Cloud Logs' suffixes: the field itself
   user:/.*@example\\.org/              a Lucene regular expression over the whole value (any case)
   time:[2026-11-20 TO 2026-11-20T12:00]  times compared as times;  *:*  every event
+  time:>now-7d  time:[now-1d/d TO now]  date math from the clock: steps (-7d, +1h), rounding (/d)
   apikey  "service id"                words and phrases anywhere in the event (any case)
   strings compare case-insensitively; 404 matches 404 and "404"; true matches true and "true"
 

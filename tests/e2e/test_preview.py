@@ -123,7 +123,7 @@ async def test_several_files_and_a_time_window_match_the_app(tmp_path: Path) -> 
                              since_us=since, until_us=until)
     assert lines[:28] == shown
     assert "key-89 " in lines[27] and "key-30 " not in "".join(lines)
-    assert "2026-11-20 10:00:30 to 2026-11-20 10:01:30 UTC" in lines[0]  # the time range, in the filter bar
+    assert "2026-11-20 10:00:30 to 10:01:30 UTC" in lines[0]  # the time range, in the filter bar
 
 
 async def test_a_large_file_shows_the_part_the_app_reads_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -192,3 +192,44 @@ def test_frequencies_of_the_action_column(snap_compare, size) -> None:
         await settled(pilot)
 
     assert snap_compare(new_app(), terminal_size=size, run_before=run_before)
+
+
+@SIZES
+def test_timeline_strip(snap_compare, size) -> None:
+    """The timeline strip above the table (H): two lines at 80x24, four at 160x50; the critical
+    failures marked ! under their bars, the cursor's bucket ▲ a few events up."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await loaded(pilot)
+        app = pilot.app
+        await pilot.press("H", "up", "up", "up")
+        strip = app.strip
+        await wait_for(pilot, lambda: strip.histogram is not None
+                       and sum(b.events for b in strip.histogram.buckets) == SAMPLE_EVENTS, "the strip counted")
+        if wide(app):
+            await wait_for(pilot, lambda: app._detail_row == app.grid.cursor_row, "the detail of the cursor's event")
+        no_blink(app)
+        await settled(pilot)
+
+    assert snap_compare(new_app(), terminal_size=size, run_before=run_before)
+
+
+@SIZES
+def test_time_range_from_a_bucket(snap_compare, size) -> None:
+    """b on an event: the time range is its bucket of the strip, said in the filter bar; the strip
+    counts the range's events in finer buckets."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await loaded(pilot)
+        app = pilot.app
+        await pilot.press("H", *["up"] * (SAMPLE_EVENTS - 1 - FINDING_ROW))
+        await wait_for(pilot, lambda: app.strip.histogram is not None, "the strip counted")
+        await pilot.press("z")
+        await wait_for(pilot, lambda: app.strip.histogram.buckets[0].start_us == app.since_us, "the strip of the range")
+        if wide(app):
+            await wait_for(pilot, lambda: app._detail_row == app.grid.cursor_row, "the detail of the cursor's event")
+        app.status_bar.take_back(app.status_bar.message)  # the notice says the range again, and passes
+        no_blink(app)
+        await settled(pilot)
+
+    assert snap_compare(new_app(), terminal_size=size, run_before=run_before)

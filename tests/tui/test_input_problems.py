@@ -74,3 +74,7 @@ async def test_files_skipped_for_the_time_range_are_said_in_the_status_line(tmp_
         await wait_for(pilot, lambda: grid.count == 6, "the events of 12:00 and 13:00")
         await wait_for(pilot, lambda: "skipped 3 of 6 files outside the time range" in status(app),
                        f"the skipped files said: {status(app)!r}")
+        # Cleared in the TUI (B), the range lets every event read in, and says the files skipped stay unread.
+        await pilot.press("B")
+        assert grid.count == 9  # 11:00's object was opened for the margin: its events are there
+        assert "3 files outside --since/--until were not read" in status(app)

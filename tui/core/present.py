@@ -461,6 +461,8 @@ def time_range_text(since_us: int | None, until_us: int | None) -> str:
         return "all times"
     since = format_time_us(since_us, millis=False) if since_us is not None else "…"
     until = format_time_us(until_us, millis=False) if until_us is not None else "now"
+    if since[:10] == until[:10]:  # the same day: said once, to leave the query line its room
+        until = until[11:]
     return f"{since} to {until} UTC"
 
 

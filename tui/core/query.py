@@ -7,17 +7,20 @@ here too, so that the fast paths over the store and the tests' reference evaluat
 
 from __future__ import annotations
 
+import calendar
 import functools
 import ipaddress
 import json
 import re
+import time
+from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 import orjson
 
-from .decode import parse_time_us
+from .decode import _EPOCH, parse_time_us
 from .catalog_fields import SHORT_NAMES as CATALOG_SHORT_NAMES
 from .present import printable
 from .regex import Regex, RegexError
@@ -174,12 +177,17 @@ def _one_line(text: str) -> str:
     return "".join(" " if ch.isspace() else ch for ch in text)
 
 
-def parse(text: str) -> Node:
+def parse(text: str, *, now_us: int | None = None) -> Node:
     """Parse a query; raise QuerySyntaxError on malformed input. Never returns a node that
-    silently matches nothing because of a typo."""
+    silently matches nothing because of a typo.
+
+    Args:
+        now_us: what `now` means in date math on time (`time:>now-7d`): the clock when None;
+            the TUI gives the newest event's time when relative times are anchored on it.
+    """
     if not text.strip():
         return All()
-    return _Parser(text).parse_query()
+    return _Parser(text, now_us=now_us).parse_query()
 
 
 def field_ref(text: str) -> FieldRef:
@@ -233,7 +241,13 @@ _NOT_WORDS = ("NOT",)
 _MAX_DEPTH = 50
 #: The fields whose ranges compare times, and the forms a bound may take there.
 _TIME_PATHS = (("eventTime",),)
-_TIME_FORMS = "a date or time such as 2026-11-20, 2026-11-20T10:00 or 2026-11-20T10:00:00+01:00 (UTC unless zoned)"
+_TIME_FORMS = ("a date or time such as 2026-11-20, 2026-11-20T10:00 or 2026-11-20T10:00:00+01:00 (UTC unless zoned), "
+               "or date math such as now-7d or now-1d/d")
+#: Lucene's date math: now, then steps (+1d, -2h) and a rounding (/d), in its units.
+_DATE_MATH = re.compile(r"now((?:[+-]\d+[yMwdhHms])*)(?:/([yMwdhHms]))?")
+_DATE_STEP = re.compile(r"([+-])(\d+)([yMwdhHms])")
+_FIXED_UNITS = {"w": 7 * 86_400_000_000, "d": 86_400_000_000, "h": 3_600_000_000, "H": 3_600_000_000,
+                "m": 60_000_000, "s": 1_000_000}
 _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:[zZ]|[+-]\d{2}:?\d{2})?)?")
 
 #: A run of a value as typed: (True, "*" or "?") for a wildcard, (False, text) for literal text.
@@ -251,8 +265,9 @@ class _Leaf:
 class _Parser:
     """A recursive-descent parser over the query text; `pos` is the current column."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, now_us: int | None = None) -> None:
         self.text = text
+        self.now_us = now_us
         self.pos = 0
         self.depth = 0
         self.top = _Leaf(self._parse_clause, "a search term")
@@ -541,6 +556,12 @@ class _Parser:
 
     def _time_bound(self, bound: str, at: int) -> int:
         """A bound of a range on a time field as microseconds since the epoch (an error if it is no time)."""
+        if bound.strip().startswith("now"):
+            now = self.now_us if self.now_us is not None else time.time_ns() // 1000
+            try:
+                return date_math(bound.strip(), now)
+            except ValueError as exc:
+                raise self._error(at, f"{bound!r} is not a time: {exc}; or a date such as 2026-11-20 or 2026-11-20T10:00") from None
         us = parse_time_us(_iso_time(bound)) if _ISO_TIME.fullmatch(bound.strip()) else None
         if us is None:
             raise self._error(at, f"{bound!r} is not a time: expected {_TIME_FORMS}")
@@ -708,6 +729,44 @@ def _make_value(raw: str) -> Value:
 def _compile_regexp(source: str) -> Regex:
     """The matcher of a `/.../` value (shared by equal queries: its states are built once)."""
     return Regex(source)
+
+
+def date_math(text: str, now_us: int) -> int:
+    """Lucene date math (`now`, `now-7d`, `now+1h-5m`, `now-1d/d`) as microseconds since the
+    epoch, from now_us; units y M w d h (or H) m s, months and years on the calendar, rounding
+    down to the unit's start in UTC. ValueError says what is wrong."""
+    m = _DATE_MATH.fullmatch(text)
+    if not m:
+        raise ValueError("date math is now, then steps such as -7d or +1h, then a rounding such as /d "
+                         "(units y M w d h m s)")
+    moment = _EPOCH + timedelta(microseconds=now_us)
+    for sign, amount, unit in _DATE_STEP.findall(m.group(1)):
+        n = int(amount) * (1 if sign == "+" else -1)
+        if unit in ("y", "M"):
+            months = moment.year * 12 + moment.month - 1 + (n * 12 if unit == "y" else n)
+            year, month = divmod(months, 12)
+            if not 1 <= year <= 9999:
+                raise ValueError("out of the range of dates")
+            day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+            moment = moment.replace(year=year, month=month + 1, day=day)
+        else:
+            moment += timedelta(microseconds=n * _FIXED_UNITS[unit])
+    unit = m.group(2)
+    if unit:
+        moment = moment.replace(microsecond=0)
+        if unit != "s":
+            moment = moment.replace(second=0)
+        if unit not in ("s", "m"):
+            moment = moment.replace(minute=0)
+        if unit in ("d", "w", "M", "y"):
+            moment = moment.replace(hour=0)
+        if unit == "w":
+            moment -= timedelta(days=moment.weekday())
+        if unit in ("M", "y"):
+            moment = moment.replace(day=1)
+        if unit == "y":
+            moment = moment.replace(month=1)
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 def _iso_time(text: str) -> str:

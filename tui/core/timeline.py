@@ -10,6 +10,7 @@ select, so the figures always agree with the query a user types to see them.
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -158,6 +159,119 @@ def _kinds(store: Store, n: int) -> bytes:
     untimed = int.from_bytes(store.flags[:n].tobytes().translate(_UNTIMED), "little")
     # Each byte of the three is 0 or 1: shifted by a bit or two it never carries into the next.
     return (failure | critical << 1 | untimed << 2).to_bytes(n, "little")
+
+
+#: More new rows than this at once are classed by a pass over the columns (as a scan does), not one by one.
+EXTEND_AT_MOST = 5_000
+#: Rows of a view classed in one go (see ViewTimeline.update).
+CLASS_CHUNK = 1 << 16
+
+
+class ViewTimeline:
+    """A view's rows (its order, in time order) kept as one kind byte each while the view grows,
+    so that its events per bucket, at any interval and over any span of it, cost a few passes of
+    `bytes.count` instead of a reading of every row (the timeline strip, redrawn as events arrive).
+
+    `update` takes the view's order and version: rows appended to the same order are classed
+    alone; another order, or a new version (rows inserted), is classed anew. Thread-safe: the
+    strip counts off the event loop.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._order: Sequence[int] | None = None
+        self._version: object = None
+        #: kind byte per store row (see _kinds), for rows below its length
+        self._store_kinds = bytearray()
+        self._timed = bytearray()
+        self._failures = bytearray()
+        self._critical = bytearray()
+
+    def current(self, order: Sequence[int], version: object) -> bool:
+        """Whether `update` for this order would only class a few appended rows (a count is cheap)."""
+        return order is self._order and version == self._version and len(order) - len(self._timed) <= EXTEND_AT_MOST
+
+    @property
+    def covered(self) -> int:
+        """Positions of the view's order classed so far."""
+        return len(self._timed)
+
+    def update(self, order: Sequence[int], version: object) -> int:
+        """Class the view's rows not classed yet; returns how many were."""
+        with self._lock:
+            if order is not self._order or version != self._version:
+                self._order, self._version = order, version
+                self._timed, self._failures, self._critical = bytearray(), bytearray(), bytearray()
+            start, end = len(self._timed), len(order)
+            if end <= start:
+                return 0
+            kinds = self._kinds_for(max(order[start:end]) + 1)
+            # In chunks: each is one C loop that holds the interpreter, and the screen's thread
+            # gets its turn between them.
+            for at in range(start, end, CLASS_CHUNK):
+                seq = bytes(map(kinds.__getitem__, order[at:min(end, at + CLASS_CHUNK)]))
+                self._timed += seq.translate(_TIMED)
+                self._failures += seq.translate(_TIMED_FAILURE)
+                self._critical += seq.translate(_TIMED_CRITICAL)
+            return end - start
+
+    def _kinds_for(self, n: int) -> bytearray:
+        """Kind bytes of store rows below n at least: rows added since last time classed one by one
+        when they are few, all of them by the columns otherwise."""
+        kinds = self._store_kinds
+        have = len(kinds)
+        if n <= have:
+            return kinds
+        if have == 0 or n - have > EXTEND_AT_MOST:
+            self._store_kinds = kinds = bytearray(_kinds(self.store, n))
+            return kinds
+        failure, critical = Filter(self.store, _FAILURE).test, Filter(self.store, _CRITICAL).test
+        flags = self.store.flags
+        kinds.extend(failure(row) | critical(row) << 1 | (4 if flags[row] & FLAG_NO_TIME else 0) for row in range(have, n))
+        return kinds
+
+    def bounds(self, lo: int, hi: int) -> tuple[int, int] | None:
+        """The times of the first and last timed rows at positions lo..hi (None: none has a time)."""
+        with self._lock:
+            order, timed = self._order, self._timed
+            hi = min(hi, len(timed))
+            first, last = timed.find(1, lo, hi), timed.rfind(1, lo, hi)
+            if first < 0 or order is None:
+                return None
+            times = self.store.times
+            return times[order[first]], times[order[last]]
+
+    def histogram(self, interval_us: int, lo: int, hi: int, *,
+                  since_us: int | None = None, until_us: int | None = None) -> Histogram:
+        """Events per bucket for the view's rows at positions lo..hi: what `histogram` gives for
+        those rows and bounds. Raises TooManyBuckets beyond MAX_BUCKETS."""
+        with self._lock:
+            order = self._order
+            timed, failures, critical = self._timed, self._failures, self._critical
+            hi = min(hi, len(timed))
+            if order is None or hi <= lo:
+                return Histogram(interval_us, (), 0)
+            untimed = (hi - lo) - timed.count(1, lo, hi)
+            times = self.store.times
+            first_pos, last_pos = timed.find(1, lo, hi), timed.rfind(1, lo, hi)
+            low = since_us if since_us is not None else (times[order[first_pos]] if first_pos >= 0 else None)
+            high = until_us - 1 if until_us is not None else (times[order[last_pos]] if last_pos >= 0 else None)
+            if low is None or high is None or high < low:
+                return Histogram(interval_us, (), untimed)
+            first, last = bucket_start(low, interval_us), bucket_start(high, interval_us)
+            count = (last - first) // interval_us + 1
+            if count > MAX_BUCKETS:
+                suggestion = next((i for i in INTERVALS if _buckets_over(high - low, i) <= MAX_BUCKETS), INTERVALS[-1])
+                raise TooManyBuckets(count, suggestion)
+            key = times.__getitem__
+            buckets = []
+            at = bisect_left(order, first, lo, hi, key=key)
+            for start in range(first, last + 1, interval_us):
+                end = bisect_left(order, start + interval_us, at, hi, key=key)
+                buckets.append(Bucket(start, timed.count(1, at, end), failures.count(1, at, end), critical.count(1, at, end)))
+                at = end
+            return Histogram(interval_us, tuple(buckets), untimed)
 
 
 # ----------------------------------------------------------------------------- frequencies

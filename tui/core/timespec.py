@@ -93,3 +93,46 @@ def _to_datetime(us: int, local: bool) -> datetime:
     """The datetime of microseconds since the epoch, in local time or UTC."""
     moment = _EPOCH + timedelta(microseconds=us)
     return moment.astimezone() if local else moment
+
+
+_ANCHORED = re.compile(r"^\s*(now|newest)\s*(?:([+-])\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w))?\s*$", re.I)
+_RANGE_TO = re.compile(r"\s+to\s+|\s*\.\.\s*", re.I)
+
+
+def parse_range(text: str, *, now_us: int | None = None, newest_us: int | None = None,
+                local: bool = False) -> tuple[int | None, int | None]:
+    """A time range as typed in the TUI: `SINCE`, `SINCE to UNTIL` (or `SINCE..UNTIL`), "" for all times.
+
+    Each bound is what `parse_moment` reads (`15m` ago, `10:30` on the newest event's day, a date),
+    or `now` or `newest` (the newest event read) with a step: `newest-1h`, `now-15m`. An until of
+    `now` leaves the range open, so events that arrive still come in. Raises TimeSpecError for a
+    bound that cannot be read, `newest` before any event, or a range that ends before it starts.
+    """
+    if now_us is None:
+        now_us = time.time_ns() // 1000
+    value = text.strip()
+    if not value:
+        return None, None
+    parts = _RANGE_TO.split(value, maxsplit=1)
+    since = _range_bound(parts[0], now_us, newest_us, local)
+    until = _range_bound(parts[1], now_us, newest_us, local, until=True) if len(parts) > 1 else None
+    if since is not None and until is not None and since >= until:
+        raise TimeSpecError(f"{text!r} ends before it starts: no event could be in it")
+    return since, until
+
+
+def _range_bound(text: str, now_us: int, newest_us: int | None, local: bool, *, until: bool = False) -> int | None:
+    m = _ANCHORED.match(text)
+    if m:
+        anchor, sign, amount, unit = m.groups()
+        if anchor.lower() == "now" and until and not sign:
+            return None
+        if anchor.lower() == "newest":
+            if newest_us is None:
+                raise TimeSpecError("no event has been read yet: newest means the time of the newest event")
+            base = newest_us
+        else:
+            base = now_us
+        step = int(float(amount) * _UNIT_SECONDS[unit.lower()] * 1_000_000) if sign else 0
+        return base - step if sign == "-" else base + step
+    return parse_moment(text, local=local, day_of_us=newest_us, now_us=now_us)

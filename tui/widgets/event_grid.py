@@ -333,7 +333,9 @@ class EventGrid(ScrollView, can_focus=True):
         reordered = version != self._version or order is not self._order
         self._order = order
         self._version = version
-        self._lo, self._hi = store.span(self.since_us, self.until_us, order) if view is None else (0, len(order))
+        # The time range is a span of the order, for every event and for a query's rows alike:
+        # changing it moves two positions, and the query is not answered again.
+        self._lo, self._hi = store.span(self.since_us, self.until_us, order)
         if reordered:
             self._forget_drawn()
         # Where the table is on the terminal, when it may draw there itself (see direct.py):
@@ -439,6 +441,23 @@ class EventGrid(ScrollView, can_focus=True):
         if not before_following and anchor is not None:
             self._move_cursor(self._find(anchor), scroll_end=False, notify=False)
         self.new_while_paused = 0
+
+    def set_time_range(self, since_us: int | None, until_us: int | None) -> None:
+        """Show only the events in [since, until) (None: open at that end). Following goes on when
+        the range still holds the newest events; otherwise it pauses, the cursor on its event
+        (or the first after its time)."""
+        if (since_us, until_us) == (self.since_us, self.until_us):
+            return
+        self.since_us, self.until_us = since_us, until_us
+        if until_us is not None:
+            self._pause()
+        self.set_view(self.view)
+
+    @property
+    def span(self) -> tuple[Sequence[int], object, int, int]:
+        """The rows the table shows: the order they are drawn from, its version, and the positions
+        [lo, hi) of the time range in it."""
+        return self._order, self._version, self._lo, self._hi
 
     def _set_virtual_height(self, height: int, width: int) -> None:
         """Grow the scrollable height without a layout pass of the whole screen.

@@ -19,7 +19,8 @@ from .key_line import KeyLine
 QUERY_HELP = (
     "action:iam-identity.*  field:value, * and ? wildcards · outcome:failure severity:critical  all must hold · "
     "-outcome:success  NOT · a OR b, (groups) · initiator.name:\"alice@example.com\"  quoted · "
-    "code:[400 TO 499]  code:>=400  ranges · _exists_:requestData.lock  present · apikey  free text. "
+    "code:[400 TO 499]  code:>=400  ranges · time:>now-7d  date math (N: now is the newest event) · "
+    "_exists_:requestData.lock  present · apikey  free text. "
     "Short names: initiator, target, agent, ip, code, user, time."
 )
 
