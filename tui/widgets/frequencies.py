@@ -3,11 +3,10 @@ sparkline over the view's time range; and the prompt that asks which field."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -17,11 +16,12 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Input, Static
 
 from ..core.decode import format_time_us
-from ..core.filtering import Cancelled, materialise, read_from_events
+from ..core.filtering import materialise, read_from_events
 from ..core.present import fit, fit_action, format_local_us, printable
 from ..core.query import QuerySyntaxError, field_ref
 from ..core.store import Store
 from ..core.timeline import Frequency, frequencies, spark_range, spark_text
+from .counting import CountingScreen, Tell
 from .key_line import KeyLine
 
 #: Values listed at most (the title says how many there are in all).
@@ -92,7 +92,7 @@ def padded(text: Text) -> Text:
     return Text(" ") + text
 
 
-class FrequencyScreen(ModalScreen[tuple[str, str, bool] | None]):
+class FrequencyScreen(CountingScreen[tuple[str, str, bool] | None]):
     """Each value of a field over the view's events, most frequent first: Enter keeps only the events
     with the value, `-` hides them (the query line shows the query); Esc goes back.
 
@@ -113,32 +113,7 @@ class FrequencyScreen(ModalScreen[tuple[str, str, bool] | None]):
     FrequencyScreen > DataTable { height: 1fr; }
     """
 
-    class Progress(Message):
-        """How far reading the field from every event has come."""
-
-        def __init__(self, done: int, total: int) -> None:
-            super().__init__()
-            self.done = done
-            self.total = total
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, FrequencyScreen.Progress)
-
-    class Counted(Message):
-        """The values are counted."""
-
-        def __init__(self, found: list[Frequency], span: tuple[int, int] | None, seconds: float) -> None:
-            super().__init__()
-            self.found = found
-            self.span = span
-            self.seconds = seconds
-
-    class Failed(Message):
-        """The field could not be counted (its events cannot be re-read...)."""
-
-        def __init__(self, reason: str) -> None:
-            super().__init__()
-            self.reason = reason
+    PROGRESS_ID = "freq-progress"
 
     class PersonRequested(Message):
         """The user asked for the person behind a value (`p`)."""
@@ -165,7 +140,6 @@ class FrequencyScreen(ModalScreen[tuple[str, str, bool] | None]):
         self.view_query = query
         #: the values counted (None until they are)
         self.found: list[Frequency] | None = None
-        self._cancelled = False
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="freq-title")
@@ -193,55 +167,38 @@ class FrequencyScreen(ModalScreen[tuple[str, str, bool] | None]):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
-        self._count(self._spark_width())
+        self._buckets = StatLayout(self.app.size.width).spark_bars
+        self._start()
 
-    def _spark_width(self) -> int:
-        return StatLayout(self.app.size.width).spark_bars
+    def _reading(self) -> str:
+        return self.field
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="frequencies")
-    def _count(self, buckets: int) -> None:
-        """Count the values (runs on its own thread; leaving the screen stops it)."""
-        started = time.perf_counter()
-        try:
-            # A field the store does not keep is read from every event first, with progress.
-            paths = [path for path in self.ref.paths if read_from_events(path)]
-            if paths:
-                materialise(self.store, paths, progress=lambda done, total: self.post_message(self.Progress(done, total)),
-                            cancelled=lambda: self._cancelled)
-            found = frequencies(self.store, [self.ref], self.rows, spark_buckets=buckets, spark_top=MAX_VALUES,
-                                since_us=self.since_us, until_us=self.until_us)
-            span = spark_range(self.store, self.rows, buckets, since_us=self.since_us, until_us=self.until_us)
-        except Cancelled:
-            return
-        except Exception as exc:  # said on the screen, never as a traceback
-            self.post_message(self.Failed(str(exc) or type(exc).__name__))
-            return
-        self.post_message(self.Counted(found, span, time.perf_counter() - started))
+    def _failed_to(self) -> str:
+        return f"count {self.field}"
 
-    @on(Progress)
-    def _progress(self, message: Progress) -> None:
-        if message.total:
-            self.query_one("#freq-progress", Static).update(
-                Text(f"reading {self.field} from every event: {100 * message.done // message.total}%"))
+    def _work(self, progress: Tell, cancelled: Callable[[], bool]) -> tuple[list[Frequency], tuple[int, int] | None]:
+        """Count the values; a field the store does not keep is read from every event first."""
+        paths = [path for path in self.ref.paths if read_from_events(path)]
+        if paths:
+            materialise(self.store, paths, progress=progress, cancelled=cancelled)
+        buckets = self._buckets
+        found = frequencies(self.store, [self.ref], self.rows, spark_buckets=buckets, spark_top=MAX_VALUES,
+                            since_us=self.since_us, until_us=self.until_us)
+        return found, spark_range(self.store, self.rows, buckets, since_us=self.since_us, until_us=self.until_us)
 
-    @on(Failed)
-    def _failed(self, message: Failed) -> None:
-        self.query_one("#freq-progress", Static).update(Text(f"could not count {self.field}: {message.reason}",
-                                                             style="bold red"))
-
-    @on(Counted)
-    def _counted(self, message: Counted) -> None:
-        self.found = message.found
-        buckets = len(message.found[0].spark) if message.found and message.found[0].spark else 0
-        self.query_one("#freq-title", Static).update(self._title(message.span, buckets))
+    def _show(self, counted: object, seconds: float) -> None:
+        found, span = counted  # type: ignore[misc]  # what _work gave
+        self.found = found
+        buckets = len(found[0].spark) if found and found[0].spark else 0
+        self.query_one("#freq-title", Static).update(self._title(span, buckets))
         progress = self.query_one("#freq-progress", Static)
-        absent = len(message.found) == 1 and not message.found[0].values[0]
-        progress.display = not message.found or absent
+        absent = len(found) == 1 and not found[0].values[0]
+        progress.display = not found or absent
         if not self.rows:
             progress.update(Text("no events in the view"))
         elif absent:
             progress.update(Text(f"no event in the view has {self.field}", style="bold"))
-        self._fill(message.found)
+        self._fill(found)
 
     def _fill(self, found: list[Frequency]) -> None:
         table: DataTable[Text] = self.query_one(DataTable)
@@ -291,7 +248,7 @@ class FrequencyScreen(ModalScreen[tuple[str, str, bool] | None]):
         if found is None:
             self.app.bell()
             return
-        self._cancelled = True
+        self._stop()
         self.dismiss((self.field, found.values[0], exclude))
 
     def action_person(self) -> None:
@@ -305,7 +262,7 @@ class FrequencyScreen(ModalScreen[tuple[str, str, bool] | None]):
 
     def action_close(self) -> None:
         """Back to the table."""
-        self._cancelled = True
+        self._stop()
         self.dismiss(None)
 
 

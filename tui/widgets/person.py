@@ -3,21 +3,18 @@ and agents with counts, failures, first and last seen, and their own timeline.""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 
 from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from ..core.filtering import Cancelled
 from ..core.present import printable
 from ..core.query import and_clause, quote_value
 from ..core.store import Store
 from ..core.timeline import ADDRESS, AGENT, Frequency, Person, person, spark_text
+from .counting import CountingScreen, Tell
 from .frequencies import FIGURES, StatLayout, moment_text, number, padded, value_cell
 from .key_line import KeyLine
 
@@ -25,7 +22,7 @@ from .key_line import KeyLine
 MAX_LINES = 200
 
 
-class PersonScreen(ModalScreen[str | None]):
+class PersonScreen(CountingScreen[str | None]):
     """What one identity did: Enter on an action, address or agent gives the query of their events
     with it (identity:… AND the thing); Enter on the first line, all their events."""
 
@@ -39,32 +36,8 @@ class PersonScreen(ModalScreen[str | None]):
     PersonScreen > #person-progress { height: auto; padding: 0 1; color: $text-muted; }
     PersonScreen > DataTable { height: 1fr; }
     """
-
-    class Progress(Message):
-        """How far reading addresses and agents from every event has come."""
-
-        def __init__(self, done: int, total: int) -> None:
-            super().__init__()
-            self.done = done
-            self.total = total
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, PersonScreen.Progress)
-
-    class Found(Message):
-        """The person's events are counted."""
-
-        def __init__(self, found: Person, seconds: float) -> None:
-            super().__init__()
-            self.found = found
-            self.seconds = seconds
-
-    class Failed(Message):
-        """The person could not be counted."""
-
-        def __init__(self, reason: str) -> None:
-            super().__init__()
-            self.reason = reason
+    PROGRESS_ID = "person-progress"
+    READING = "addresses and agents"
 
     def __init__(self, store: Store, label: str, *, since_us: int | None = None, until_us: int | None = None,
                  local: bool = False) -> None:
@@ -81,7 +54,6 @@ class PersonScreen(ModalScreen[str | None]):
         self.found: Person | None = None
         #: the query each line of the table stands for, by row
         self.queries: list[str] = []
-        self._cancelled = False
 
     def compose(self) -> ComposeResult:
         title = Text()
@@ -94,37 +66,17 @@ class PersonScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
-        self._count(StatLayout(self.app.size.width).spark_bars)
+        self._buckets = StatLayout(self.app.size.width).spark_bars
+        self._start()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="person")
-    def _count(self, buckets: int) -> None:
-        """Count the person's events (runs on its own thread; leaving the screen stops it)."""
-        started = time.perf_counter()
-        try:
-            found = person(self.store, self.label, since_us=self.since_us, until_us=self.until_us,
-                           spark_buckets=buckets,
-                           progress=lambda done, total: self.post_message(self.Progress(done, total)),
-                           cancelled=lambda: self._cancelled)
-        except Cancelled:
-            return
-        except Exception as exc:  # said on the screen, never as a traceback
-            self.post_message(self.Failed(str(exc) or type(exc).__name__))
-            return
-        self.post_message(self.Found(found, time.perf_counter() - started))
+    def _work(self, progress: Tell, cancelled: Callable[[], bool]) -> Person:
+        """Count the person's events."""
+        return person(self.store, self.label, since_us=self.since_us, until_us=self.until_us,
+                      spark_buckets=self._buckets, progress=progress, cancelled=cancelled)
 
-    @on(Progress)
-    def _progress(self, message: Progress) -> None:
-        if message.total:
-            self.query_one("#person-progress", Static).update(
-                Text(f"reading addresses and agents from every event: {100 * message.done // message.total}%"))
-
-    @on(Failed)
-    def _failed(self, message: Failed) -> None:
-        self.query_one("#person-progress", Static).update(Text(f"could not count: {message.reason}", style="bold red"))
-
-    @on(Found)
-    def _found(self, message: Found) -> None:
-        found = self.found = message.found
+    def _show(self, found: object, seconds: float) -> None:
+        assert isinstance(found, Person)
+        self.found = found
         self.query_one("#person-title", Static).update(self._summary(found))
         self.query_one("#person-progress", Static).display = False
         self._fill(found)
@@ -190,10 +142,10 @@ class PersonScreen(ModalScreen[str | None]):
         if not self.queries or not table.row_count:
             self.app.bell()
             return
-        self._cancelled = True
+        self._stop()
         self.dismiss(self.queries[table.cursor_row])
 
     def action_close(self) -> None:
         """Back to the table."""
-        self._cancelled = True
+        self._stop()
         self.dismiss(None)

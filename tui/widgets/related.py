@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..core.filtering import Cancelled
 from ..core.present import fit, printable
 from ..core.related import WINDOW_US, RelatedGroup, related
 from ..core.store import Store
+from .counting import CountingScreen, Tell
 from .frequencies import moment_text
 from .key_line import KeyLine
 
@@ -25,7 +23,7 @@ NONE_TEXT = ("No related events: no other event shares its correlationId or X-Gl
              "or opens its request, has its target, or comes from its initiator within {minutes} minutes.")
 
 
-class RelatedScreen(ModalScreen[int | None]):
+class RelatedScreen(CountingScreen[int | None]):
     """Events sharing a request, a target or an initiator with one event, a heading per reason:
     Enter on an event gives its store row (the app moves the table's cursor to it)."""
 
@@ -39,32 +37,9 @@ class RelatedScreen(ModalScreen[int | None]):
     RelatedScreen > #related-progress { height: auto; padding: 0 1; color: $text-muted; }
     RelatedScreen > OptionList, RelatedScreen > OptionList:focus { height: 1fr; border: none; padding: 0; }
     """
-
-    class Progress(Message):
-        """How far reading correlationId and X-Global-Transaction-Id from every event has come."""
-
-        def __init__(self, done: int, total: int) -> None:
-            super().__init__()
-            self.done = done
-            self.total = total
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, RelatedScreen.Progress)
-
-    class Found(Message):
-        """The related events are found."""
-
-        def __init__(self, groups: list[RelatedGroup], seconds: float) -> None:
-            super().__init__()
-            self.groups = groups
-            self.seconds = seconds
-
-    class Failed(Message):
-        """The related events could not be found."""
-
-        def __init__(self, reason: str) -> None:
-            super().__init__()
-            self.reason = reason
+    PROGRESS_ID = "related-progress"
+    READING = "request ids"
+    FAILED_TO = "find related events"
 
     def __init__(self, store: Store, row: int, *, local: bool = False) -> None:
         super().__init__()
@@ -75,7 +50,6 @@ class RelatedScreen(ModalScreen[int | None]):
         self.groups: list[RelatedGroup] | None = None
         #: the store row of each line of the table (None: a heading)
         self.lines: list[int | None] = []
-        self._cancelled = False
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="related-title")
@@ -98,44 +72,22 @@ class RelatedScreen(ModalScreen[int | None]):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
-        self._find()
+        self._start()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="related")
-    def _find(self) -> None:
-        """Find the related events (runs on its own thread; leaving the screen stops it)."""
-        started = time.perf_counter()
-        try:
-            groups = related(self.store, self.row,
-                             progress=lambda done, total: self.post_message(self.Progress(done, total)),
-                             cancelled=lambda: self._cancelled)
-        except Cancelled:
-            return
-        except Exception as exc:  # said on the screen, never as a traceback
-            self.post_message(self.Failed(str(exc) or type(exc).__name__))
-            return
-        self.post_message(self.Found(groups, time.perf_counter() - started))
+    def _work(self, progress: Tell, cancelled: Callable[[], bool]) -> list[RelatedGroup]:
+        """Find the related events."""
+        return related(self.store, self.row, progress=progress, cancelled=cancelled)
 
-    @on(Progress)
-    def _progress(self, message: Progress) -> None:
-        if message.total:
-            self.query_one("#related-progress", Static).update(
-                Text(f"reading request ids from every event: {100 * message.done // message.total}%"))
-
-    @on(Failed)
-    def _failed(self, message: Failed) -> None:
-        self.query_one("#related-progress", Static).update(Text(f"could not find related events: {message.reason}",
-                                                                style="bold red"))
-
-    @on(Found)
-    def _found(self, message: Found) -> None:
-        self.groups = message.groups
+    def _show(self, found: object, seconds: float) -> None:
+        groups: list[RelatedGroup] = found  # type: ignore[assignment]  # what _work gave
+        self.groups = groups
         progress = self.query_one("#related-progress", Static)
-        if not message.groups:
+        if not groups:
             progress.update(Text(NONE_TEXT.format(minutes=f"{WINDOW_US / 60_000_000:g}")))
             self.query_one(OptionList).display = False
             return
         progress.display = False
-        self._fill(message.groups)
+        self._fill(groups)
 
     def _fill(self, groups: list[RelatedGroup]) -> None:
         store = self.store
@@ -192,10 +144,10 @@ class RelatedScreen(ModalScreen[int | None]):
         if row is None:
             self.app.bell()
             return
-        self._cancelled = True
+        self._stop()
         self.dismiss(row)
 
     def action_close(self) -> None:
         """Back to the table."""
-        self._cancelled = True
+        self._stop()
         self.dismiss(None)
