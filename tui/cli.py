@@ -12,6 +12,7 @@ import signal
 import sys
 import textwrap
 import threading
+from contextlib import closing
 from itertools import chain
 from typing import Callable, Iterable, Iterator, Sequence, TextIO
 
@@ -598,14 +599,12 @@ def _not_events(store: Store, lister: str) -> str:
             f"{lister} lists {'it' if count == 1 else 'them'}\n")
 
 
-def _follow_query(store: Store, reader: Reader, args: argparse.Namespace, query: Filter,
-                  out: TextIO, widths: list[tuple[Column, int]] | None, fields: list[FieldRef] | None, shown: int) -> int:
-    """Print events as they arrive until interrupted (shown: events printed before); returns how many were printed."""
+def _arrivals(store: Store, reader: Reader) -> Iterator[list[int]]:
+    """Follow the inputs and give the rows stored since the last look, in time order (an empty list
+    when none came for half a second), until the caller stops (close the generator: the follower stops)."""
     stop = threading.Event()
-    printed = 0
-    seen_rows = len(store)
-    seen_errors = len(store.errors)
     lock = threading.Condition()
+    seen = len(store)
 
     def grew() -> None:
         with lock:
@@ -619,9 +618,22 @@ def _follow_query(store: Store, reader: Reader, args: argparse.Namespace, query:
             with lock:
                 lock.wait(timeout=0.5)
             total = len(store)
-            if total > seen_rows:
-                new = sorted(range(seen_rows, total), key=store.times.__getitem__)
-                seen_rows = total
+            new = sorted(range(seen, total), key=store.times.__getitem__) if total > seen else []
+            seen = max(seen, total)
+            yield new
+    finally:
+        stop.set()
+        follower.join(timeout=2)
+
+
+def _follow_query(store: Store, reader: Reader, args: argparse.Namespace, query: Filter,
+                  out: TextIO, widths: list[tuple[Column, int]] | None, fields: list[FieldRef] | None, shown: int) -> int:
+    """Print events as they arrive until interrupted (shown: events printed before); returns how many were printed."""
+    printed = 0
+    seen_errors = len(store.errors)
+    with closing(_arrivals(store, reader)) as arrivals:
+        for new in arrivals:
+            if new:
                 rows = [r for r in new if query.test(r)]
                 if args.errors:
                     rows = []
@@ -638,9 +650,7 @@ def _follow_query(store: Store, reader: Reader, args: argparse.Namespace, query:
                 _write_errors(store.errors[seen_errors:], {}, args.format, out, header=False)
                 seen_errors = len(store.errors)
                 out.flush()
-    finally:
-        stop.set()
-        follower.join(timeout=2)
+    return printed
 
 
 # ----------------------------------------------------------------------------- explain and catalog

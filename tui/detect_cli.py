@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
+from contextlib import closing
 from typing import TextIO
 
-from .cli import (EXIT_OK, EXIT_USAGE, UsageError, _bounds, _could_not_read, _json_line, _Parser,
+from .cli import (EXIT_OK, EXIT_USAGE, UsageError, _arrivals, _bounds, _could_not_read, _json_line, _Parser,
                   _summarise_errors, _teller, _time_args)
 from .core.decode import format_time_us
 from .core.detect import (DISABLED_ENV, HOURS_ENV, LEVELS, RULES_ENV, Alert, Detector, RuleSet, RulesUnavailable,
@@ -159,34 +159,16 @@ def run_detect(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO 
 
 def _follow(store: Store, reader: Reader, detector: Detector, floor: int, write, out: TextIO) -> bool:
     """Print the alerts of arriving events until interrupted; whether any fired."""
-    stop = threading.Event()
-    lock = threading.Condition()
-    seen = len(store)
     fired = False
-
-    def grew() -> None:
-        with lock:
-            lock.notify()
-
-    reader.on_grow = grew
-    follower = threading.Thread(target=reader.follow, args=(stop,), name="atlens-follow", daemon=True)
-    follower.start()
-    try:
-        while True:
-            with lock:
-                lock.wait(timeout=0.5)
-            total = len(store)
-            if total > seen:
-                for row in sorted(range(seen, total), key=store.times.__getitem__):
-                    for alert in detector.test(row):
-                        if level_rank(alert.level) >= floor:
-                            out.write(write(store, alert))
-                            fired = True
-                seen = total
+    with closing(_arrivals(store, reader)) as arrivals:
+        for new in arrivals:
+            for row in new:
+                for alert in detector.test(row):
+                    if level_rank(alert.level) >= floor:
+                        out.write(write(store, alert))
+                        fired = True
+            if new:
                 out.flush()
-    finally:
-        stop.set()
-        follower.join(timeout=2)
     return fired
 
 
