@@ -373,6 +373,9 @@ async def test_help_and_readme_say_what_the_marks_at_the_left_of_the_rows_mean(l
         await started(pilot, app, 100)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
+        # Below the keys of every view: the user scrolls down to it.
+        app.screen.query_one("#help-marks").scroll_visible(animate=False, top=True)
+        await pilot.pause(0.1)
         lines = screen_text(app).split("\n")
         for mark, meaning in said.items():
             assert any(re.search(rf"│ {re.escape(mark)}\s.*{meaning}", line) for line in lines), mark
