@@ -101,3 +101,57 @@ def test_identities_grow_with_the_store(tmp_path):
     finally:
         reader.close()
     assert counts(store) == Counter({"carol@example.com": 2})
+
+
+def reference_groups(store) -> set[frozenset[int]]:
+    """The rows of each identity, by a plain reading of every event: names and ids seen together
+    are one identity, unless the name is seen with more than SHARED_BEYOND ids (or the id with
+    more names); a row belongs to its name's identity, else its id's."""
+    pairs = set()
+    for row in range(len(store)):
+        ev = store.event(row).event
+        who_ = ev.get("initiator") or {}
+        pairs.add((who_.get("name") or "", who_.get("id") or ""))
+    ids_of, names_of = Counter(), Counter()
+    for name, ident in pairs:
+        if name and ident:
+            ids_of[name] += 1
+            names_of[ident] += 1
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for name, ident in pairs:
+        if name and ident and ids_of[name] <= SHARED_BEYOND and names_of[ident] <= SHARED_BEYOND:
+            parent[find(name)] = find(ident)
+    groups: dict[str, set[int]] = {}
+    for row in range(len(store)):
+        who_ = store.event(row).event.get("initiator") or {}
+        key = who_.get("name") or who_.get("id") or ""
+        groups.setdefault(find(key) if key else "", set()).add(row)
+    return {frozenset(rows) for rows in groups.values()}
+
+
+@pytest.mark.parametrize("source", ["generated", "samples"])
+def test_identities_group_as_a_plain_reading_of_every_event(tmp_path, source):
+    from pathlib import Path
+
+    from tests.core.conftest import read_paths
+    from tui.core import generator
+    from tui.core.people import identity_texts
+
+    if source == "generated":
+        path = tmp_path / "gen.log"
+        generator.write_file(path, 3_000, seed=11)
+        store = read_path(path)
+    else:
+        samples = sorted((Path(__file__).resolve().parents[2] / "sample_logs").glob("*.jsonl"))
+        store = read_paths(*samples)
+    rows = list(range(len(store)))
+    found: dict[str, set[int]] = {}
+    for row, label in zip(rows, identity_texts(store, rows)):
+        found.setdefault(label, set()).add(row)
+    assert {frozenset(r) for r in found.values()} == reference_groups(store)
