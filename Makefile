@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test test-all bench clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(STAMP)
 ## the whole test suite (core, CLI, follow, Pilot, end-to-end in tmux)
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## the whole test suite and the slow tests (every theme, one by one)
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -m ''
 
 ## the benchmarks (not part of the tests): events per second, latency, memory, with baselines
 bench: $(STAMP)
