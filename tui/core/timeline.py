@@ -123,15 +123,21 @@ def histogram(store: Store, rows: Sequence[int], interval_us: int, *,
     The buckets run from the one holding since_us (else the first event) to the one holding
     the moment before until_us (else the last event). Raises TooManyBuckets beyond MAX_BUCKETS.
     """
-    n = len(store)
-    kinds = _kinds(store, n)
-    times = store.times
+    kinds = _kinds(store, len(store))
     seq = bytes(map(kinds.__getitem__, rows))
-    timed = seq.translate(_TIMED)
-    untimed = len(seq) - timed.count(1)
-    first_pos, last_pos = timed.find(1), timed.rfind(1)
-    low = since_us if since_us is not None else (times[rows[first_pos]] if first_pos >= 0 else None)
-    high = until_us - 1 if until_us is not None else (times[rows[last_pos]] if last_pos >= 0 else None)
+    return _count_buckets(store.times, rows, seq.translate(_TIMED), seq.translate(_TIMED_FAILURE),
+                          seq.translate(_TIMED_CRITICAL), 0, len(rows), interval_us, since_us, until_us)
+
+
+def _count_buckets(times: Sequence[int], order: Sequence[int], timed: Sequence[int], failures: Sequence[int],
+                   critical: Sequence[int], lo: int, hi: int, interval_us: int,
+                   since_us: int | None, until_us: int | None) -> Histogram:
+    """The histogram of the rows at positions lo..hi of order (in time order), given one byte per
+    position (1 or 0) for: timed, a timed failure, a timed critical event (bytes or bytearrays)."""
+    untimed = (hi - lo) - timed.count(1, lo, hi)
+    first_pos, last_pos = timed.find(1, lo, hi), timed.rfind(1, lo, hi)
+    low = since_us if since_us is not None else (times[order[first_pos]] if first_pos >= 0 else None)
+    high = until_us - 1 if until_us is not None else (times[order[last_pos]] if last_pos >= 0 else None)
     if low is None or high is None or high < low:
         return Histogram(interval_us, (), untimed)
     first, last = bucket_start(low, interval_us), bucket_start(high, interval_us)
@@ -139,14 +145,13 @@ def histogram(store: Store, rows: Sequence[int], interval_us: int, *,
     if count > MAX_BUCKETS:
         suggestion = next((i for i in INTERVALS if _buckets_over(high - low, i) <= MAX_BUCKETS), INTERVALS[-1])
         raise TooManyBuckets(count, suggestion)
-    failures, critical = seq.translate(_TIMED_FAILURE), seq.translate(_TIMED_CRITICAL)
     key = times.__getitem__
     buckets = []
-    lo = bisect_left(rows, first, key=key)
+    at = bisect_left(order, first, lo, hi, key=key)
     for start in range(first, last + 1, interval_us):
-        hi = bisect_left(rows, start + interval_us, lo, key=key)
-        buckets.append(Bucket(start, timed.count(1, lo, hi), failures.count(1, lo, hi), critical.count(1, lo, hi)))
-        lo = hi
+        end = bisect_left(order, start + interval_us, at, hi, key=key)
+        buckets.append(Bucket(start, timed.count(1, at, end), failures.count(1, at, end), critical.count(1, at, end)))
+        at = end
     return Histogram(interval_us, tuple(buckets), untimed)
 
 
@@ -252,26 +257,8 @@ class ViewTimeline:
             hi = min(hi, len(timed))
             if order is None or hi <= lo:
                 return Histogram(interval_us, (), 0)
-            untimed = (hi - lo) - timed.count(1, lo, hi)
-            times = self.store.times
-            first_pos, last_pos = timed.find(1, lo, hi), timed.rfind(1, lo, hi)
-            low = since_us if since_us is not None else (times[order[first_pos]] if first_pos >= 0 else None)
-            high = until_us - 1 if until_us is not None else (times[order[last_pos]] if last_pos >= 0 else None)
-            if low is None or high is None or high < low:
-                return Histogram(interval_us, (), untimed)
-            first, last = bucket_start(low, interval_us), bucket_start(high, interval_us)
-            count = (last - first) // interval_us + 1
-            if count > MAX_BUCKETS:
-                suggestion = next((i for i in INTERVALS if _buckets_over(high - low, i) <= MAX_BUCKETS), INTERVALS[-1])
-                raise TooManyBuckets(count, suggestion)
-            key = times.__getitem__
-            buckets = []
-            at = bisect_left(order, first, lo, hi, key=key)
-            for start in range(first, last + 1, interval_us):
-                end = bisect_left(order, start + interval_us, at, hi, key=key)
-                buckets.append(Bucket(start, timed.count(1, at, end), failures.count(1, at, end), critical.count(1, at, end)))
-                at = end
-            return Histogram(interval_us, tuple(buckets), untimed)
+            return _count_buckets(self.store.times, order, timed, failures, critical, lo, hi,
+                                  interval_us, since_us, until_us)
 
 
 # ----------------------------------------------------------------------------- frequencies
